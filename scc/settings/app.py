@@ -1,0 +1,37 @@
+"""How this installation runs: database, web server, sign-in policy."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+
+from .base import Strict
+
+
+class DatabaseConfig(Strict):
+    url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite file scc.db in the data directory.")
+
+
+class WebConfig(Strict):
+    host: str = Field(default="127.0.0.1", description="Address to listen on; 0.0.0.0 serves the whole LAN.")
+    port: int = Field(default=8050, ge=1, le=65535, description="TCP port of the dashboard.")
+    workers: int = Field(default=3, ge=1, le=32, description="Web server processes.")
+    threads: int = Field(default=4, ge=1, le=64, description="Threads per web server process.")
+    secret_key: SecretStr = Field(description="Signs session cookies; from SCC_SECRET_KEY.", min_length=32)
+    session_hours: int = Field(default=12, ge=1, le=168, description="A sign-in lasts this long (one shift).")
+    cookie_secure: bool = Field(default=False, description="Send cookies over HTTPS only; set true behind TLS.")
+    refresh_s: int = Field(default=5, ge=1, le=300, description="How often live pages refresh.")
+
+
+class AuthConfig(Strict):
+    max_failures: int = Field(default=5, ge=1, description="Failed sign-ins allowed per user and address in the window.")
+    window_s: int = Field(default=300, ge=10, description="Window for counting failed sign-ins, in seconds.")
+    admin_password: SecretStr | None = Field(default=None, description="First admin's password; random when unset.")
+
+
+class AppConfig(Strict):
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    web: WebConfig
+    auth: AuthConfig = Field(default_factory=AuthConfig)
+    language: Literal["id", "en"] = Field(default="id", description="Language for new users and the sign-in page.")

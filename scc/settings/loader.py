@@ -1,0 +1,156 @@
+"""Load config/ once, validate it whole, and hand out one Settings object."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Mapping
+
+from pydantic import BaseModel, ValidationError
+
+from . import checks
+from .app import AppConfig
+from .calls import CallLine, CallLinesFile
+from .cameras import Camera, CamerasFile
+from .metrics import Metric, MetricsFile
+from .regency import District, DistrictsFile, Skpd, SkpdFile
+from .source import ConfigError, Document, read_document
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+FILES = {
+    "app": ("scc.yaml", AppConfig),
+    "districts": ("districts.yaml", DistrictsFile),
+    "skpd": ("skpd.yaml", SkpdFile),
+    "call_lines": ("call_lines.yaml", CallLinesFile),
+    "cameras": ("cameras.yaml", CamerasFile),
+    "metrics": ("metrics.yaml", MetricsFile),
+}
+
+
+class InvalidConfig(Exception):
+    """All problems found in config/, one line each."""
+
+    def __init__(self, errors: list[ConfigError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_dir: Path
+    data_dir: Path
+    app: AppConfig
+    districts: tuple[District, ...]
+    skpd: tuple[Skpd, ...]
+    call_lines: tuple[CallLine, ...]
+    cameras: tuple[Camera, ...]
+    metrics: tuple[Metric, ...] = field(repr=False)
+
+    @property
+    def database_url(self) -> str:
+        return self.app.database.url or f"sqlite:///{self.data_dir / 'scc.db'}"
+
+    @cached_property
+    def skpd_by_code(self) -> dict[str, Skpd]:
+        return {s.code: s for s in self.skpd}
+
+    @cached_property
+    def district_by_code(self) -> dict[str, District]:
+        return {d.code: d for d in self.districts}
+
+    @cached_property
+    def camera_by_id(self) -> dict[str, Camera]:
+        return {c.id: c for c in self.cameras}
+
+
+def default_config_dir(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(env.get("SCC_CONFIG_DIR") or PROJECT_ROOT / "config")
+
+
+def default_data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(env.get("SCC_DATA_DIR") or PROJECT_ROOT / "var").resolve()
+
+
+def load_settings(config_dir: Path | None = None, data_dir: Path | None = None,
+                  environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and check every file; raise InvalidConfig listing every problem."""
+    config_dir = Path(config_dir or default_config_dir(environ))
+    errors: list[ConfigError] = []
+    docs: dict[str, Document] = {}
+    models: dict[str, BaseModel] = {}
+    for name, (filename, model) in FILES.items():
+        try:
+            doc = read_document(config_dir / filename, environ)
+        except ConfigError as exc:
+            errors.append(exc)
+            continue
+        docs[name] = doc
+        try:
+            models[name] = model.model_validate(doc.data)
+        except ValidationError as exc:
+            errors.extend(_explain(doc, exc))
+    if errors:
+        raise InvalidConfig(errors)
+
+    errors.extend(_cross_check(docs, models))
+    if errors:
+        raise InvalidConfig(errors)
+
+    skpd = models["skpd"].skpd
+    metric_file = models["metrics"]
+    expanded = [Metric(skpd=unit.code, **spec.model_dump()) for unit in skpd for spec in metric_file.common]
+    return Settings(
+        config_dir=config_dir,
+        data_dir=Path(data_dir or default_data_dir(environ)),
+        app=models["app"],
+        districts=tuple(models["districts"].districts),
+        skpd=tuple(skpd),
+        call_lines=tuple(models["call_lines"].call_lines),
+        cameras=tuple(models["cameras"].cameras),
+        metrics=tuple(expanded + list(metric_file.metrics)),
+    )
+
+
+def _explain(doc: Document, exc: ValidationError) -> list[ConfigError]:
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        if err["type"] == "extra_forbidden":
+            message = "unknown key (not allowed here; check the spelling)"
+        elif err["type"] == "missing":
+            message = "required key is missing"
+        else:
+            message = err["msg"].removeprefix("Value error, ")
+        out.append(doc.error(loc, message))
+    return out
+
+
+def _cross_check(docs: dict[str, Document], models: dict[str, BaseModel]) -> list[ConfigError]:
+    districts = models["districts"].districts
+    skpd = models["skpd"].skpd
+    lines = models["call_lines"].call_lines
+    cameras = models["cameras"].cameras
+    metrics = models["metrics"]
+    district_codes = {d.code for d in districts}
+    skpd_codes = {s.code for s in skpd}
+    found = [
+        *checks.unique(docs["districts"], "districts", districts, "code"),
+        *checks.unique(docs["skpd"], "skpd", skpd, "code"),
+        *checks.unique(docs["skpd"], "skpd", skpd, "number"),
+        *checks.references(docs["skpd"], "skpd", skpd, "district", district_codes, "district"),
+        *checks.unique(docs["call_lines"], "call_lines", lines, "code"),
+        *checks.references(docs["call_lines"], "call_lines", lines, "skpd", skpd_codes, "SKPD"),
+        *checks.references(docs["call_lines"], "call_lines", lines, "district", district_codes, "district"),
+        *checks.unique(docs["cameras"], "cameras", cameras, "id"),
+        *checks.references(docs["cameras"], "cameras", cameras, "skpd", skpd_codes, "SKPD"),
+        *checks.references(docs["cameras"], "cameras", cameras, "district", district_codes, "district"),
+        *checks.unique(docs["metrics"], "common", metrics.common, "key"),
+        *checks.references(docs["metrics"], "metrics", metrics.metrics, "skpd", skpd_codes, "SKPD"),
+        *checks.metric_keys_unique_per_skpd(docs["metrics"], metrics.common, metrics.metrics),
+    ]
+    return found

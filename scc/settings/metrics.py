@@ -1,0 +1,39 @@
+"""The SKPD metric catalog: what each unit may publish, and what is valid."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .base import Code, MetricKey, Strict, Text
+
+Unit = Literal["count", "percent", "idr", "days", "people", "beds", "flag",
+               "idr_per_kg", "idr_per_litre", "minutes"]
+
+
+class MetricSpec(Strict):
+    key: MetricKey = Field(description="Key used in MQTT payloads.")
+    name: Text = Field(description="Label in both languages.")
+    unit: Unit = Field(description="Unit of the value.")
+    kind: Literal["gauge", "counter", "flag"] = Field(description="Level, running total, or 0/1 flag.")
+    min: float = Field(description="Smallest valid value.")
+    max: float = Field(description="Largest valid value.")
+    interval_s: int = Field(gt=0, description="Expected seconds between reports; later ones count as late.")
+    target: float | None = Field(default=None, description="Goal or quota, where one exists.")
+    estimate: bool = Field(default=True, description="True where range, interval or target are our estimates.")
+
+    @model_validator(mode="after")
+    def _range(self) -> "MetricSpec":
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        return self
+
+
+class Metric(MetricSpec):
+    skpd: Code = Field(description="The only SKPD allowed to publish this metric.")
+
+
+class MetricsFile(Strict):
+    common: list[MetricSpec] = Field(default_factory=list, description="Metrics every SKPD reports.")
+    metrics: list[Metric] = Field(default_factory=list, description="Metrics owned by one SKPD.")

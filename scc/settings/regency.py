@@ -1,0 +1,36 @@
+"""The regency itself: districts (kecamatan) and work units (SKPD)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import Code, Position, Strict
+
+SkpdKind = Literal["sekretariat", "inspektorat", "badan", "dinas", "rumah_sakit", "satuan", "kecamatan"]
+
+
+class District(Strict):
+    code: Code = Field(description="Short code, e.g. 'lalabata'.")
+    name: str = Field(min_length=1, description="Official name.")
+    capital: str | None = Field(default=None, description="Main town, where known.")
+    center: Position = Field(description="Approximate centre, for maps.")
+
+
+class Skpd(Strict):
+    code: Code = Field(description="Short code; also the unit's MQTT username.")
+    number: int = Field(ge=1, description="Position in the regency's official list.")
+    name: str = Field(min_length=1, description="Full official name.")
+    short: str = Field(min_length=1, max_length=16, description="Label for the wall display.")
+    kind: SkpdKind = Field(description="Kind of unit.")
+    district: Code = Field(description="District where the office stands.")
+    services: list[str] = Field(default_factory=list, description="Named systems the unit runs (LaSIDE, SIA...).")
+
+
+class DistrictsFile(Strict):
+    districts: list[District] = Field(min_length=1)
+
+
+class SkpdFile(Strict):
+    skpd: list[Skpd] = Field(min_length=1)
