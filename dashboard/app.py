@@ -1,0 +1,60 @@
+"""The Dash application shell: server, guard, pages. Nothing else lives here."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import dash
+from dash import ClientsideFunction, Input, Output
+from flask import Flask, jsonify
+from sqlalchemy import Engine
+
+from scc import health
+from scc.settings import Settings, load_settings
+from scc.storage import open_storage
+
+from . import auth
+from .access import Access
+from .components import shell
+
+PAGES = ("overview", "cameras", "calls", "metrics", "admin")
+HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """What pages and callbacks may use: settings and storage, nothing live."""
+
+    settings: Settings
+    engine: Engine
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> dash.Dash:
+    settings = settings or load_settings()
+    engine = engine or open_storage(settings.database_url)
+    ctx = AppContext(settings=settings, engine=engine)
+    access = Access()
+
+    server = Flask(__name__, template_folder=str(HERE / "templates"))
+    auth.install(server, ctx, access)  # first, so the guard runs before Dash's own hooks
+
+    @server.get("/healthz")
+    def healthz():
+        healthy, doc = health.summary(engine)
+        return jsonify(doc), 200 if healthy else 503
+
+    app = dash.Dash(
+        __name__, server=server, use_pages=True, pages_folder="", assets_folder=str(HERE / "assets"),
+        serve_locally=True, suppress_callback_exceptions=True, title="Soppeng Command Center",
+        update_title=None,
+    )
+    app.layout = lambda: shell.layout(access)
+    app.clientside_callback(
+        ClientsideFunction(namespace="scc", function_name="witaClock"),
+        Output("wita-clock", "children"), Input("wita-tick", "n_intervals"))
+    for name in PAGES:
+        importlib.import_module(f"{__package__}.pages.{name}").register(app, ctx, access)
+    server.config["SCC_ACCESS"] = access
+    return app

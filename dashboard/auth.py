@@ -1,0 +1,200 @@
+"""Sign-in, sign-out and the one guard in front of every route.
+
+The guard runs before anything else Flask or Dash does. Only the routes in
+PUBLIC answer without a session; every other route, Dash's
+/_dash-update-component, /_dash-layout and /_dash-dependencies included,
+needs a signed-in user, and pages and callbacks also need the right role
+(see access.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+
+from scc import users
+from scc.audit import record
+from scc.users import UserError
+
+from . import i18n
+from .access import Access
+
+log = logging.getLogger(__name__)
+
+# Reachable without a session: the sign-in page, its stylesheets, the health summary.
+PUBLIC = frozenset({
+    "/login", "/logout", "/language", "/healthz", "/favicon.ico",
+    "/assets/00-bootstrap.min.css", "/assets/scc.css",
+})
+DASH_CALLBACK = "/_dash-update-component"
+
+
+class SessionUser(UserMixin):
+    """The signed-in user as Flask-Login sees it. The session stores id and
+    session_version, so disabling a user or resetting a password signs them out."""
+
+    def __init__(self, user: users.User):
+        self.user = user
+        self.username = user.username
+        self.role = user.role
+        self.skpd_code = user.skpd_code
+        self.language = user.language
+        self.full_name = user.full_name or user.username
+
+    def get_id(self) -> str:
+        return f"{self.user.id}:{self.user.session_version}"
+
+
+def install(server: Flask, ctx, access: Access) -> None:
+    web = ctx.settings.app.web
+    server.config.update(
+        SECRET_KEY=web.secret_key.get_secret_value(),
+        SESSION_COOKIE_NAME="scc_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=web.cookie_secure,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=web.session_hours),
+        REMEMBER_COOKIE_DURATION=timedelta(seconds=0),
+    )
+    manager = LoginManager()
+    manager.init_app(server)
+
+    @manager.user_loader
+    def load(session_id: str):
+        try:
+            user_id, version = (int(part) for part in session_id.split(":"))
+        except ValueError:
+            return None
+        user = users.get(ctx.engine, user_id)
+        if user is None or not user.active or user.session_version != version:
+            return None
+        return SessionUser(user)
+
+    @server.before_request
+    def guard():
+        return _check(request.path, access)
+
+    @server.after_request
+    def headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        # Everything comes from this server: no other host may be contacted.
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+            "media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'")
+        if request.path.startswith("/_dash-") or request.path.startswith("/login"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    _routes(server, ctx, access)
+
+
+def _check(path: str, access: Access):
+    if path in PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        if request.method == "GET" and not path.startswith("/_"):
+            return redirect(url_for("login", next=request.full_path.rstrip("?")))
+        return jsonify(error="sign in first"), 401
+    role = current_user.role
+    if path == DASH_CALLBACK:
+        body = request.get_json(silent=True) or {}
+        roles = access.callback_roles(str(body.get("output", "")))
+        if roles is None or role not in roles:
+            log.warning("refused callback %r for %s (%s)", body.get("output"), current_user.username, role)
+            return jsonify(error="not allowed"), 403
+        return None
+    roles = access.page_roles(path)
+    if roles is not None and role not in roles:
+        if path == "/":
+            return redirect(access.pages_for(role)[0])
+        return render_template("forbidden.html", t=i18n.t, home=access.pages_for(role)[0]), 403
+    return None
+
+
+def _client_addr() -> str:
+    # The dashboard is served directly on the LAN, without a proxy to trust.
+    return request.remote_addr or "?"
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths, so a link cannot bounce users elsewhere."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def _referrer_path() -> str | None:
+    if not request.referrer:
+        return None
+    ref = urlsplit(request.referrer)
+    if ref.netloc != request.host:
+        return None
+    return ref.path + (f"?{ref.query}" if ref.query else "")
+
+
+def _routes(server: Flask, ctx, access: Access) -> None:
+    engine = ctx.engine
+    auth_cfg = ctx.settings.app.auth
+
+    @server.route("/login", methods=["GET", "POST"])
+    def login():
+        next_url = _safe_next(request.values.get("next"))
+        if request.method == "GET":
+            if current_user.is_authenticated:
+                return redirect(next_url)
+            return render_template("login.html", t=i18n.t, lang=i18n.current_language(), next=next_url)
+        username = request.form.get("username", "").strip().lower()
+        password = request.form.get("password", "")
+        addr = _client_addr()
+        if users.is_throttled(engine, username, addr, auth_cfg.max_failures, auth_cfg.window_s):
+            log.warning("sign-in throttled for %r from %s", username, addr)
+            return render_template("login.html", t=i18n.t, lang=i18n.current_language(), next=next_url,
+                                   error=i18n.t("login.throttled", minutes=auth_cfg.window_s // 60),
+                                   username=username), 429
+        user = users.authenticate(engine, username, password)
+        users.record_attempt(engine, username, addr, success=user is not None)
+        if user is None:
+            log.info("failed sign-in for %r from %s", username, addr)
+            return render_template("login.html", t=i18n.t, lang=i18n.current_language(), next=next_url,
+                                   error=i18n.t("login.failed"), username=username), 401
+        with engine.begin() as conn:
+            record(conn, user.username, "auth.login", user.username, remote_addr=addr)
+        login_user(SessionUser(user))
+        from flask import session
+        session.permanent = True
+        return redirect(next_url if next_url != "/" else access.pages_for(user.role)[0])
+
+    @server.route("/logout", methods=["POST"])
+    def logout():
+        if current_user.is_authenticated:
+            with engine.begin() as conn:
+                record(conn, current_user.username, "auth.logout", current_user.username,
+                       remote_addr=_client_addr())
+            logout_user()
+        return redirect(url_for("login"))
+
+    @server.route("/language", methods=["POST"])
+    def language():
+        lang = request.form.get("lang", "")
+        next_url = _safe_next(request.form.get("next") or _referrer_path())
+        if lang not in i18n.LANGUAGES:
+            return jsonify(error="unknown language"), 400
+        if current_user.is_authenticated:
+            try:
+                users.set_language(engine, current_user.username, lang, actor=current_user.username)
+            except UserError as exc:
+                return jsonify(error=str(exc)), 400
+        response = redirect(next_url)
+        response.set_cookie(i18n.LANG_COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="Lax")
+        return response

@@ -1,0 +1,1 @@
+"""One module a page: each registers its page, layout and callbacks."""
