@@ -57,4 +57,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for name in PAGES:
         importlib.import_module(f"{__package__}.pages.{name}").register(app, ctx, access)
     server.config["SCC_ACCESS"] = access
+    server.config["SCC_CONTEXT"] = ctx
     return app

@@ -42,6 +42,7 @@ class _Child:
     restarts: int = 0
     started_at: float = 0.0
     next_start: float = 0.0
+    last_exit: str = ""
 
 
 def _die_with_parent() -> None:
@@ -99,7 +100,8 @@ class Supervisor:
             return
         child.started_at = time.monotonic()
         log.info("%s: started (pid %d)", child.spec.name, child.proc.pid)
-        self._report(child, "up", started_at=utcnow(), detail="")
+        self._report(child, "up", started_at=utcnow(),
+                     detail=f"restarted; last exit: {child.last_exit}" if child.last_exit else "")
 
     def _watch(self, child: _Child, now: float) -> None:
         if child.proc is None:
@@ -117,6 +119,7 @@ class Supervisor:
             child.restarts = 0  # it had been running fine: start the delays over
         delay = min(self.max_backoff_s, 2 ** child.restarts * 0.5)
         child.restarts += 1
+        child.last_exit = reason
         child.next_start = now + delay
         log.warning("%s: %s; restarting in %.1f s", child.spec.name, reason, delay)
         self._report(child, "restarting", detail=reason)

@@ -1,0 +1,117 @@
+"""Shared fixtures: real SQLite and PostgreSQL databases, a real production web server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN_URL = os.environ.get("SCC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+# Secrets every test process sees (the real values come from secrets.env in production).
+os.environ.setdefault("SCC_SECRET_KEY", "test-secret-key-" + "x" * 32)
+os.environ.setdefault("SCC_CAMERA_PASSWORD", "test-camera-password")
+
+PASSWORDS = {"admin": "admin-pass-123", "operator": "operator-pass-123", "bupati": "bupati-pass-123",
+             "dpmptsp": "dpmptsp-pass-123"}
+ROLE_OF = {"admin": "admin", "operator": "operator", "bupati": "viewer", "dpmptsp": "skpd"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def config_dir(tmp_path) -> Path:
+    """A private copy of config/ that a test may break on purpose."""
+    target = tmp_path / "config"
+    shutil.copytree(ROOT / "config", target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def pg_database_url():
+    """A fresh, empty PostgreSQL database for this test session, dropped afterwards."""
+    name = f"scc_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'scc.db'}"
+    pg = request.getfixturevalue("pg_database_url")
+    engine = create_engine(pg, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:  # each test starts from an empty database
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return pg
+
+
+def seed_users(engine) -> None:
+    from scc import users
+    for username, password in PASSWORDS.items():
+        users.create_user(engine, username=username, role=ROLE_OF[username], password=password,
+                          skpd_code="dpmptsp" if username == "dpmptsp" else None, actor="test")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The production web server (gunicorn, as `scc run` starts it) on a free port,
+    with one user per role. Yields its base URL."""
+    from scc.storage import open_storage
+    data_dir = tmp_path_factory.mktemp("live")
+    port = free_port()
+    env = {**os.environ, "SCC_DATA_DIR": str(data_dir), "SCC_WEB_PORT": str(port), "SCC_WEB_HOST": "127.0.0.1",
+           "SCC_WEB_WORKERS": "2"}
+    engine = open_storage(f"sqlite:///{data_dir / 'scc.db'}")
+    seed_users(engine)
+    engine.dispose()
+    log = open(data_dir / "web.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard"], env=env, cwd=ROOT, stdout=log,
+                            stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/login", timeout=2).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.2)
+        if proc.poll() is not None:
+            raise RuntimeError(f"web server died: {(data_dir / 'web.log').read_text()}")
+    else:
+        proc.kill()
+        raise RuntimeError("web server did not start in 60 s")
+    yield {"url": base, "data_dir": data_dir, "db_url": f"sqlite:///{data_dir / 'scc.db'}"}
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+def login(base: str, username: str, password: str | None = None) -> requests.Session:
+    session = requests.Session()
+    r = session.post(base + "/login", data={"username": username, "password": password or PASSWORDS[username]},
+                     allow_redirects=False, timeout=10)
+    assert r.status_code == 302, f"login of {username} failed: {r.status_code}"
+    return session

@@ -1,0 +1,64 @@
+"""The `scc user` command line, against a real database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from scc import audit, users
+from scc.storage import open_storage
+
+from .conftest import ROOT
+
+
+def scc(tmp_path, *args, stdin: str | None = None):
+    env = {**os.environ, "SCC_DATA_DIR": str(tmp_path)}
+    return subprocess.run([sys.executable, "-m", "scc", *args], cwd=ROOT, env=env, input=stdin,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_add_disable_enable_reset_list(tmp_path):
+    done = scc(tmp_path, "user", "add", "staf.bpkd", "--role", "skpd", "--skpd", "bpkd", "--name", "Staf BPKD")
+    assert done.returncode == 0, done.stderr
+    password = done.stdout.strip().rsplit(" ", 1)[-1]
+    engine = open_storage(f"sqlite:///{tmp_path / 'scc.db'}")
+    assert users.authenticate(engine, "staf.bpkd", password).skpd_code == "bpkd"
+
+    assert scc(tmp_path, "user", "disable", "staf.bpkd").returncode == 0
+    assert users.authenticate(engine, "staf.bpkd", password) is None
+    assert scc(tmp_path, "user", "enable", "staf.bpkd").returncode == 0
+    done = scc(tmp_path, "user", "reset", "staf.bpkd")
+    new_password = done.stdout.strip().rsplit(" ", 1)[-1]
+    assert users.authenticate(engine, "staf.bpkd", password) is None
+    assert users.authenticate(engine, "staf.bpkd", new_password) is not None
+
+    listing = scc(tmp_path, "user", "list").stdout
+    assert "staf.bpkd" in listing and "skpd" in listing and "bpkd" in listing
+    actions = [r["action"] for r in audit.recent(engine)]
+    assert actions[:4] == ["user.reset_password", "user.enable", "user.disable", "user.create"]
+    assert audit.recent(engine)[0]["actor"].startswith("cli:")
+    engine.dispose()
+
+
+def test_password_from_stdin_and_clear_errors(tmp_path):
+    done = scc(tmp_path, "user", "add", "op2", "--role", "operator", "--password-stdin", stdin="a-long-password\n")
+    assert done.returncode == 0 and "a-long-password" not in done.stdout
+    done = scc(tmp_path, "user", "add", "op2", "--role", "operator")
+    assert done.returncode == 1 and "already exists" in done.stderr
+    done = scc(tmp_path, "user", "add", "x9", "--role", "skpd", "--skpd", "nowhere")
+    assert done.returncode == 1 and "unknown SKPD code 'nowhere'" in done.stderr
+    done = scc(tmp_path, "user", "disable", "ghost")
+    assert done.returncode == 1 and "no user 'ghost'" in done.stderr
+    done = scc(tmp_path, "user", "add", "op3", "--role", "operator", "--password-stdin", stdin="short\n")
+    assert done.returncode == 1 and "at least" in done.stderr
+
+
+def test_first_admin_password_from_environment(tmp_path):
+    env = {**os.environ, "SCC_DATA_DIR": str(tmp_path), "SCC_ADMIN_PASSWORD": "chosen-admin-pass"}
+    done = subprocess.run([sys.executable, "-m", "scc", "setup"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    engine = open_storage(f"sqlite:///{tmp_path / 'scc.db'}")
+    assert users.authenticate(engine, "admin", "chosen-admin-pass").role == "admin"
+    engine.dispose()

@@ -1,0 +1,235 @@
+"""Deny by default: every route and every callback refuses a missing session and a wrong role.
+
+Routes and callbacks are enumerated from the app itself, so one added later
+without a declared role fails this suite.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from dash._utils import split_callback_id
+
+from dashboard.access import ROUTER
+from dashboard.app import create_app
+from dashboard.auth import PUBLIC
+from scc import audit, users
+from scc.settings import load_settings
+from scc.storage import open_storage
+
+from .conftest import PASSWORDS, ROLE_OF, seed_users
+
+ALL_USERS = tuple(PASSWORDS)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    engine = open_storage(f"sqlite:///{tmp_path_factory.mktemp('sec') / 'scc.db'}")
+    seed_users(engine)
+    dash_app = create_app(load_settings(), engine)
+    dash_app.server.config["TESTING"] = True
+    dash_app.server.test_client().get("/login")  # first request: Dash finishes its routes and callbacks
+    yield dash_app
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def access(app):
+    return app.server.config["SCC_ACCESS"]
+
+
+def client(app, username=None, addr="127.0.0.1"):
+    c = app.server.test_client()
+    c.environ_base["REMOTE_ADDR"] = addr
+    if username:
+        r = c.post("/login", data={"username": username, "password": PASSWORDS[username]})
+        assert r.status_code == 302, r.status_code
+    return c
+
+
+def concrete(rule) -> str:
+    """A real URL for a route rule, filling its variables with plausible values."""
+    fill = {"package_name": "dash", "fingerprinted_path": "dash-renderer/build/dash_renderer.min.js",
+            "filename": "scc.js", "path": "cameras"}
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: fill.get(m.group(1), "x"), rule.rule)
+
+
+def callback_body(app, key: str) -> dict:
+    spec = app.callback_map[key]
+    outputs = split_callback_id(key) \
+        if key.startswith("..") else {"id": key.split(".")[0], "property": key.split(".")[1]}
+    def values(items):
+        return [{"id": i["id"], "property": i["property"], "value": None} for i in items]
+    return {"output": key, "outputs": outputs, "inputs": values(spec["inputs"]), "state": values(spec["state"]),
+            "changedPropIds": []}
+
+
+def post_callback(c, body):
+    return c.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+
+
+def test_every_route_needs_a_session(app):
+    checked = 0
+    for rule in app.server.url_map.iter_rules():
+        url = concrete(rule)
+        if url in PUBLIC or rule.endpoint == "static":
+            continue
+        method = "GET" if "GET" in rule.methods else "POST"
+        r = client(app).open(url, method=method)
+        assert r.status_code in (401, 302), f"{method} {url} answered {r.status_code} without a session"
+        if r.status_code == 302:
+            assert r.headers["Location"].startswith("/login"), url
+        checked += 1
+    assert checked >= 8  # Dash's layout, dependencies, update, component suites, index, catch-all...
+
+
+def test_dash_internals_refused_without_session(app):
+    for path in ("/_dash-layout", "/_dash-dependencies"):
+        assert client(app).get(path).status_code == 401
+    assert post_callback(client(app), callback_body(app, ROUTER)).status_code == 401
+
+
+def test_public_routes_are_exactly_the_allowlist(app):
+    for path in ("/login", "/healthz", "/assets/00-bootstrap.min.css", "/assets/scc.css"):
+        assert client(app).get(path).status_code in (200, 503), path
+    r = client(app).get("/assets/scc.js")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/login")
+
+
+def server_side(app) -> list[str]:
+    return [key for key, spec in app.callback_map.items() if "callback" in spec]
+
+
+def test_every_callback_is_declared(app, access):
+    undeclared = [key for key in server_side(app) if access.callback_roles(key) is None]
+    assert undeclared == [], f"callbacks without roles: {undeclared}"
+    assert len(server_side(app)) >= 7
+
+
+def test_clientside_callbacks_are_not_run_by_the_server(app):
+    for key in set(app.callback_map) - set(server_side(app)):
+        assert post_callback(client(app, "admin"), callback_body(app, key)).status_code == 403, key
+
+
+def test_every_callback_refuses_no_session_and_wrong_roles(app, access):
+    sessions = {u: client(app, u) for u in ALL_USERS}
+    for key in server_side(app):
+        body = callback_body(app, key)
+        assert post_callback(client(app), body).status_code == 401, key
+        allowed = access.callback_roles(key)
+        for username, c in sessions.items():
+            status = post_callback(c, body).status_code
+            if ROLE_OF[username] in allowed:
+                assert status not in (401, 403) and status < 500, f"{key} as {username}: {status}"
+            else:
+                assert status == 403, f"{key} as {username}: {status}"
+
+
+def test_unknown_callback_is_refused(app):
+    body = {"output": "made-up.children", "outputs": {"id": "made-up", "property": "children"},
+            "inputs": [], "state": [], "changedPropIds": []}
+    assert post_callback(client(app, "admin"), body).status_code == 403
+
+
+def test_pages_by_role(app, access):
+    expected = {"admin": {"/", "/cameras", "/calls", "/metrics", "/admin"},
+                "operator": {"/", "/cameras", "/calls", "/metrics"},
+                "bupati": {"/", "/cameras", "/calls", "/metrics"},
+                "dpmptsp": {"/metrics"}}
+    assert set(access.pages) == expected["admin"]
+    for username, allowed in expected.items():
+        c = client(app, username)
+        for path in access.pages:
+            r = c.get(path)
+            if path in allowed:
+                assert r.status_code == 200, (username, path)
+            elif path == "/":
+                assert r.status_code == 302 and r.headers["Location"] == "/metrics"
+            else:
+                assert r.status_code == 403, (username, path, r.status_code)
+
+
+def test_page_layouts_check_the_role_too(app):
+    """Dash's router renders any page's layout; the layout itself must refuse."""
+    body = callback_body(app, ROUTER)
+    body["inputs"][0]["value"] = "/admin"
+    r = post_callback(client(app, "operator"), body)
+    assert r.status_code == 200
+    assert "forbidden" in r.get_data(as_text=True) and "users-table" not in r.get_data(as_text=True)
+    r = post_callback(client(app, "admin"), body)
+    assert "users-table" in r.get_data(as_text=True)
+
+
+def test_skpd_staff_see_only_their_own_unit(app):
+    key = next(k for k in app.callback_map if k.startswith("metrics-body"))
+    body = callback_body(app, key)
+    body["inputs"][0]["value"] = "bpkd"
+    assert post_callback(client(app, "dpmptsp"), body).status_code == 403
+    assert post_callback(client(app, "operator"), body).status_code == 200
+    body["inputs"][0]["value"] = "dpmptsp"
+    r = post_callback(client(app, "dpmptsp"), body)
+    assert r.status_code == 200 and "LaSIDE" in r.get_data(as_text=True)
+
+
+def test_viewer_cannot_write(app):
+    key = next(k for k in app.callback_map if "admin-result" in k and "admin-create" in str(app.callback_map[k]["inputs"]))
+    body = callback_body(app, key)
+    body["state"][0]["value"] = "sneaky"
+    body["state"][2]["value"] = "admin"
+    assert post_callback(client(app, "bupati"), body).status_code == 403
+    assert post_callback(client(app, "operator"), body).status_code == 403
+
+
+def test_session_cookie_flags(app):
+    r = client(app).post("/login", data={"username": "admin", "password": PASSWORDS["admin"]})
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "scc_session=" in cookie
+
+
+def test_login_does_not_redirect_off_site(app):
+    c = client(app)
+    r = c.post("/login?next=//evil.example/x", data={"username": "operator", "password": PASSWORDS["operator"]})
+    assert r.status_code == 302 and r.headers["Location"] == "/"
+
+
+def test_failed_logins_are_rate_limited(app):
+    c = client(app, addr="10.77.0.1")
+    for _ in range(5):
+        assert c.post("/login", data={"username": "operator", "password": "wrong"}).status_code == 401
+    r = c.post("/login", data={"username": "operator", "password": PASSWORDS["operator"]})
+    assert r.status_code == 429
+    # Another address is not locked out by this one's guessing.
+    assert client(app, addr="10.77.0.2").post(
+        "/login", data={"username": "operator", "password": PASSWORDS["operator"]}).status_code == 302
+
+
+def test_disabled_user_is_signed_out(app):
+    engine = app.server.config["SCC_CONTEXT"].engine
+    users.create_user(engine, username="temp", role="operator", password="temp-pass-123", actor="test")
+    c = client(app)
+    assert c.post("/login", data={"username": "temp", "password": "temp-pass-123"}).status_code == 302
+    assert c.get("/_dash-layout").status_code == 200
+    users.set_active(engine, "temp", False, actor="admin")
+    assert c.get("/_dash-layout").status_code == 401
+
+
+def test_writes_are_audited(app):
+    c = client(app, "admin")
+    c.post("/language", data={"lang": "en"})
+    c.post("/language", data={"lang": "id"})
+    c.post("/logout")
+    actions = [(r["actor"], r["action"]) for r in audit.recent(app.server.config["SCC_CONTEXT"].engine, 10)]
+    assert ("admin", "auth.logout") in actions and ("admin", "user.language") in actions
+    assert ("admin", "auth.login") in actions
+
+
+def test_camera_credentials_never_reach_the_browser(app):
+    c = client(app, "admin")
+    body = callback_body(app, ROUTER)
+    for path in ("/cameras", "/admin", "/"):
+        body["inputs"][0]["value"] = path
+        text = post_callback(c, body).get_data(as_text=True)
+        assert "test-camera-password" not in text and "rtsp://" not in text
+    assert "test-camera-password" not in c.get("/_dash-layout").get_data(as_text=True)

@@ -1,0 +1,148 @@
+"""Settings: the shipped config is valid, and every kind of mistake is named with file, key path and line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scc.settings import InvalidConfig, load_settings
+
+ENV = {"SCC_SECRET_KEY": "k" * 40, "SCC_CAMERA_PASSWORD": "cam-secret-pw"}
+
+
+def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
+    seen = 0
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if needle in line:
+            seen += 1
+            if seen == occurrence:
+                return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def replace(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, count))
+
+
+def errors_of(config_dir: Path, environ=ENV) -> list[str]:
+    with pytest.raises(InvalidConfig) as info:
+        load_settings(config_dir, environ=environ)
+    return [str(e) for e in info.value.errors]
+
+
+def test_shipped_config_is_the_regency():
+    s = load_settings(environ=ENV)
+    assert len(s.skpd) == 38 and len({u.code for u in s.skpd}) == 38
+    assert len(s.districts) == 8
+    assert {"dpmptsp", "bpkd", "rsud", "bkpsdm", "dukcapil", "dinsos", "perdagangan", "kec-lalabata"} <= set(s.skpd_by_code)
+    active = [c for c in s.cameras if c.status == "active"]
+    planned = [c for c in s.cameras if c.status == "planned"]
+    assert len(active) == 16 and len(planned) == 25
+    assert all(c.main_url and c.password for c in active)
+    assert all(c.main_url is None for c in planned)
+    numbers = {line.code: line.numbers for line in s.call_lines}
+    assert numbers["psc-119"] == ["119", "0484-119"]
+    assert numbers["damkar-lalabata"] == ["0484-23501"]
+    assert len([line for line in s.call_lines if line.service == "fire"]) == 8
+    metrics = {(m.skpd, m.key): m for m in s.metrics}
+    assert all((unit.code, "service_up") in metrics for unit in s.skpd)
+    assert metrics[("dinsos", "kartu_macca_distributed")].target == 13161
+    owners = {m.skpd for m in s.metrics if m.key != "service_up" and m.key != "website_up"}
+    assert {"dpmptsp", "bpkd", "bkpsdm", "rsud", "dukcapil", "dinsos", "perdagangan"} <= owners
+
+
+def test_unknown_key_names_file_path_and_line(config_dir):
+    path = config_dir / "cameras.yaml"
+    replace(path, "    link: fibre\n", "    link: fibre\n    zoom: 3\n")
+    line = line_of(path, "zoom: 3")
+    assert errors_of(config_dir) == [f"{path}:{line}: cameras[0].zoom: unknown key (not allowed here; check the spelling)"]
+
+
+def test_wrong_type_is_named(config_dir):
+    path = config_dir / "scc.yaml"
+    replace(path, "session_hours: 12", "session_hours: twelve")
+    (error,) = errors_of(config_dir)
+    assert error.startswith(f"{path}:{line_of(path, 'session_hours')}: web.session_hours: ")
+    assert "integer" in error
+
+
+def test_invalid_yaml_names_the_line(config_dir):
+    path = config_dir / "districts.yaml"
+    replace(path, "  - code: lalabata", "  - code: [lalabata")
+    (error,) = errors_of(config_dir)
+    assert error.startswith(f"{path}:") and "not valid YAML" in error
+
+
+def test_camera_with_unknown_skpd_and_district(config_dir):
+    path = config_dir / "cameras.yaml"
+    replace(path, "    skpd: rsud\n", "    skpd: rsud-x\n")
+    replace(path, "    district: lalabata\n", "    district: atlantis\n")
+    errors = errors_of(config_dir)
+    assert f"{path}:{line_of(path, 'skpd: rsud-x')}: cameras[0].skpd: unknown SKPD 'rsud-x'" in errors
+    assert f"{path}:{line_of(path, 'district: atlantis')}: cameras[0].district: unknown district 'atlantis'" in errors
+
+
+def test_metric_owner_must_exist(config_dir):
+    path = config_dir / "metrics.yaml"
+    replace(path, "    skpd: dpmptsp\n", "    skpd: nobody\n")
+    (error,) = errors_of(config_dir)
+    assert error.startswith(f"{path}:{line_of(path, 'skpd: nobody')}: metrics[0].skpd: unknown SKPD 'nobody'")
+
+
+def test_duplicate_camera_id(config_dir):
+    path = config_dir / "cameras.yaml"
+    second = load_settings(config_dir, environ=ENV).cameras[1].id
+    first = load_settings(config_dir, environ=ENV).cameras[0].id
+    replace(path, f"  - id: {second}\n", f"  - id: {first}\n")
+    (error,) = errors_of(config_dir)
+    assert f"cameras[1].id: duplicate id '{first}'" in error
+    assert error.startswith(f"{path}:{line_of(path, f'- id: {first}', 2)}:")
+
+
+def test_missing_secret_names_the_variable(config_dir):
+    errors = errors_of(config_dir, environ={"SCC_CAMERA_PASSWORD": "x"})
+    path = config_dir / "scc.yaml"
+    assert errors == [f"{path}:{line_of(path, 'secret_key: ${')}: web.secret_key: "
+                      "environment variable SCC_SECRET_KEY is not set"]
+
+
+def test_secret_written_literally_is_refused(config_dir):
+    path = config_dir / "cameras.yaml"
+    replace(path, 'password: "${SCC_CAMERA_PASSWORD}"', "password: hunter2hunter2")
+    (error,) = errors_of(config_dir)
+    assert error.startswith(f"{path}:{line_of(path, 'hunter2')}: cameras[0].password: secrets are never written")
+
+
+def test_credentials_in_camera_url_are_refused(config_dir):
+    path = config_dir / "cameras.yaml"
+    text = path.read_text()
+    url = text.split("main_url: ", 1)[1].split("\n", 1)[0]
+    replace(path, f"main_url: {url}", f"main_url: {url.replace('rtsp://', 'rtsp://admin:pw@')}")
+    (error,) = errors_of(config_dir)
+    assert "cameras[0].main_url" in error and "must not contain credentials" in error
+
+
+def test_camera_password_never_printed_but_used_for_the_stream():
+    cam = next(c for c in load_settings(environ=ENV).cameras if c.status == "active")
+    assert "cam-secret-pw" not in repr(cam) and "cam-secret-pw" not in str(cam.model_dump())
+    assert "cam-secret-pw" not in (cam.main_url or "")
+    assert cam.stream_url().startswith(f"rtsp://{cam.username}:cam-secret-pw@")
+
+
+def test_bad_config_stops_startup_with_one_clear_message(config_dir, tmp_path):
+    replace(config_dir / "skpd.yaml", "    kind: sekretariat\n", "    kind: ministry\n")
+    env = {**os.environ, **ENV, "SCC_CONFIG_DIR": str(config_dir), "SCC_DATA_DIR": str(tmp_path / "data")}
+    for command in (["check-config"], ["run", "--demo"]):
+        done = subprocess.run([sys.executable, "-m", "scc", *command], env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 2, done.stderr
+        assert f"{config_dir / 'skpd.yaml'}:{line_of(config_dir / 'skpd.yaml', 'kind: ministry')}: skpd[0].kind: " \
+               in done.stderr
+        assert "Traceback" not in done.stderr
+    assert not (tmp_path / "data" / "scc.db").exists(), "nothing may start on a bad config"

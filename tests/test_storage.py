@@ -1,0 +1,139 @@
+"""Storage on SQLite and PostgreSQL: migrations from empty, and a round trip of every table."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, select
+
+from scc import audit, health, users
+from scc.clock import as_utc
+from scc.storage import connect, migrate, open_storage
+from scc.storage import schema
+
+T0 = datetime(2026, 11, 23, 1, 5, 7, tzinfo=timezone.utc)
+
+ROWS = {
+    "users": dict(username="u1", full_name="Satu", role="operator", skpd_code=None, password_hash="h",
+                  language="id", active=True, session_version=1, created_at=T0, updated_at=T0),
+    "audit_log": dict(at=T0, actor="admin", action="user.create", target="u1", detail={"role": "operator"},
+                      remote_addr="127.0.0.1"),
+    "login_attempts": dict(at=T0, username="u1", remote_addr="127.0.0.1", success=False),
+    "component_health": dict(name="web", kind="web", status="up", pid=42, restarts=1, started_at=T0,
+                             last_activity=T0, backlog=3, detail="", updated_at=T0),
+    "camera_state": dict(camera_id="rsud-lobi", status="online", last_frame_at=T0, fps=5.0, width=640,
+                         height=360, codec="h264", reconnects=2, last_error=None, activity=0.25, updated_at=T0),
+    "metric_samples": dict(skpd_code="dpmptsp", metric_key="laside_permits_received", ts=T0, value=1234.5,
+                           message_id="m-1", received_at=T0),
+    "skpd_status": dict(skpd_code="dpmptsp", online=True, changed_at=T0, last_message_at=T0),
+    "rejected_messages": dict(received_at=T0, topic="scc/v1/skpd/x/telemetry", skpd_code="x",
+                              payload="{bad", reason="not JSON"),
+    "incidents": dict(line_code="psc-119", district="lalabata", caller_number="081234567890", category="medis",
+                      summary="Pasien sesak napas", status="received", received_at=T0, source="intake",
+                      created_by="operator"),
+}
+
+
+def test_migrations_from_empty_create_every_table(database_url):
+    engine = open_storage(database_url)
+    tables = set(inspect(engine).get_table_names())
+    assert set(schema.metadata.tables) <= tables
+    assert "alembic_version" in tables
+    migrate(engine)  # a second start changes nothing and does not fail
+    engine.dispose()
+
+
+def test_migrations_match_the_schema(database_url):
+    """A column added to schema.py without a migration fails here."""
+    engine = open_storage(database_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), schema.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_round_trip_of_every_table(database_url):
+    engine = open_storage(database_url)
+    assert set(ROWS) | {"incident_events"} == set(schema.metadata.tables), "a new table needs a round trip here"
+    with engine.begin() as conn:
+        for name, row in ROWS.items():
+            conn.execute(schema.metadata.tables[name].insert().values(**row))
+        incident_id = conn.execute(select(schema.incidents.c.id)).scalar_one()
+        conn.execute(schema.incident_events.insert().values(incident_id=incident_id, status="received", at=T0,
+                                                            operator="operator", note=""))
+    with engine.connect() as conn:
+        for name, row in ROWS.items():
+            stored = conn.execute(select(schema.metadata.tables[name])).one()._mapping
+            for key, value in row.items():
+                got = stored[key]
+                if isinstance(value, datetime):
+                    got = as_utc(got)
+                assert got == value, f"{name}.{key}"
+        event = conn.execute(select(schema.incident_events)).one()
+        assert event.incident_id == incident_id and as_utc(event.at) == T0
+    engine.dispose()
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path):
+    engine = open_storage(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
+
+
+def test_users_lifecycle(database_url):
+    engine = open_storage(database_url)
+    user, password = users.create_user(engine, username="op1", role="operator", actor="admin")
+    assert len(password) >= users.MIN_PASSWORD
+    assert users.authenticate(engine, "op1", password) == user
+    assert users.authenticate(engine, "op1", "wrong-password") is None
+    assert users.authenticate(engine, "nobody", password) is None
+    with pytest.raises(users.UserError, match="already exists"):
+        users.create_user(engine, username="op1", role="operator", actor="admin")
+    with pytest.raises(users.UserError, match="one SKPD"):
+        users.create_user(engine, username="s1", role="skpd", actor="admin")
+    with pytest.raises(users.UserError, match="unknown SKPD"):
+        users.create_user(engine, username="s1", role="skpd", skpd_code="zzz", actor="admin", known_skpd={"bpkd"})
+    with pytest.raises(users.UserError, match="role"):
+        users.create_user(engine, username="x1", role="root", actor="admin")
+    users.set_active(engine, "op1", False, actor="admin")
+    assert users.authenticate(engine, "op1", password) is None
+    users.set_active(engine, "op1", True, actor="admin")
+    new = users.reset_password(engine, "op1", actor="admin")
+    assert users.authenticate(engine, "op1", password) is None
+    after = users.authenticate(engine, "op1", new)
+    assert after.session_version == user.session_version + 3  # disable, enable, reset each end old sessions
+    stored = users.get_by_username(engine, "op1")
+    actions = [r["action"] for r in audit.recent(engine)]
+    assert actions[:4] == ["user.reset_password", "user.enable", "user.disable", "user.create"]
+    assert stored is not None
+    engine.dispose()
+
+
+def test_first_admin_created_once(database_url):
+    engine = open_storage(database_url)
+    password = users.ensure_admin(engine)
+    assert password and users.authenticate(engine, "admin", password).role == "admin"
+    assert users.ensure_admin(engine) is None
+    engine.dispose()
+
+
+def test_health_rows_and_staleness(database_url):
+    engine = open_storage(database_url)
+    health.report(engine, "web", kind="web", status="up", pid=1)
+    ok, doc = health.summary(engine)
+    assert ok and doc["components"]["web"]["status"] == "up" and doc["components"]["database"]["status"] == "up"
+    with engine.begin() as conn:
+        conn.execute(schema.component_health.update().values(updated_at=T0 - timedelta(days=1)))
+    ok, doc = health.summary(engine)
+    assert not ok and doc["components"]["web"]["status"] == "stale"
+    engine.dispose()
+
+
+def test_database_gone_is_reported_not_raised(tmp_path):
+    engine = connect("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    ok, doc = health.summary(engine)
+    assert not ok and doc["components"]["database"]["status"] == "down"

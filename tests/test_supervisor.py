@@ -1,0 +1,139 @@
+"""The supervisor and `scc run`: real processes, real signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import requests
+from sqlalchemy import select
+
+from scc.storage import open_storage
+from scc.storage.schema import component_health
+
+from .conftest import ROOT, free_port
+
+
+def wait_for(predicate, timeout=30.0, step=0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError("condition not met in time")
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is dead for our purposes
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def run_supervisor(tmp_path, specs_code: str) -> subprocess.Popen:
+    script = tmp_path / "sup.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys
+        from scc.storage import open_storage
+        from scc.supervisor import ProcessSpec, Supervisor
+        engine = open_storage("sqlite:///{tmp_path / 'scc.db'}")
+        specs = {specs_code}
+        sys.exit(Supervisor(specs, engine, grace_s=3, heartbeat_s=0.5).run())
+    """))
+    return subprocess.Popen([sys.executable, str(script)], cwd=ROOT)
+
+
+def health_rows(tmp_path) -> dict:
+    engine = open_storage(f"sqlite:///{tmp_path / 'scc.db'}")
+    with engine.connect() as conn:
+        rows = {r.name: r for r in conn.execute(select(component_health))}
+    engine.dispose()
+    return rows
+
+
+def test_dead_worker_is_restarted_and_all_stop_on_sigterm(tmp_path):
+    pids = tmp_path / "pids"
+    crash = f"import os; open({str(pids)!r}, 'a').write(str(os.getpid()) + chr(10)); raise SystemExit(3)"
+    steady = f"import os, time; open({str(tmp_path / 'steady')!r}, 'w').write(str(os.getpid())); time.sleep(600)"
+    proc = run_supervisor(tmp_path, f'[ProcessSpec("crasher", "test", [sys.executable, "-c", {crash!r}]), '
+                                    f'ProcessSpec("steady", "test", [sys.executable, "-c", {steady!r}])]')
+    try:
+        wait_for(lambda: pids.exists() and len(pids.read_text().split()) >= 3, timeout=30)
+        rows = wait_for(lambda: (r := health_rows(tmp_path)).get("crasher") and r["crasher"].restarts >= 2 and r)
+        assert "exited with code 3" in rows["crasher"].detail
+        steady_pid = int(wait_for(lambda: (tmp_path / "steady").exists() and (tmp_path / "steady").read_text()))
+        assert rows["steady"].status == "up" and rows["steady"].restarts == 0
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+        assert not pid_alive(steady_pid)
+        rows = health_rows(tmp_path)
+        assert rows["steady"].status == "stopped" and rows["supervisor"].status == "stopped"
+    finally:
+        proc.kill()
+
+
+def test_worker_ignoring_sigterm_is_killed_after_grace(tmp_path):
+    stubborn = ("import os, signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                f"open({str(tmp_path / 'pid')!r}, 'w').write(str(os.getpid())); time.sleep(600)")
+    proc = run_supervisor(tmp_path, f'[ProcessSpec("stubborn", "test", [sys.executable, "-c", {stubborn!r}])]')
+    try:
+        pid = int(wait_for(lambda: (tmp_path / "pid").exists() and (tmp_path / "pid").read_text()))
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 0
+        assert 2.5 <= time.monotonic() - started < 10
+        assert not pid_alive(pid)
+    finally:
+        proc.kill()
+
+
+def test_scc_run_starts_the_command_center_and_stops_on_ctrl_c(tmp_path):
+    port = free_port()
+    env = {**os.environ, "SCC_DATA_DIR": str(tmp_path / "data"), "SCC_WEB_PORT": str(port),
+           "SCC_WEB_HOST": "127.0.0.1", "SCC_WEB_WORKERS": "1"}
+    env.pop("SCC_SECRET_KEY", None)  # setup generates it into secrets.env
+    proc = subprocess.Popen([sys.executable, "-m", "scc", "run", "--demo"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+
+        def healthy():
+            try:
+                r = requests.get(base + "/healthz", timeout=2)
+            except requests.ConnectionError:
+                return None
+            return r.status_code == 200 and r.json()
+
+        doc = wait_for(healthy, timeout=60)
+        assert {"database", "supervisor", "web"} <= set(doc["components"])
+        assert requests.get(base + "/login", timeout=5).status_code == 200
+        secrets_file = tmp_path / "data" / "secrets.env"
+        assert oct(secrets_file.stat().st_mode & 0o777) == "0o600"
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0
+        assert f"http://127.0.0.1:{port}/" in out
+        for user in ("admin", "operator", "bupati", "dpmptsp"):
+            assert f"  {user} " in out, out
+        assert "SCC_SECRET_KEY" not in out
+        wait_for(lambda: not _listening(port), timeout=10)
+    finally:
+        proc.kill()
+
+
+def _listening(port: int) -> bool:
+    try:
+        requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+        return True
+    except requests.ConnectionError:
+        return False
