@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     ctx = AppContext(settings=settings, engine=engine)
     access = Access()
 
-    server = Flask(__name__, template_folder=str(HERE / "templates"))
+    server = Flask(__name__, template_folder=str(HERE / "templates"), static_folder=None)
     auth.install(server, ctx, access)  # first, so the guard runs before Dash's own hooks
 
     @server.get("/healthz")

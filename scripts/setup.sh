@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Prepare this checkout: Debian packages, a virtual environment, Python packages.
+#   scripts/setup.sh run    what the command center needs
+#   scripts/setup.sh test   that, plus the test tools and Debian's Chromium
+# Safe to run again: it only does what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-run}
+
+# Debian's Python 3.11 (not a pyenv one): later capabilities import GStreamer's
+# `gi`, which only Debian's interpreter has, through --system-site-packages.
+python=/usr/bin/python3
+[ -x "$python" ] || python=$(command -v python3)
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+  echo "Python 3.11 or newer is needed; found $("$python" --version 2>&1)." >&2; exit 1; }
+
+missing=()
+"$python" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+if [ "$mode" = test ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    echo "Installing Debian packages: ${missing[*]}"
+    sudo apt-get update -qq
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "Missing Debian packages: ${missing[*]}" >&2
+    echo "Install them as root, then run this again:  sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "Creating the virtual environment in .venv"
+  "$python" -m venv --system-site-packages .venv
+fi
+
+extra=""
+[ "$mode" = test ] && extra="[test]"
+stamp=".venv/.installed-${mode}"
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "Installing Python packages (first time takes a few minutes)"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".${extra}"
+  echo "$want" > "$stamp"
+fi
