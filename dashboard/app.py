@@ -15,12 +15,18 @@ from scc import health
 from scc.settings import Settings, load_settings
 from scc.storage import open_storage
 
-from . import auth
+from . import auth, i18n
 from .access import Access
 from .components import shell
 
 PAGES = ("overview", "cameras", "calls", "metrics", "admin")
 HERE = Path(__file__).parent
+
+
+class _Dash(dash.Dash):
+    def interpolate_index(self, **kwargs) -> str:
+        # The page's language, so browsers and screen readers read it right.
+        return super().interpolate_index(**kwargs).replace("<html>", f'<html lang="{i18n.current_language()}">', 1)
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         healthy, doc = health.summary(engine)
         return jsonify(doc), 200 if healthy else 503
 
-    app = dash.Dash(
+    app = _Dash(
         __name__, server=server, use_pages=True, pages_folder="", assets_folder=str(HERE / "assets"),
         serve_locally=True, suppress_callback_exceptions=True, title="Soppeng Command Center",
         update_title=None,

@@ -94,10 +94,11 @@ def live_server(tmp_path_factory):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if requests.get(base + "/login", timeout=2).status_code == 200:
+            if requests.get(base + "/login", timeout=5).status_code == 200:
                 break
-        except requests.ConnectionError:
-            time.sleep(0.2)
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
         if proc.poll() is not None:
             raise RuntimeError(f"web server died: {(data_dir / 'web.log').read_text()}")
     else:

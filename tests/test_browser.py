@@ -57,9 +57,34 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def base(live_server) -> str:
-    return live_server["url"]
+    url = live_server["url"]
+    _render_index_on_every_worker(url)
+    return url
+
+
+def _render_index_on_every_worker(base: str, parallel: int = 16, rounds: int = 4) -> None:
+    """Let every worker render the page once before the tests below load it.
+
+    A worker that has not rendered the Dash index yet answers 500 for the
+    page's scripts (see test_fresh_workers_serve_dash_scripts, which checks
+    exactly that); without this, which test happens to meet a fresh worker
+    would be chance. New connections in parallel reach all workers."""
+    import threading
+    cookies = login(base, "operator").cookies.get_dict()
+    for _ in range(rounds):
+        barrier = threading.Barrier(parallel)
+
+        def get():
+            barrier.wait(timeout=30)
+            requests.get(base + "/", cookies=cookies, headers={"Connection": "close"}, timeout=30)
+
+        threads = [threading.Thread(target=get) for _ in range(parallel)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
 
 @pytest.fixture
@@ -287,3 +312,84 @@ def test_everything_comes_from_the_server(new_page, base):
     assert not failed, "failed requests:\n" + "\n".join(failed)
     assert not bad_status, "error responses:\n" + "\n".join(bad_status)
     assert not console_errors, "console errors:\n" + "\n".join(console_errors)
+
+
+# -- first page load after a start ------------------------------------------------------------
+
+
+def test_fresh_workers_serve_dash_scripts(tmp_path):
+    """Right after a (re)start, every gunicorn worker serves the scripts the page
+    needs, not only the worker that happened to render the page first.
+
+    Dash registers its component libraries lazily, when a worker renders the
+    index page; a worker that has not yet done so answers 500 for
+    /_dash-component-suites/..., and the browser shows a blank page. This test
+    starts its own server with the production worker count and fetches the
+    page's scripts over many parallel connections, so they reach every worker.
+    """
+    import re
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    from scc.storage import open_storage
+
+    try:
+        from tests.conftest import ROOT as REPO, free_port, seed_users
+    except ImportError:
+        from conftest import ROOT as REPO, free_port, seed_users
+
+    port = free_port()
+    env = {**__import__("os").environ, "SCC_DATA_DIR": str(tmp_path), "SCC_WEB_PORT": str(port),
+           "SCC_WEB_HOST": "127.0.0.1"}
+    env.pop("SCC_WEB_WORKERS", None)  # the production default (config/scc.yaml)
+    engine = open_storage(f"sqlite:///{tmp_path / 'scc.db'}")
+    seed_users(engine)
+    engine.dispose()
+    base = f"http://127.0.0.1:{port}"
+    with open(tmp_path / "web.log", "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "dashboard"], env=env, cwd=REPO, stdout=log,
+                                stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert proc.poll() is None, (tmp_path / "web.log").read_text()
+                assert time.monotonic() < deadline, "web server did not start in 60 s"
+                try:
+                    if requests.get(base + "/login", timeout=2).status_code == 200:
+                        break
+                except requests.ConnectionError:
+                    time.sleep(0.2)
+            session = login(base, "operator")
+            index = session.get(base + "/", timeout=10)
+            assert index.status_code == 200
+            scripts = re.findall(r'<script src="(/_dash-component-suites/[^"]+)"', index.text)
+            assert scripts, "the page loads no Dash scripts?"
+            cookies = session.cookies.get_dict()
+            parallel, rounds = 24, 4
+            errors: list[str] = []
+
+            def fetch(url: str, barrier: threading.Barrier) -> None:
+                barrier.wait(timeout=30)
+                # A new connection each, so the requests spread over the workers.
+                r = requests.get(url, cookies=cookies, headers={"Connection": "close"}, timeout=30)
+                if r.status_code != 200:
+                    errors.append(f"HTTP {r.status_code} {url}")
+
+            # Which worker accepts a connection is up to the kernel: a few rounds
+            # make it all but certain that every worker gets some.
+            for _ in range(rounds):
+                barrier = threading.Barrier(parallel)
+                threads = [threading.Thread(target=fetch, args=(base + scripts[i % len(scripts)], barrier))
+                           for i in range(parallel)]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+            assert not errors, (f"{len(errors)} of {parallel * rounds} script requests failed right after "
+                                "start (a worker that has not rendered the page yet answers 500):\n"
+                                + "\n".join(sorted(set(errors))))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)

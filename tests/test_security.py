@@ -233,3 +233,11 @@ def test_camera_credentials_never_reach_the_browser(app):
         text = post_callback(c, body).get_data(as_text=True)
         assert "test-camera-password" not in text and "rtsp://" not in text
     assert "test-camera-password" not in c.get("/_dash-layout").get_data(as_text=True)
+
+
+def test_index_page_declares_the_users_language(app):
+    c = client(app, "bupati")
+    assert '<html lang="id">' in c.get("/").get_data(as_text=True)
+    c.post("/language", data={"lang": "en"})
+    assert '<html lang="en">' in c.get("/").get_data(as_text=True)
+    c.post("/language", data={"lang": "id"})

@@ -110,7 +110,7 @@ def test_scc_run_starts_the_command_center_and_stops_on_ctrl_c(tmp_path):
         def healthy():
             try:
                 r = requests.get(base + "/healthz", timeout=2)
-            except requests.ConnectionError:
+            except requests.RequestException:
                 return None
             return r.status_code == 200 and r.json()
 
@@ -135,5 +135,5 @@ def _listening(port: int) -> bool:
     try:
         requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
         return True
-    except requests.ConnectionError:
+    except requests.RequestException:
         return False
