@@ -64,4 +64,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         importlib.import_module(f"{__package__}.pages.{name}").register(app, ctx, access)
     server.config["SCC_ACCESS"] = access
     server.config["SCC_CONTEXT"] = ctx
+    # Dash finishes its setup during the first request and marks it done before
+    # it is; threads serving meanwhile answer 500 for its scripts. Do that first
+    # request here, single-threaded, before the server takes connections.
+    server.test_client().get("/login")
     return app

@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, jsonify, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from scc import users
@@ -115,7 +115,8 @@ def _check(path: str, access: Access):
     if roles is not None and role not in roles:
         if path == "/":
             return redirect(access.pages_for(role)[0])
-        return render_template("forbidden.html", t=i18n.t, home=access.pages_for(role)[0]), 403
+        return render_template("forbidden.html", t=i18n.t, lang=i18n.current_language(),
+                               home=access.pages_for(role)[0]), 403
     return None
 
 
@@ -171,7 +172,6 @@ def _routes(server: Flask, ctx, access: Access) -> None:
         with engine.begin() as conn:
             record(conn, user.username, "auth.login", user.username, remote_addr=addr)
         login_user(SessionUser(user))
-        from flask import session
         session.permanent = True
         return redirect(next_url if next_url != "/" else access.pages_for(user.role)[0])
 

@@ -81,10 +81,10 @@ def latest_metrics(engine: Engine, settings: Settings, skpd_code: str | None = N
 def skpd_availability(engine: Engine, settings: Settings) -> dict[str, Any]:
     with engine.connect() as conn:
         rows = {r.skpd_code: r for r in conn.execute(select(skpd_status))}
-    online = [code for code, r in rows.items() if r.online and code in settings.skpd_by_code]
-    offline = [s.code for s in settings.skpd if s.code in rows and not rows[s.code].online]
-    return {"total": len(settings.skpd), "online": len(online), "offline": offline,
-            "silent": len(settings.skpd) - len(rows)}
+    known = [s.code for s in settings.skpd]
+    return {"total": len(known), "online": sum(1 for c in known if c in rows and rows[c].online),
+            "offline": [c for c in known if c in rows and not rows[c].online],
+            "silent": sum(1 for c in known if c not in rows)}
 
 
 def overview(engine: Engine, settings: Settings) -> dict[str, Any]:

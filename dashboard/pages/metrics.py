@@ -6,7 +6,6 @@ callback refuses any other unit even if the request is forged.
 
 from __future__ import annotations
 
-import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 from flask import abort
 from flask_login import current_user
