@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from flask import Flask, jsonify, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from scc import users
+from scc import signin, users
 from scc.audit import record
 from scc.users import UserError
 
@@ -27,18 +27,18 @@ log = logging.getLogger(__name__)
 
 # Reachable without a session: the sign-in page, its stylesheets, the health summary.
 PUBLIC = frozenset({
-    "/login", "/logout", "/language", "/healthz", "/favicon.ico",
+    "/login", "/logout", "/language", "/healthz",
     "/assets/00-bootstrap.min.css", "/assets/scc.css",
 })
 DASH_CALLBACK = "/_dash-update-component"
 
 
 class SessionUser(UserMixin):
-    """The signed-in user as Flask-Login sees it. The session stores id and
-    session_version, so disabling a user or resetting a password signs them out."""
+    """The signed-in user as Flask-Login sees it; its id is the session's id."""
 
-    def __init__(self, user: users.User):
+    def __init__(self, user: users.User, sid: str):
         self.user = user
+        self.sid = sid
         self.username = user.username
         self.role = user.role
         self.skpd_code = user.skpd_code
@@ -46,7 +46,7 @@ class SessionUser(UserMixin):
         self.full_name = user.full_name or user.username
 
     def get_id(self) -> str:
-        return f"{self.user.id}:{self.user.session_version}"
+        return self.sid
 
 
 def install(server: Flask, ctx, access: Access) -> None:
@@ -59,20 +59,15 @@ def install(server: Flask, ctx, access: Access) -> None:
         SESSION_COOKIE_SECURE=web.cookie_secure,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=web.session_hours),
         REMEMBER_COOKIE_DURATION=timedelta(seconds=0),
+        SCC_LANGUAGE=ctx.settings.app.language,
     )
     manager = LoginManager()
     manager.init_app(server)
 
     @manager.user_loader
-    def load(session_id: str):
-        try:
-            user_id, version = (int(part) for part in session_id.split(":"))
-        except ValueError:
-            return None
-        user = users.get(ctx.engine, user_id)
-        if user is None or not user.active or user.session_version != version:
-            return None
-        return SessionUser(user)
+    def load(sid: str):
+        user = signin.session_user(ctx.engine, sid)
+        return SessionUser(user, sid) if user else None
 
     @server.before_request
     def guard():
@@ -158,20 +153,22 @@ def _routes(server: Flask, ctx, access: Access) -> None:
         username = request.form.get("username", "").strip().lower()
         password = request.form.get("password", "")
         addr = _client_addr()
-        if users.is_throttled(engine, username, addr, auth_cfg.max_failures, auth_cfg.window_s):
+        attempt = signin.attempt(engine, username, addr, auth_cfg.max_failures, auth_cfg.window_s)
+        if attempt is None:
             log.warning("sign-in throttled for %r from %s", username, addr)
             return render_template("login.html", t=i18n.t, lang=i18n.current_language(), next=next_url,
                                    error=i18n.t("login.throttled", minutes=auth_cfg.window_s // 60),
                                    username=username), 429
         user = users.authenticate(engine, username, password)
-        users.record_attempt(engine, username, addr, success=user is not None)
         if user is None:
             log.info("failed sign-in for %r from %s", username, addr)
             return render_template("login.html", t=i18n.t, lang=i18n.current_language(), next=next_url,
                                    error=i18n.t("login.failed"), username=username), 401
+        signin.succeeded(engine, attempt, username, addr)
+        sid = signin.open_session(engine, user, ctx.settings.app.web.session_hours, addr)
         with engine.begin() as conn:
             record(conn, user.username, "auth.login", user.username, remote_addr=addr)
-        login_user(SessionUser(user))
+        login_user(SessionUser(user, sid))
         session.permanent = True
         return redirect(next_url if next_url != "/" else access.pages_for(user.role)[0])
 
@@ -181,6 +178,7 @@ def _routes(server: Flask, ctx, access: Access) -> None:
             with engine.begin() as conn:
                 record(conn, current_user.username, "auth.logout", current_user.username,
                        remote_addr=_client_addr())
+            signin.close_session(engine, current_user.sid)
             logout_user()
         return redirect(url_for("login"))
 

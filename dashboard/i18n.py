@@ -14,7 +14,7 @@ from pathlib import Path
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 
 from scc.clock import WITA, as_utc
@@ -31,13 +31,14 @@ def catalog(lang: str) -> dict[str, str]:
 
 
 def current_language() -> str:
-    """The signed-in user's language; before sign-in, the cookie's; else Indonesian."""
+    """The signed-in user's language; before sign-in, the cookie's; else the installation's."""
     if has_request_context():
         if current_user and current_user.is_authenticated:
             return current_user.language
         lang = request.cookies.get(LANG_COOKIE)
         if lang in LANGUAGES:
             return lang
+        return current_app.config.get("SCC_LANGUAGE", DEFAULT)
     return DEFAULT
 
 

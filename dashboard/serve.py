@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from gunicorn.app.base import BaseApplication
 
-from scc.settings import load_settings
+from scc.settings import InvalidConfig, load_settings
 from scc.storage import open_storage
 
 
@@ -28,7 +29,10 @@ class _Gunicorn(BaseApplication):
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except InvalidConfig as exc:
+        sys.exit(f"Configuration error:\n{exc}")
     open_storage(settings.database_url).dispose()  # migrate once, before the workers start
     web = settings.app.web
     _Gunicorn({

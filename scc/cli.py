@@ -13,6 +13,8 @@ import getpass
 import logging
 import sys
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from . import secrets, users
 from .processes import plan
 from .settings import InvalidConfig, Settings, default_data_dir, load_settings
@@ -42,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     except users.UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except SQLAlchemyError as exc:
+        print(f"Database error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 3
 
 
 def _settings() -> Settings:
@@ -55,7 +60,7 @@ def cmd_setup(args, data_dir) -> int:
     engine = open_storage(settings.database_url)
     admin_pw = settings.app.auth.admin_password
     created = users.ensure_admin(engine, admin_pw.get_secret_value() if admin_pw and admin_pw.get_secret_value()
-                                 else None)
+                                 else None, language=settings.app.language)
     lines = []
     if created:
         lines.append(("admin", created))
@@ -63,7 +68,7 @@ def cmd_setup(args, data_dir) -> int:
         for username, role, skpd, name in DEMO_USERS:
             if users.get_by_username(engine, username) is None:
                 _, password = users.create_user(engine, username=username, role=role, skpd_code=skpd,
-                                                full_name=name, actor="setup")
+                                                full_name=name, actor="setup", language=settings.app.language)
                 lines.append((username, password))
     web = settings.app.web
     host = "127.0.0.1" if web.host in ("0.0.0.0", "::") else web.host
@@ -106,7 +111,7 @@ def cmd_user(args, data_dir) -> int:
         password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
         _, password = users.create_user(engine, username=args.username, role=args.role, skpd_code=args.skpd,
                                         full_name=args.name or "", actor=actor, password=password,
-                                        known_skpd=set(settings.skpd_by_code))
+                                        language=settings.app.language, known_skpd=set(settings.skpd_by_code))
         if not args.password_stdin:
             print(f"password for {args.username} (shown once): {password}")
     elif args.action in ("disable", "enable"):

@@ -96,7 +96,8 @@ class Supervisor:
         except OSError as exc:
             log.error("%s: cannot start: %s", child.spec.name, exc)
             child.proc = None
-            self._schedule_restart(child, time.monotonic(), f"cannot start: {exc}")
+            child.started_at = time.monotonic()  # a failed start is no stable run: keep backing off
+            self._schedule_restart(child, child.started_at, f"cannot start: {exc}")
             return
         child.started_at = time.monotonic()
         log.info("%s: started (pid %d)", child.spec.name, child.proc.pid)

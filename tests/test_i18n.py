@@ -42,3 +42,12 @@ def test_indonesian_and_english_formats():
     # 20:30 UTC is already the next day in Soppeng.
     assert i18n.date(datetime(2026, 11, 23, 20, 30, tzinfo=timezone.utc), "id") == "24 Nov 2026"
     assert i18n.t("nav.cameras", "id") == "Kamera" and i18n.t("nav.cameras", "en") == "Cameras"
+
+
+def test_every_user_error_has_a_text_in_both_languages():
+    source = (Path(i18n.__file__).parents[1] / "scc" / "users.py").read_text()
+    source += (SOURCES / "pages" / "admin.py").read_text()
+    codes = set(re.findall(r'UserError\(\s*"([a-z_]+)"', source))
+    assert len(codes) >= 10
+    for lang in ("id", "en"):
+        assert {f"error.{c}" for c in codes} - set(i18n.catalog(lang)) == set()

@@ -241,3 +241,22 @@ def test_index_page_declares_the_users_language(app):
     c.post("/language", data={"lang": "en"})
     assert '<html lang="en">' in c.get("/").get_data(as_text=True)
     c.post("/language", data={"lang": "id"})
+
+
+def test_copied_cookie_dies_with_sign_out(app):
+    c = client(app, "operator")
+    cookie = c.get_cookie("scc_session").value
+    c.post("/logout")
+    thief = app.server.test_client()
+    thief.set_cookie("scc_session", cookie)
+    assert thief.get("/_dash-layout").status_code == 401
+    assert post_callback(thief, callback_body(app, ROUTER)).status_code == 401
+
+
+def test_user_errors_speak_the_admins_language(app):
+    key = next(k for k in app.callback_map if "admin-result" in k and "admin-create" in str(app.callback_map[k]["inputs"]))
+    body = callback_body(app, key)
+    body["state"][0]["value"] = "operator"  # exists already
+    body["state"][2]["value"] = "operator"
+    text = post_callback(client(app, "admin"), body).get_data(as_text=True)
+    assert "Pengguna operator sudah ada." in text

@@ -146,3 +146,18 @@ def test_bad_config_stops_startup_with_one_clear_message(config_dir, tmp_path):
                in done.stderr
         assert "Traceback" not in done.stderr
     assert not (tmp_path / "data" / "scc.db").exists(), "nothing may start on a bad config"
+
+
+def test_secret_with_a_default_in_the_file_is_refused(config_dir):
+    path = config_dir / "scc.yaml"
+    replace(path, "secret_key: ${SCC_SECRET_KEY}", "secret_key: ${SCC_SECRET_KEY:-a-default-that-is-a-secret}")
+    (error,) = errors_of(config_dir)
+    assert error.startswith(f"{path}:{line_of(path, 'secret_key: ${')}: web.secret_key: secrets are never written")
+
+
+def test_unsupported_database_url_is_named(config_dir):
+    for url, message in (("postgresql+psycopg//nohost", "is not a database URL"),
+                         ("mysql://root@127.0.0.1/scc", "database 'mysql' is not supported")):
+        (error,) = errors_of(config_dir, environ={**ENV, "SCC_DATABASE_URL": url})
+        path = config_dir / "scc.yaml"
+        assert error.startswith(f"{path}:{line_of(path, 'url: ${')}: database.url: ") and message in error

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from concurrent.futures import ThreadPoolExecutor
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
+from sqlalchemy.exc import StatementError
 
-from scc import audit, health, users
-from scc.clock import as_utc
+from scc import audit, health, signin, users
+from scc.clock import as_utc, utcnow
 from scc.storage import connect, migrate, open_storage
 from scc.storage import schema
 
@@ -18,7 +21,7 @@ T0 = datetime(2026, 11, 23, 1, 5, 7, tzinfo=timezone.utc)
 
 ROWS = {
     "users": dict(username="u1", full_name="Satu", role="operator", skpd_code=None, password_hash="h",
-                  language="id", active=True, session_version=1, created_at=T0, updated_at=T0),
+                  language="id", active=True, created_at=T0, updated_at=T0),
     "audit_log": dict(at=T0, actor="admin", action="user.create", target="u1", detail={"role": "operator"},
                       remote_addr="127.0.0.1"),
     "login_attempts": dict(at=T0, username="u1", remote_addr="127.0.0.1", success=False),
@@ -57,13 +60,17 @@ def test_migrations_match_the_schema(database_url):
 
 def test_round_trip_of_every_table(database_url):
     engine = open_storage(database_url)
-    assert set(ROWS) | {"incident_events"} == set(schema.metadata.tables), "a new table needs a round trip here"
+    assert set(ROWS) | {"incident_events", "sessions"} == set(schema.metadata.tables), \
+        "a new table needs a round trip here"
     with engine.begin() as conn:
         for name, row in ROWS.items():
             conn.execute(schema.metadata.tables[name].insert().values(**row))
         incident_id = conn.execute(select(schema.incidents.c.id)).scalar_one()
         conn.execute(schema.incident_events.insert().values(incident_id=incident_id, status="received", at=T0,
                                                             operator="operator", note=""))
+        user_id = conn.execute(select(schema.users.c.id)).scalar_one()
+        conn.execute(schema.sessions.insert().values(id="s" * 43, user_id=user_id, created_at=T0,
+                                                     expires_at=T0 + timedelta(hours=12), remote_addr="127.0.0.1"))
     with engine.connect() as conn:
         for name, row in ROWS.items():
             stored = conn.execute(select(schema.metadata.tables[name])).one()._mapping
@@ -74,6 +81,8 @@ def test_round_trip_of_every_table(database_url):
                 assert got == value, f"{name}.{key}"
         event = conn.execute(select(schema.incident_events)).one()
         assert event.incident_id == incident_id and as_utc(event.at) == T0
+        session = conn.execute(select(schema.sessions)).one()
+        assert session.user_id == user_id and session.expires_at == T0 + timedelta(hours=12)
     engine.dispose()
 
 
@@ -104,12 +113,60 @@ def test_users_lifecycle(database_url):
     users.set_active(engine, "op1", True, actor="admin")
     new = users.reset_password(engine, "op1", actor="admin")
     assert users.authenticate(engine, "op1", password) is None
-    after = users.authenticate(engine, "op1", new)
-    assert after.session_version == user.session_version + 3  # disable, enable, reset each end old sessions
-    stored = users.get_by_username(engine, "op1")
+    assert users.authenticate(engine, "op1", new) == user
+    with pytest.raises(users.UserError, match="longer than"):
+        users.create_user(engine, username="long", role="viewer", full_name="x" * 201, actor="admin")
     actions = [r["action"] for r in audit.recent(engine)]
     assert actions[:4] == ["user.reset_password", "user.enable", "user.disable", "user.create"]
-    assert stored is not None
+    engine.dispose()
+
+
+def test_times_are_stored_as_utc_on_every_backend(database_url):
+    engine = open_storage(database_url)
+    wita = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+    with engine.begin() as conn:
+        conn.execute(schema.camera_state.insert().values(camera_id="c1", status="online", updated_at=wita))
+    with engine.connect() as conn:
+        stored = conn.execute(select(schema.camera_state.c.updated_at)).scalar_one()
+    assert stored == datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc) and stored.tzinfo is not None
+    with pytest.raises(StatementError, match="without a timezone"):
+        with engine.begin() as conn:
+            conn.execute(schema.camera_state.insert().values(camera_id="c2", status="online",
+                                                             updated_at=datetime(2026, 11, 23, 9, 0)))
+    engine.dispose()
+
+
+def test_sessions_end_on_sign_out_disable_reset_and_expiry(database_url):
+    engine = open_storage(database_url)
+    user, _ = users.create_user(engine, username="op1", role="operator", actor="admin")
+    sid = signin.open_session(engine, user, hours=12)
+    assert signin.session_user(engine, sid) == user
+    signin.close_session(engine, sid)
+    assert signin.session_user(engine, sid) is None
+
+    for end in (lambda: users.set_active(engine, "op1", False, actor="admin"),
+                lambda: users.reset_password(engine, "op1", actor="admin")):
+        sid = signin.open_session(engine, user, hours=12)
+        end()
+        users.set_active(engine, "op1", True, actor="admin")
+        assert signin.session_user(engine, sid) is None
+
+    sid = signin.open_session(engine, user, hours=12)
+    with engine.begin() as conn:  # a busy wall does not stretch a shift: the end is fixed at sign-in
+        conn.execute(schema.sessions.update().values(expires_at=utcnow() - timedelta(seconds=1)))
+    assert signin.session_user(engine, sid) is None
+    engine.dispose()
+
+
+def test_parallel_password_guesses_cannot_pass_the_limit(database_url):
+    engine = open_storage(database_url)
+    with ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(lambda _: signin.attempt(engine, "operator", "10.1.1.1", 5, 300), range(12)))
+    assert sum(r is not None for r in results) == 5
+    assert signin.attempt(engine, "operator", "10.1.1.1", 5, 300) is None
+    assert signin.attempt(engine, "operator", "10.1.1.2", 5, 300) is not None  # other addresses unaffected
+    ok = signin.attempt(engine, "admin", "10.1.1.3", 5, 300)
+    signin.succeeded(engine, ok, "admin", "10.1.1.3")
     engine.dispose()
 
 

@@ -137,3 +137,17 @@ def _listening(port: int) -> bool:
         return True
     except requests.RequestException:
         return False
+
+
+def test_program_that_cannot_start_backs_off(tmp_path):
+    proc = run_supervisor(tmp_path, '[ProcessSpec("ghost", "test", ["/nonexistent/program"])]')
+    try:
+        time.sleep(4.5)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+        row = health_rows(tmp_path)["ghost"]
+        # Delays 0.5, 1, 2 s...: four or five tries in 4.5 s, not one every half second.
+        assert 3 <= row.restarts <= 5, row.restarts
+        assert "cannot start" in row.detail
+    finally:
+        proc.kill()

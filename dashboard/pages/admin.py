@@ -44,9 +44,10 @@ def register(app, ctx, access) -> None:
             user, password = users.create_user(
                 ctx.engine, username=(username or "").strip().lower(), role=role or "",
                 skpd_code=skpd_code if role == "skpd" else None, full_name=full_name or "",
-                actor=current_user.username, known_skpd=set(ctx.settings.skpd_by_code))
+                language=ctx.settings.app.language, actor=current_user.username,
+                known_skpd=set(ctx.settings.skpd_by_code))
         except UserError as exc:
-            return dbc.Alert(str(exc), color="danger"), user_list(ctx)
+            return dbc.Alert(t("error." + exc.code, **exc.params), color="danger"), user_list(ctx)
         return (dbc.Alert([t("admin.created", user=user.username), html.Code(password, id="new-password")],
                           color="success"), user_list(ctx))
 
@@ -60,7 +61,7 @@ def register(app, ctx, access) -> None:
         action = dash_ctx.triggered_id
         try:
             if not username:
-                raise UserError(t("admin.pick_user"))
+                raise UserError("pick_user", "pick a user first")
             if action == "admin-reset":
                 password = users.reset_password(ctx.engine, username, actor=current_user.username)
                 message = [t("admin.reset_done", user=username), html.Code(password, id="reset-password")]
@@ -68,7 +69,7 @@ def register(app, ctx, access) -> None:
                 users.set_active(ctx.engine, username, action == "admin-enable", actor=current_user.username)
                 message = t("admin.saved")
         except UserError as exc:
-            return dbc.Alert(str(exc), color="danger"), user_list(ctx)
+            return dbc.Alert(t("error." + exc.code, **exc.params), color="danger"), user_list(ctx)
         return dbc.Alert(message, color="success"), user_list(ctx)
 
 
@@ -107,11 +108,11 @@ def user_list(ctx):
 
 def config_tab(ctx):
     s = ctx.settings
-    url = make_url(s.database_url)
+    url = make_url(s.database_url).set(password=None, query={})  # options may carry secrets too
     active = sum(1 for c in s.cameras if c.status == "active")
     rows = [
         [t("admin.config_dir"), str(s.config_dir)],
-        [t("admin.database"), url.render_as_string(hide_password=True)],
+        [t("admin.database"), url.render_as_string()],
         [t("admin.districts"), i18n.number(len(s.districts), digits=0)],
         ["SKPD", i18n.number(len(s.skpd), digits=0)],
         [t("admin.cameras"), t("admin.cameras_count", active=active, planned=len(s.cameras) - active)],

@@ -4,13 +4,30 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from .base import Strict
+
+BACKENDS = ("sqlite", "postgresql")
 
 
 class DatabaseConfig(Strict):
     url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite file scc.db in the data directory.")
+
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, url: str) -> str:
+        if not url:
+            return url
+        try:
+            backend = make_url(url).get_backend_name()
+        except ArgumentError:
+            raise ValueError("is not a database URL (e.g. postgresql+psycopg://user@host:5432/scc)") from None
+        if backend not in BACKENDS:
+            raise ValueError(f"database {backend!r} is not supported; use one of {', '.join(BACKENDS)}")
+        return url
 
 
 class WebConfig(Strict):

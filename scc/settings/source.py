@@ -122,10 +122,13 @@ def _scalar(node: yaml.Node, doc: Document, loc: Loc) -> Any:
 
 def _require_env_reference(node: yaml.ScalarNode, loc: Loc, doc: Document) -> None:
     raw = node.value
-    if raw in ("", "null", "~") or _ENV_REF.fullmatch(raw.strip()):
+    if raw in ("", "null", "~"):
+        return
+    ref = _ENV_REF.fullmatch(raw.strip())
+    if ref and not ref.group(2):  # a default after :- would be a secret written in the file
         return
     raise doc.error(loc, "secrets are never written in config files; "
-                         "reference an environment variable instead, e.g. ${SCC_CAMERA_PASSWORD}")
+                         "reference an environment variable without a default, e.g. ${SCC_CAMERA_PASSWORD}")
 
 
 def _substitute(value: str, loc: Loc, doc: Document, env: Mapping[str, str]) -> str:

@@ -7,8 +7,10 @@ section 3, so pages can read them before their pipelines fill them.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer,
-                        MetaData, String, Table, Text, UniqueConstraint)
+                        MetaData, String, Table, Text, TypeDecorator, UniqueConstraint)
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s",
@@ -18,7 +20,33 @@ metadata = MetaData(naming_convention={
     "pk": "pk_%(table_name)s",
 })
 
-UTC = DateTime(timezone=True)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite keeps no offset: a WITA time stored as-is would come back 8 hours
+    off. Converting to UTC on the way in, and refusing naive values, keeps
+    SQLite and PostgreSQL in agreement.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"timestamp without a timezone: {value.isoformat()}")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+UTC = UTCDateTime()
 Id = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER only
 
 users = Table(
@@ -31,10 +59,20 @@ users = Table(
     Column("password_hash", String(200), nullable=False),
     Column("language", String(5), nullable=False, default="id"),
     Column("active", Boolean, nullable=False, default=True),
-    # Bumped on password reset or disable, so existing sessions stop working.
-    Column("session_version", Integer, nullable=False, default=1),
     Column("created_at", UTC, nullable=False),
     Column("updated_at", UTC, nullable=False),
+)
+
+# One row per sign-in: the cookie carries only this random id, so signing out,
+# disabling a user or resetting a password ends sessions on the server, and a
+# copied cookie dies with its row.
+sessions = Table(
+    "sessions", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", UTC, nullable=False),
+    Column("expires_at", UTC, nullable=False),
+    Column("remote_addr", String(64)),
 )
 
 audit_log = Table(

@@ -1,0 +1,71 @@
+"""Signed-in sessions and the brake on password guessing.
+
+A session is a row with a random id; the signed cookie carries only that id.
+It ends at sign-out, when its fixed lifetime (one shift) is over however
+busy the wall keeps it, or when the user is disabled or their password reset.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import Engine, and_, delete, func, select
+
+from .clock import utcnow
+from .storage.schema import login_attempts, sessions, users
+from .users import User, from_row
+
+
+def open_session(engine: Engine, user: User, hours: int, remote_addr: str | None = None) -> str:
+    sid = secrets.token_urlsafe(32)
+    now = utcnow()
+    with engine.begin() as conn:
+        conn.execute(delete(sessions).where(sessions.c.expires_at < now))
+        conn.execute(sessions.insert().values(id=sid, user_id=user.id, created_at=now,
+                                              expires_at=now + timedelta(hours=hours), remote_addr=remote_addr))
+    return sid
+
+
+def session_user(engine: Engine, sid: str) -> User | None:
+    """The active user of a live session, or None."""
+    query = (select(users).join(sessions, sessions.c.user_id == users.c.id)
+             .where(sessions.c.id == sid, sessions.c.expires_at > utcnow(), users.c.active.is_(True)))
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    return from_row(row) if row else None
+
+
+def close_session(engine: Engine, sid: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(sessions).where(sessions.c.id == sid))
+
+
+def attempt(engine: Engine, username: str, remote_addr: str, max_failures: int, window_s: int) -> int | None:
+    """Count a sign-in attempt before checking the password.
+
+    Returns the attempt's id, or None when this user from this address (or the
+    address across user names) failed too often lately. Recording first and
+    counting after means parallel guesses cannot all slip under the limit.
+    """
+    now = utcnow()
+    with engine.begin() as conn:
+        attempt_id = conn.execute(login_attempts.insert().values(
+            at=now, username=username[:64], remote_addr=remote_addr[:64], success=False)).inserted_primary_key[0]
+    failed = and_(login_attempts.c.success.is_(False), login_attempts.c.remote_addr == remote_addr[:64],
+                  login_attempts.c.at >= now - timedelta(seconds=window_s), login_attempts.c.id <= attempt_id)
+    with engine.connect() as conn:
+        per_user = conn.scalar(select(func.count()).where(failed, login_attempts.c.username == username[:64]))
+        per_addr = conn.scalar(select(func.count()).where(failed))
+    if per_user > max_failures or per_addr > 4 * max_failures:
+        return None
+    return attempt_id
+
+
+def succeeded(engine: Engine, attempt_id: int, username: str, remote_addr: str) -> None:
+    """A good password clears that user's failures from that address."""
+    with engine.begin() as conn:
+        conn.execute(login_attempts.update().where(login_attempts.c.id == attempt_id).values(success=True))
+        conn.execute(delete(login_attempts).where(
+            login_attempts.c.username == username[:64], login_attempts.c.remote_addr == remote_addr[:64],
+            login_attempts.c.success.is_(False)))
