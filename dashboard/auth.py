@@ -100,7 +100,9 @@ def _check(path: str, access: Access):
         return jsonify(error="sign in first"), 401
     role = current_user.role
     if path == DASH_CALLBACK:
-        body = request.get_json(silent=True) or {}
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return jsonify(error="a callback request is a JSON object"), 400
         roles = access.callback_roles(str(body.get("output", "")))
         if roles is None or role not in roles:
             log.warning("refused callback %r for %s (%s)", body.get("output"), current_user.username, role)

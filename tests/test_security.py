@@ -127,6 +127,12 @@ def test_every_callback_refuses_no_session_and_wrong_roles(app, access):
                 assert status == 403, f"{key} as {username}: {status}"
 
 
+def test_malformed_callback_request_is_refused(app):
+    c = client(app, "admin")
+    assert c.post("/_dash-update-component", data="[1, 2]", content_type="application/json").status_code == 400
+    assert c.post("/_dash-update-component", data="{not json", content_type="application/json").status_code == 400
+
+
 def test_unknown_callback_is_refused(app):
     body = {"output": "made-up.children", "outputs": {"id": "made-up", "property": "children"},
             "inputs": [], "state": [], "changedPropIds": []}
