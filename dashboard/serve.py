@@ -8,7 +8,7 @@ import sys
 from gunicorn.app.base import BaseApplication
 
 from scc.settings import InvalidConfig, load_settings
-from scc.storage import open_storage
+from scc.storage import connect, open_storage
 
 
 class _Gunicorn(BaseApplication):
@@ -23,7 +23,8 @@ class _Gunicorn(BaseApplication):
     def load(self):
         # Each worker builds its own app and engine after the fork: no shared connections.
         from .app import create_app
-        return create_app().server
+        settings = load_settings()
+        return create_app(settings, connect(settings.database_url)).server  # main() has migrated
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import secrets, users
 from .processes import plan
 from .settings import InvalidConfig, Settings, default_data_dir, load_settings
-from .storage import open_storage
+from .storage import connect, open_storage
 from .supervisor import Supervisor
 
 GENERATED = ("SCC_SECRET_KEY",)
@@ -86,9 +86,9 @@ def cmd_setup(args, data_dir) -> int:
 
 
 def cmd_run(args, data_dir) -> int:
-    cmd_setup(args, data_dir)
+    cmd_setup(args, data_dir)  # migrates
     settings = _settings()
-    engine = open_storage(settings.database_url)
+    engine = connect(settings.database_url)
     return Supervisor(plan(settings, demo=args.demo), engine).run()
 
 
