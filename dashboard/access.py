@@ -28,7 +28,8 @@ ROUTER = "..{}.children...{}.data..".format(dash.dash._ID_CONTENT, dash.dash._ID
 class Access:
     def __init__(self) -> None:
         self.pages: dict[str, frozenset[str]] = {}
-        self.page_order: list[str] = []
+        self.titles: dict[str, str] = {}
+        self._order: dict[str, int] = {}
         self.callbacks: dict[str, frozenset[str]] = {ROUTER: EVERYONE}
 
     # -- pages --------------------------------------------------------------------
@@ -38,7 +39,8 @@ class Access:
         """Register a Dash page whose layout renders only for `roles`."""
         roles = frozenset(roles)
         self.pages[path] = roles
-        self.page_order.append(path)
+        self.titles[path] = title_key
+        self._order[path] = order
 
         @functools.wraps(layout)
         def guarded_layout(**kwargs):
@@ -54,8 +56,7 @@ class Access:
         return self.pages.get(path.rstrip("/") or "/")
 
     def pages_for(self, role: str) -> list[str]:
-        ordered = sorted(self.page_order, key=lambda p: dash.page_registry[_module_of(p)]["order"])
-        return [p for p in ordered if role in self.pages[p]]
+        return [p for p in sorted(self.pages, key=self._order.__getitem__) if role in self.pages[p]]
 
     # -- callbacks ----------------------------------------------------------------
 
@@ -85,9 +86,3 @@ class Access:
 def has_role(roles: Iterable[str]) -> bool:
     return bool(current_user and current_user.is_authenticated and current_user.role in roles)
 
-
-def _module_of(path: str) -> str:
-    for module, page in dash.page_registry.items():
-        if page["path"] == path:
-            return module
-    raise KeyError(path)

@@ -7,13 +7,14 @@ import sys
 
 from gunicorn.app.base import BaseApplication
 
-from scc.settings import InvalidConfig, load_settings
+from scc.settings import InvalidConfig, Settings, load_settings
 from scc.storage import connect, open_storage
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict):
+    def __init__(self, options: dict, settings: Settings):
         self.options = options
+        self.settings = settings
         super().__init__()
 
     def load_config(self) -> None:
@@ -23,8 +24,7 @@ class _Gunicorn(BaseApplication):
     def load(self):
         # Each worker builds its own app and engine after the fork: no shared connections.
         from .app import create_app
-        settings = load_settings()
-        return create_app(settings, connect(settings.database_url)).server  # main() has migrated
+        return create_app(self.settings, connect(self.settings.database_url)).server  # main() has migrated
 
 
 def main() -> None:
@@ -46,7 +46,7 @@ def main() -> None:
         "accesslog": None,
         "errorlog": "-",
         "proc_name": "scc-web",
-    }).run()
+    }, settings).run()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import secrets, users
 from .processes import plan
-from .settings import InvalidConfig, Settings, default_data_dir, load_settings
+from .settings import InvalidConfig, default_data_dir, load_settings
 from .storage import connect, open_storage
 from .supervisor import Supervisor
 
@@ -49,18 +49,14 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
-def _settings() -> Settings:
-    return load_settings()
-
-
 def cmd_setup(args, data_dir) -> int:
     secrets.ensure(data_dir, GENERATED + (DEMO_GENERATED if args.demo else ()))
     secrets.load(data_dir)
-    settings = _settings()
+    settings = load_settings()
     engine = open_storage(settings.database_url)
     admin_pw = settings.app.auth.admin_password
-    created = users.ensure_admin(engine, admin_pw.get_secret_value() if admin_pw and admin_pw.get_secret_value()
-                                 else None, language=settings.app.language)
+    created = users.ensure_admin(engine, admin_pw.get_secret_value() if admin_pw else None,
+                                 language=settings.app.language)
     lines = []
     if created:
         lines.append(("admin", created))
@@ -87,20 +83,20 @@ def cmd_setup(args, data_dir) -> int:
 
 def cmd_run(args, data_dir) -> int:
     cmd_setup(args, data_dir)  # migrates
-    settings = _settings()
+    settings = load_settings()
     engine = connect(settings.database_url)
     return Supervisor(plan(settings, demo=args.demo), engine).run()
 
 
 def cmd_check_config(args, data_dir) -> int:
-    settings = _settings()
+    settings = load_settings()
     print(f"config OK: {len(settings.skpd)} SKPD, {len(settings.districts)} districts, "
           f"{len(settings.cameras)} cameras, {len(settings.call_lines)} call lines, {len(settings.metrics)} metrics")
     return 0
 
 
 def cmd_user(args, data_dir) -> int:
-    settings = _settings()
+    settings = load_settings()
     engine = open_storage(settings.database_url)
     actor = f"cli:{getpass.getuser()}"
     if args.action == "list":

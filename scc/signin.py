@@ -49,13 +49,14 @@ def attempt(engine: Engine, username: str, remote_addr: str, max_failures: int, 
     counting after means parallel guesses cannot all slip under the limit.
     """
     now = utcnow()
+    username, remote_addr = username[:64], remote_addr[:64]  # the columns' width
     with engine.begin() as conn:
         attempt_id = conn.execute(login_attempts.insert().values(
-            at=now, username=username[:64], remote_addr=remote_addr[:64], success=False)).inserted_primary_key[0]
-    failed = and_(login_attempts.c.success.is_(False), login_attempts.c.remote_addr == remote_addr[:64],
+            at=now, username=username, remote_addr=remote_addr, success=False)).inserted_primary_key[0]
+    failed = and_(login_attempts.c.success.is_(False), login_attempts.c.remote_addr == remote_addr,
                   login_attempts.c.at >= now - timedelta(seconds=window_s), login_attempts.c.id <= attempt_id)
     with engine.connect() as conn:
-        per_user = conn.scalar(select(func.count()).where(failed, login_attempts.c.username == username[:64]))
+        per_user = conn.scalar(select(func.count()).where(failed, login_attempts.c.username == username))
         per_addr = conn.scalar(select(func.count()).where(failed))
     if per_user > max_failures or per_addr > 4 * max_failures:
         return None

@@ -102,12 +102,6 @@ def create_user(engine: Engine, *, username: str, role: str, actor: str,
     return get_by_username(engine, username), password
 
 
-def get(engine: Engine, user_id: int) -> User | None:
-    with engine.connect() as conn:
-        row = conn.execute(select(users).where(users.c.id == user_id)).first()
-    return from_row(row) if row else None
-
-
 def get_by_username(engine: Engine, username: str) -> User | None:
     with engine.connect() as conn:
         row = conn.execute(select(users).where(users.c.username == username)).first()

@@ -15,8 +15,7 @@ def navbar(access: Access) -> dbc.Navbar:
     links = []
     if current_user.is_authenticated:
         for path in access.pages_for(current_user.role):
-            page = next(p for p in dash.page_registry.values() if p["path"] == path)
-            links.append(dbc.NavItem(dbc.NavLink(t(page["name"]), href=path, active="exact",
+            links.append(dbc.NavItem(dbc.NavLink(t(access.titles[path]), href=path, active="exact",
                                                  id=f"nav-{path.strip('/') or 'overview'}")))
     right = []
     if current_user.is_authenticated:

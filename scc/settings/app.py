@@ -46,6 +46,11 @@ class AuthConfig(Strict):
     window_s: int = Field(default=300, ge=10, description="Window for counting failed sign-ins, in seconds.")
     admin_password: SecretStr | None = Field(default=None, description="First admin's password; random when unset.")
 
+    @field_validator("admin_password", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value):
+        return value or None  # `${SCC_ADMIN_PASSWORD:-}` gives "" when the variable is not set
+
 
 class AppConfig(Strict):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
