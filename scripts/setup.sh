@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepare this checkout: Debian packages, a virtual environment, Python packages.
 #   scripts/setup.sh run    what the command center needs
-#   scripts/setup.sh test   that, plus the test tools and Debian's Chromium
+#   scripts/setup.sh test   that, plus the test tools, Debian's Chromium, PostgreSQL and Mosquitto
 # Safe to run again: it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +18,11 @@ missing=()
 "$python" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 if [ "$mode" = test ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # The tests start their own throwaway PostgreSQL cluster and Mosquitto brokers
+  # (tests/support/services.py); they need the server binaries, not running services.
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+  [ -x /usr/bin/mosquitto_pub ] || missing+=(mosquitto-clients)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

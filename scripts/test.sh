@@ -1,22 +1,12 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite (pytest arguments may follow).
+# Nothing has to be running: the test session starts its own PostgreSQL cluster and
+# Mosquitto brokers on free 127.0.0.1 ports (tests/support/services.py) and removes them
+# afterwards. Set SCC_TEST_PG_URL to use an existing PostgreSQL server instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
-pg_url=${SCC_TEST_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
-if ! .venv/bin/python - "$pg_url" <<'PY'
-import sys
-from sqlalchemy import create_engine, text
-try:
-    with create_engine(sys.argv[1]).connect() as c:
-        c.execute(text("select 1"))
-except Exception as exc:
-    print(f"PostgreSQL is not reachable at {sys.argv[1]}: {exc}", file=sys.stderr)
-    sys.exit(1)
-PY
-then
-  echo "The storage tests run against PostgreSQL too. Start it (Debian: apt-get install postgresql)" >&2
-  echo "with trust auth for 127.0.0.1 and a database 'test', or set SCC_TEST_PG_URL." >&2
-  exit 1
-fi
+
+# Static checks (ruff, mypy) go here, before pytest.
+
 exec .venv/bin/python -m pytest -q "$@"
