@@ -69,7 +69,9 @@ def seed(engine, settings, n_users: int, password_of) -> dict[str, int]:
 
     from scc import users
     from scc.clock import utcnow
-    from scc.storage.schema import camera_state, incidents, metric_samples, skpd_status
+    from scc.storage.calls import incidents
+    from scc.storage.cameras import camera_state
+    from scc.storage.metrics import metric_samples, skpd_status
 
     rng = random.Random(20261123)
     now = utcnow()

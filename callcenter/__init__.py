@@ -1,5 +1,5 @@
-"""Call and incident records, intake, dispatch lifecycle, CSV import.
+"""The call center: incidents, intake, the dispatch lifecycle, CSV import, KPIs, the call simulator.
 
-Empty until the call-center capability lands; it writes the incidents and
-incident_events tables in scc/storage/schema.py.
+Owns every write to the tables of `scc.storage.calls`; pages read them through
+`dashboard.queries.calls` and write only through this package's service functions.
 """

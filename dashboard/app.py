@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import dash
@@ -18,6 +17,7 @@ from scc.storage import open_storage
 from . import auth, i18n
 from .access import Access
 from .components import shell
+from .context import AppContext
 
 PAGES = ("overview", "cameras", "calls", "metrics", "admin")
 HERE = Path(__file__).parent
@@ -27,14 +27,6 @@ class _Dash(dash.Dash):
     def interpolate_index(self, **kwargs) -> str:
         # The page's language, so browsers and screen readers read it right.
         return super().interpolate_index(**kwargs).replace("<html>", f'<html lang="{i18n.current_language()}">', 1)
-
-
-@dataclass(frozen=True)
-class AppContext:
-    """What pages and callbacks may use: settings and storage, nothing live."""
-
-    settings: Settings
-    engine: Engine
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> dash.Dash:

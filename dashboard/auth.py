@@ -43,6 +43,7 @@ class SessionUser(UserMixin):
         self.role = user.role
         self.skpd_code = user.skpd_code
         self.language = user.language
+        self.kiosk = user.kiosk
         self.full_name = user.full_name or user.username
 
     def get_id(self) -> str:

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
+import urllib.request
+from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from scc import health
 from scc.settings import InvalidConfig, Settings, load_settings
 from scc.storage import connect, open_storage
 
+HEARTBEAT_S = 5
+
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict, settings: Settings):
+    def __init__(self, options: dict[str, Any], settings: Settings):
         self.options = options
         self.settings = settings
         super().__init__()
@@ -21,7 +27,7 @@ class _Gunicorn(BaseApplication):
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
-    def load(self):
+    def load(self) -> Any:
         # Each worker builds its own app and engine after the fork: no shared connections.
         from .app import create_app
         return create_app(self.settings, connect(self.settings.database_url)).server  # main() has migrated
@@ -36,6 +42,21 @@ def main() -> None:
         sys.exit(f"Configuration error:\n{exc}")
     open_storage(settings.database_url).dispose()  # migrate once, before the workers start
     web = settings.app.web
+
+    def when_ready(_arbiter: Any) -> None:
+        # The web server's heartbeat: the master asks its own workers for the
+        # sign-in page, so a server that is up but not answering goes stale.
+        url = f"http://127.0.0.1:{web.port}/login" if web.host in ("0.0.0.0", "::") else \
+            f"http://{web.host}:{web.port}/login"
+
+        def probe() -> tuple[int, str]:
+            started = time.monotonic()
+            with urllib.request.urlopen(url, timeout=HEARTBEAT_S) as response:
+                response.read()
+            return 0, f"answers in {(time.monotonic() - started) * 1000:.0f} ms"
+
+        health.Heartbeat(connect(settings.database_url, pooled=False), "web", HEARTBEAT_S, probe).start()
+
     _Gunicorn({
         "bind": f"{web.host}:{web.port}",
         "workers": web.workers,
@@ -46,6 +67,7 @@ def main() -> None:
         "accesslog": None,
         "errorlog": "-",
         "proc_name": "scc-web",
+        "when_ready": when_ready,
     }, settings).run()
 
 

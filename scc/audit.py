@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from .clock import utcnow
-from .storage.schema import audit_log
+from .storage.platform import audit_log
 
 
 def record(conn: Connection, actor: str, action: str, target: str = "",

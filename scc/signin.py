@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, and_, delete, func, select
 
 from .clock import utcnow
-from .storage.schema import login_attempts, sessions, users
+from .storage.platform import login_attempts, sessions, users
 from .users import User, from_row
 
 

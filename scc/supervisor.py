@@ -1,9 +1,10 @@
 """One supervisor for every process of the command center.
 
 Starts the processes in the order given, restarts one that dies (with a
-growing delay, so a crash loop does not eat the CPU), records each one's
-state in storage for /healthz, and on SIGINT/SIGTERM stops them all in
-reverse order: SIGTERM first, SIGKILL for what is still there after a grace period.
+growing delay, so a crash loop does not eat the CPU), records whether each
+one runs in storage for /healthz (the processes beat their own heartbeats,
+see scc.health), and on SIGINT/SIGTERM stops them all in reverse order:
+SIGTERM first, SIGKILL for what is still there after a grace period.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, delete
+from typing import Any
+
+from sqlalchemy import Engine
 
 from . import health
 from .clock import utcnow
-from .storage.schema import component_health
+from .storage.platform import ProcessStatus
 
 log = logging.getLogger("scc.supervisor")
 
@@ -38,7 +41,7 @@ class ProcessSpec:
 @dataclass
 class _Child:
     spec: ProcessSpec
-    proc: subprocess.Popen | None = None
+    proc: subprocess.Popen[bytes] | None = None
     restarts: int = 0
     started_at: float = 0.0
     next_start: float = 0.0
@@ -62,15 +65,17 @@ class Supervisor:
         self.stable_after_s = stable_after_s
         self._stopping = False
 
-    def request_stop(self, *_args) -> None:
+    def request_stop(self, *_args: object) -> None:
         self._stopping = True
 
     def run(self) -> int:
         signal.signal(signal.SIGINT, self.request_stop)
         signal.signal(signal.SIGTERM, self.request_stop)
-        with self.engine.begin() as conn:  # rows of an earlier run would be misleading
-            conn.execute(delete(component_health))
-        self._report_self("up")
+        try:
+            health.forget_all(self.engine)
+        except Exception as exc:
+            log.error("cannot clear the health of an earlier run: %s", exc)
+        self._report_self("running")
         for child in self.children:
             self._start(child)
         last_beat = time.monotonic()
@@ -79,10 +84,7 @@ class Supervisor:
             for child in self.children:
                 self._watch(child, now)
             if now - last_beat >= self.heartbeat_s:
-                self._report_self("up")
-                for child in self.children:
-                    if child.proc and child.proc.poll() is None:
-                        self._report(child, "up")
+                self._beat()
                 last_beat = now
             time.sleep(0.2)
         self._stop_all()
@@ -101,8 +103,7 @@ class Supervisor:
             return
         child.started_at = time.monotonic()
         log.info("%s: started (pid %d)", child.spec.name, child.proc.pid)
-        self._report(child, "up", started_at=utcnow(),
-                     detail=f"restarted; last exit: {child.last_exit}" if child.last_exit else "")
+        self._report(child, "running", started_at=utcnow(), last_exit=child.last_exit)
 
     def _watch(self, child: _Child, now: float) -> None:
         if child.proc is None:
@@ -123,15 +124,17 @@ class Supervisor:
         child.last_exit = reason
         child.next_start = now + delay
         log.warning("%s: %s; restarting in %.1f s", child.spec.name, reason, delay)
-        self._report(child, "restarting", detail=reason)
+        self._report(child, "restarting", last_exit=reason)
 
     def _stop_all(self) -> None:
         running = [c for c in reversed(self.children) if c.proc and c.proc.poll() is None]
         for child in running:
             log.info("%s: stopping", child.spec.name)
+            assert child.proc is not None
             child.proc.terminate()
         deadline = time.monotonic() + self.grace_s
         for child in running:
+            assert child.proc is not None
             try:
                 child.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
@@ -141,17 +144,27 @@ class Supervisor:
         for child in self.children:
             self._report(child, "stopped")
 
-    def _report(self, child: _Child, status: str, **fields) -> None:
+    def _report(self, child: _Child, status: ProcessStatus, **fields: Any) -> None:
         pid = child.proc.pid if child.proc else None
         try:
-            health.report(self.engine, child.spec.name, kind=child.spec.kind, status=status, pid=pid,
-                          restarts=child.restarts, **fields)
+            health.record_process(self.engine, child.spec.name, kind=child.spec.kind, status=status, pid=pid,
+                                  restarts=child.restarts, **fields)
         except Exception as exc:  # storage down must not take the supervisor with it
-            log.error("cannot record health of %s: %s", child.spec.name, exc)
+            log.error("cannot record the state of %s: %s", child.spec.name, exc)
 
-    def _report_self(self, status: str) -> None:
+    def _report_self(self, status: ProcessStatus) -> None:
         try:
-            health.report(self.engine, "supervisor", kind="supervisor", status=status, pid=os.getpid(),
-                          last_activity=utcnow())
+            health.record_process(self.engine, "supervisor", kind="supervisor", status=status, pid=os.getpid(),
+                                  started_at=utcnow())
+            if status == "running":
+                self._beat()
         except Exception as exc:
-            log.error("cannot record supervisor health: %s", exc)
+            log.error("cannot record the supervisor's state: %s", exc)
+
+    def _beat(self) -> None:
+        running = sum(1 for c in self.children if c.proc and c.proc.poll() is None)
+        try:
+            health.beat(self.engine, "supervisor", interval_s=max(1, round(self.heartbeat_s)),
+                        detail=f"{running}/{len(self.children)} running", last_activity=utcnow())
+        except Exception as exc:
+            log.error("cannot record the supervisor's heartbeat: %s", exc)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any, get_args
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,10 +20,10 @@ from sqlalchemy import Engine, select
 
 from . import audit
 from .clock import utcnow
-from .storage.schema import sessions, users
+from .storage.platform import Language, Role, sessions, users
 
-ROLES = ("admin", "operator", "viewer", "skpd")
-LANGUAGES = ("id", "en")
+ROLES: tuple[Role, ...] = get_args(Role)
+LANGUAGES: tuple[Language, ...] = get_args(Language)
 MIN_PASSWORD = 10
 MAX_NAME = 200
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -51,11 +52,12 @@ class User:
     skpd_code: str | None
     language: str
     active: bool
+    kiosk: bool = False
 
 
-def from_row(row) -> User:
+def from_row(row: Any) -> User:
     return User(id=row.id, username=row.username, full_name=row.full_name, role=row.role,
-                skpd_code=row.skpd_code, language=row.language, active=row.active)
+                skpd_code=row.skpd_code, language=row.language, active=row.active, kiosk=row.kiosk)
 
 
 def new_password() -> str:
@@ -162,6 +164,11 @@ def set_language(engine: Engine, username: str, language: str, actor: str) -> No
     if language not in LANGUAGES:
         raise UserError("language_invalid", f"language must be one of {', '.join(LANGUAGES)}")
     _update(engine, username, actor, "user.language", {"language": language}, language=language)
+
+
+def set_kiosk(engine: Engine, username: str, kiosk: bool, actor: str) -> None:
+    """A wall account: every page opens in kiosk mode (no navigation, no scrollbar)."""
+    _update(engine, username, actor, "user.kiosk", {"kiosk": kiosk}, kiosk=kiosk)
 
 
 def ensure_admin(engine: Engine, password: str | None = None, language: str = "id") -> str | None:

@@ -1,5 +1,7 @@
-"""Camera workers, the WebRTC relay and MQTT ingest of SKPD metrics.
+"""The live sources: one package per pipeline, each owning its writes.
 
-Empty until the CCTV and SKPD-metrics capabilities land; they register their
-processes in scc/processes.py and write to the tables in scc/storage/schema.py.
+- `streams.cameras`: RTSP simulator, camera workers, WebRTC relay; writes `scc.storage.cameras`.
+- `streams.metrics`: MQTT broker set-up, ingest, SKPD simulators; writes `scc.storage.metrics`.
+- `streams.agent`: the publisher an SKPD's own system runs; it imports nothing
+  but its payload contract, so it installs with Python and paho-mqtt alone.
 """

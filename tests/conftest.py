@@ -1,10 +1,14 @@
-"""Shared fixtures: real SQLite and PostgreSQL databases, a real production web server."""
+"""Shared fixtures: real SQLite and PostgreSQL databases, a real production web server.
+
+PostgreSQL is the suite's own throwaway cluster, started on a free port for
+the session and removed afterwards (tests/support/services.py), unless
+SCC_TEST_PG_URL points at an existing server.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,22 +19,14 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN_URL = os.environ.get("SCC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from tests.support.services import free_port, postgres_url
+from tests.support.web import ROOT, seed_users
 
 # Secrets every test process sees (the real values come from secrets.env in production).
 os.environ.setdefault("SCC_SECRET_KEY", "test-secret-key-" + "x" * 32)
 os.environ.setdefault("SCC_CAMERA_PASSWORD", "test-camera-password")
 
-PASSWORDS = {"admin": "admin-pass-123", "operator": "operator-pass-123", "bupati": "bupati-pass-123",
-             "dpmptsp": "dpmptsp-pass-123"}
-ROLE_OF = {"admin": "admin", "operator": "operator", "bupati": "viewer", "dpmptsp": "skpd"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+__all__ = ["free_port"]  # tests import it from here
 
 
 @pytest.fixture
@@ -42,20 +38,27 @@ def config_dir(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_database_url():
+def pg_admin_url():
+    """A PostgreSQL server for the session: SCC_TEST_PG_URL, or a throwaway cluster."""
+    with postgres_url() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pg_database_url(pg_admin_url):
     """A fresh, empty PostgreSQL database for this test session, dropped afterwards."""
     name = f"scc_test_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    url = pg_admin_url.rsplit("/", 1)[0] + "/" + name
     yield url
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'scc.db'}"
@@ -66,13 +69,6 @@ def database_url(request, tmp_path):
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     return pg
-
-
-def seed_users(engine) -> None:
-    from scc import users
-    for username, password in PASSWORDS.items():
-        users.create_user(engine, username=username, role=ROLE_OF[username], password=password,
-                          skpd_code="dpmptsp" if username == "dpmptsp" else None, actor="test")
 
 
 @pytest.fixture(scope="session")
@@ -108,11 +104,3 @@ def live_server(tmp_path_factory):
     proc.terminate()
     proc.wait(timeout=20)
     log.close()
-
-
-def login(base: str, username: str, password: str | None = None) -> requests.Session:
-    session = requests.Session()
-    r = session.post(base + "/login", data={"username": username, "password": password or PASSWORDS[username]},
-                     allow_redirects=False, timeout=10)
-    assert r.status_code == 302, f"login of {username} failed: {r.status_code}"
-    return session

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 from flask_login import current_user
-from sqlalchemy.engine import make_url
 
-from scc import audit, health, users
-from scc.clock import utcnow
+from scc import users
 from scc.users import ROLES, UserError
 
 from .. import i18n
-from ..access import ADMIN
+from ..access import ADMIN, Access
+from ..context import AppContext
+from ..queries import platform
 from ..components.tables import badge, table
 from ..i18n import t
 
 PATH = "/admin"
 
 
-def register(app, ctx, access) -> None:
+def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
     def layout(**_):
         return html.Div([
             html.H2(t("admin.title"), className="h4"),
@@ -73,10 +74,10 @@ def register(app, ctx, access) -> None:
         return dbc.Alert(message, color="success"), user_list(ctx)
 
 
-def users_tab(ctx):
+def users_tab(ctx: AppContext):
     role_options = [{"label": t("role." + r), "value": r} for r in ROLES]
     skpd_options = [{"label": f"{s.short} - {s.name}", "value": s.code} for s in ctx.settings.skpd]
-    user_options = [{"label": u.username, "value": u.username} for u in users.list_users(ctx.engine)]
+    user_options = [{"label": u.username, "value": u.username} for u in platform.user_list(ctx.engine)]
     form = dbc.Card(dbc.CardBody([
         html.H3(t("admin.add_user"), className="h6"),
         dbc.Input(id="new-username", placeholder=t("login.username"), className="mb-2"),
@@ -98,21 +99,20 @@ def users_tab(ctx):
                    className="g-3 pt-3")
 
 
-def user_list(ctx):
+def user_list(ctx: AppContext):
     return table(
         [t("login.username"), t("admin.full_name"), t("admin.role"), "SKPD", t("admin.language"), t("admin.active")],
         [[u.username, u.full_name, t("role." + u.role), u.skpd_code or "-", u.language.upper(),
           badge(t("admin.yes") if u.active else t("admin.no"), "ok" if u.active else "stopped")]
-         for u in users.list_users(ctx.engine)], table_id="users-table")
+         for u in platform.user_list(ctx.engine)], table_id="users-table")
 
 
-def config_tab(ctx):
+def config_tab(ctx: AppContext):
     s = ctx.settings
-    url = make_url(s.database_url).set(password=None, query={})  # options may carry secrets too
     active = sum(1 for c in s.cameras if c.status == "active")
     rows = [
         [t("admin.config_dir"), str(s.config_dir)],
-        [t("admin.database"), url.render_as_string()],
+        [t("admin.database"), platform.database_location(s)],
         [t("admin.districts"), i18n.number(len(s.districts), digits=0)],
         ["SKPD", i18n.number(len(s.skpd), digits=0)],
         [t("admin.cameras"), t("admin.cameras_count", active=active, planned=len(s.cameras) - active)],
@@ -123,17 +123,15 @@ def config_tab(ctx):
     return html.Div(table([t("admin.setting"), t("admin.value")], rows, table_id="config-table"), className="pt-3")
 
 
-def audit_table(ctx):
+def audit_table(ctx: AppContext):
     return table([t("admin.when"), t("admin.who"), t("admin.action"), t("admin.target"), t("admin.from")],
                  [[i18n.datetime_wita(r["at"]), r["actor"], r["action"], r["target"], r["remote_addr"] or "-"]
-                  for r in audit.recent(ctx.engine)], table_id="audit-table")
+                  for r in platform.audit_entries(ctx.engine)], table_id="audit-table")
 
 
-def health_table(ctx):
-    now = utcnow()
-    rows = health.read_all(ctx.engine)
-    return table([t("admin.component"), t("cameras.status"), t("admin.restarts"), "PID", t("admin.updated"),
-                  t("admin.detail")],
-                 [[r["name"], badge(health.effective_status(r, now), health.effective_status(r, now)),
-                   i18n.number(r["restarts"], digits=0), r["pid"] or "-", i18n.datetime_wita(r["updated_at"]),
-                   r["detail"]] for r in rows], table_id="health-table")
+def health_table(ctx: AppContext):
+    return table([t("admin.component"), t("cameras.status"), t("admin.restarts"), "PID", t("admin.heartbeat"),
+                  t("admin.backlog"), t("admin.detail")],
+                 [[r.name, badge(t("health." + r.status), r.status), i18n.number(r.restarts, digits=0),
+                   r.pid or "-", i18n.datetime_wita(r.beat_at), i18n.number(r.backlog, digits=0),
+                   r.detail or r.last_exit] for r in platform.components(ctx.engine)], table_id="health-table")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
+import dash
 from dash import Input, Output, dcc, html
 
-from .. import i18n, queries
-from ..access import STAFF
+from .. import i18n
+from ..access import STAFF, Access
+from ..context import AppContext
+from ..queries.calls import recent_incidents
 from ..components.states import empty
 from ..components.tables import badge, table
 from ..i18n import t
@@ -14,7 +17,7 @@ from ..i18n import t
 PATH = "/calls"
 
 
-def register(app, ctx, access) -> None:
+def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
     def layout(**_):
         return html.Div([
             html.H2(t("calls.title"), className="h4"),
@@ -34,8 +37,8 @@ def register(app, ctx, access) -> None:
         return incidents(ctx)
 
 
-def incidents(ctx):
-    rows = queries.recent_incidents(ctx.engine)
+def incidents(ctx: AppContext):
+    rows = recent_incidents(ctx.engine)
     if not rows:
         return empty("calls.empty_title", "calls.empty_hint")
     lines_by_code = {line.code: line.name for line in ctx.settings.call_lines}
@@ -45,7 +48,7 @@ def incidents(ctx):
           r["district"] or "-", badge(t("incident." + r["status"]), r["status"]), r["summary"]] for r in rows])
 
 
-def lines(ctx):
+def lines(ctx: AppContext):
     return table(
         [t("calls.line"), t("calls.numbers")],
         [[line.name, ", ".join(line.numbers) or t("calls.no_number")] for line in ctx.settings.call_lines],

@@ -6,12 +6,15 @@ callback refuses any other unit even if the request is forged.
 
 from __future__ import annotations
 
+import dash
 from dash import Input, Output, dcc, html
 from flask import abort
 from flask_login import current_user
 
-from .. import i18n, queries
-from ..access import EVERYONE
+from .. import i18n
+from ..access import EVERYONE, Access
+from ..context import AppContext
+from ..queries.metrics import latest_metrics
 from ..components.states import empty
 from ..components.tables import badge, table
 from ..i18n import t
@@ -19,7 +22,7 @@ from ..i18n import t
 PATH = "/metrics"
 
 
-def register(app, ctx, access) -> None:
+def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
     def layout(**_):
         own = current_user.skpd_code if current_user.role == "skpd" else None
         units = [s for s in ctx.settings.skpd if own is None or s.code == own]
@@ -45,8 +48,8 @@ def register(app, ctx, access) -> None:
         return body(ctx, code)
 
 
-def body(ctx, code: str):
-    rows = queries.latest_metrics(ctx.engine, ctx.settings, code)
+def body(ctx: AppContext, code: str):
+    rows = latest_metrics(ctx.engine, ctx.settings, code)
     out = []
     if all(r["status"] == "nodata" for r in rows):
         out.append(empty("metrics.empty_title", "metrics.empty_hint"))

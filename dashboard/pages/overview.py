@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
+import dash
 from dash import Input, Output, dcc, html
 
-from .. import i18n, queries
-from ..access import STAFF
+from .. import i18n
+from ..access import STAFF, Access
+from ..context import AppContext
+from ..queries.overview import overview
 from ..components.states import empty
 from ..components.tables import badge, kpi, table
 from ..i18n import t
@@ -14,12 +17,12 @@ from ..i18n import t
 PATH = "/"
 
 
-def register(app, ctx, access) -> None:
+def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
     def layout(**_):
         return html.Div([
             html.H2(t("overview.title"), className="h4"),
             dcc.Interval(id="overview-tick", interval=ctx.settings.app.web.refresh_s * 1000),
-            html.Div(id="overview-body", children=body(queries.overview(ctx.engine, ctx.settings))),
+            html.Div(id="overview-body", children=body(overview(ctx.engine, ctx.settings))),
         ])
 
     access.page(__name__, path=PATH, roles=STAFF, order=0, title_key="nav.overview", layout=layout)
@@ -27,7 +30,7 @@ def register(app, ctx, access) -> None:
     @access.callback(app, Output("overview-body", "children"), Input("overview-tick", "n_intervals"),
                      roles=STAFF, prevent_initial_call=True)
     def refresh(_n):
-        return body(queries.overview(ctx.engine, ctx.settings))
+        return body(overview(ctx.engine, ctx.settings))
 
 
 def body(data: dict) -> list:
@@ -54,7 +57,7 @@ def body(data: dict) -> list:
         calls_block = empty("calls.empty_title", "calls.empty_hint")
     if data["problem_cameras"]:
         cams_block = table([t("cameras.name"), t("cameras.status"), t("cameras.last_error")],
-                           [[c["name"], badge(t("camera." + c["status"]), c["status"]), c["last_error"] or "-"]
+                           [[c.name, badge(t("camera." + c.status), c.status), c.last_error or "-"]
                             for c in data["problem_cameras"]])
     elif cams.get("nodata", 0) == cams["total"]:
         cams_block = empty("cameras.empty_title", "cameras.empty_hint")

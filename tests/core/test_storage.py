@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -9,13 +10,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from scc import audit, health, signin, users
 from scc.clock import as_utc, utcnow
-from scc.storage import connect, migrate, open_storage
-from scc.storage import schema
+from scc.storage import calls, cameras, connect, metadata, migrate, open_storage, platform
+from scc.storage.db import MIGRATIONS, alembic_config
 
 T0 = datetime(2026, 11, 23, 1, 5, 7, tzinfo=timezone.utc)
 
@@ -25,8 +27,9 @@ ROWS = {
     "audit_log": dict(at=T0, actor="admin", action="user.create", target="u1", detail={"role": "operator"},
                       remote_addr="127.0.0.1"),
     "login_attempts": dict(at=T0, username="u1", remote_addr="127.0.0.1", success=False),
-    "component_health": dict(name="web", kind="web", status="up", pid=42, restarts=1, started_at=T0,
-                             last_activity=T0, backlog=3, detail="", updated_at=T0),
+    "process_state": dict(name="web", kind="web", status="running", pid=42, restarts=1, started_at=T0,
+                          last_exit="exited with code 1", updated_at=T0),
+    "heartbeats": dict(name="web", interval_s=5, beat_at=T0, last_activity=T0, backlog=3, detail="ok"),
     "camera_state": dict(camera_id="rsud-lobi", status="online", last_frame_at=T0, fps=5.0, width=640,
                          height=360, codec="h264", reconnects=2, last_error=None, activity=0.25, updated_at=T0),
     "metric_samples": dict(skpd_code="dpmptsp", metric_key="laside_permits_received", ts=T0, value=1234.5,
@@ -43,9 +46,27 @@ ROWS = {
 def test_migrations_from_empty_create_every_table(database_url):
     engine = open_storage(database_url)
     tables = set(inspect(engine).get_table_names())
-    assert set(schema.metadata.tables) <= tables
+    assert set(metadata.tables) <= tables
     assert "alembic_version" in tables
     migrate(engine)  # a second start changes nothing and does not fail
+    engine.dispose()
+
+
+def test_one_alembic_head_and_migrations_named_by_domain():
+    """Two capabilities adding a migration each off the same parent would fork the history."""
+    script = ScriptDirectory.from_config(alembic_config(connect("sqlite://")))
+    assert len(script.get_heads()) == 1, f"more than one Alembic head: {script.get_heads()}"
+    domains = {"platform", "cameras", "metrics", "calls"}
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        number, domain, *what = path.stem.split("_")
+        assert number.isdigit() and len(number) == 4 and domain in domains and what, path.name
+
+
+def test_status_columns_refuse_values_outside_their_type(database_url):
+    engine = open_storage(database_url)
+    with pytest.raises(IntegrityError):
+        with engine.begin() as conn:
+            conn.execute(cameras.camera_state.insert().values(camera_id="c1", status="fine", updated_at=T0))
     engine.dispose()
 
 
@@ -53,35 +74,35 @@ def test_migrations_match_the_schema(database_url):
     """A column added to schema.py without a migration fails here."""
     engine = open_storage(database_url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), schema.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
     engine.dispose()
     assert diff == []
 
 
 def test_round_trip_of_every_table(database_url):
     engine = open_storage(database_url)
-    assert set(ROWS) | {"incident_events", "sessions"} == set(schema.metadata.tables), \
+    assert set(ROWS) | {"incident_events", "sessions"} == set(metadata.tables), \
         "a new table needs a round trip here"
     with engine.begin() as conn:
         for name, row in ROWS.items():
-            conn.execute(schema.metadata.tables[name].insert().values(**row))
-        incident_id = conn.execute(select(schema.incidents.c.id)).scalar_one()
-        conn.execute(schema.incident_events.insert().values(incident_id=incident_id, status="received", at=T0,
+            conn.execute(metadata.tables[name].insert().values(**row))
+        incident_id = conn.execute(select(calls.incidents.c.id)).scalar_one()
+        conn.execute(calls.incident_events.insert().values(incident_id=incident_id, status="received", at=T0,
                                                             operator="operator", note=""))
-        user_id = conn.execute(select(schema.users.c.id)).scalar_one()
-        conn.execute(schema.sessions.insert().values(id="s" * 43, user_id=user_id, created_at=T0,
+        user_id = conn.execute(select(platform.users.c.id)).scalar_one()
+        conn.execute(platform.sessions.insert().values(id="s" * 43, user_id=user_id, created_at=T0,
                                                      expires_at=T0 + timedelta(hours=12), remote_addr="127.0.0.1"))
     with engine.connect() as conn:
         for name, row in ROWS.items():
-            stored = conn.execute(select(schema.metadata.tables[name])).one()._mapping
+            stored = conn.execute(select(metadata.tables[name])).one()._mapping
             for key, value in row.items():
                 got = stored[key]
                 if isinstance(value, datetime):
                     got = as_utc(got)
                 assert got == value, f"{name}.{key}"
-        event = conn.execute(select(schema.incident_events)).one()
+        event = conn.execute(select(calls.incident_events)).one()
         assert event.incident_id == incident_id and as_utc(event.at) == T0
-        session = conn.execute(select(schema.sessions)).one()
+        session = conn.execute(select(platform.sessions)).one()
         assert session.user_id == user_id and session.expires_at == T0 + timedelta(hours=12)
     engine.dispose()
 
@@ -125,13 +146,13 @@ def test_times_are_stored_as_utc_on_every_backend(database_url):
     engine = open_storage(database_url)
     wita = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))
     with engine.begin() as conn:
-        conn.execute(schema.camera_state.insert().values(camera_id="c1", status="online", updated_at=wita))
+        conn.execute(cameras.camera_state.insert().values(camera_id="c1", status="online", updated_at=wita))
     with engine.connect() as conn:
-        stored = conn.execute(select(schema.camera_state.c.updated_at)).scalar_one()
+        stored = conn.execute(select(cameras.camera_state.c.updated_at)).scalar_one()
     assert stored == datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc) and stored.tzinfo is not None
     with pytest.raises(StatementError, match="without a timezone"):
         with engine.begin() as conn:
-            conn.execute(schema.camera_state.insert().values(camera_id="c2", status="online",
+            conn.execute(cameras.camera_state.insert().values(camera_id="c2", status="online",
                                                              updated_at=datetime(2026, 11, 23, 9, 0)))
     engine.dispose()
 
@@ -153,7 +174,7 @@ def test_sessions_end_on_sign_out_disable_reset_and_expiry(database_url):
 
     sid = signin.open_session(engine, user, hours=12)
     with engine.begin() as conn:  # a busy wall does not stretch a shift: the end is fixed at sign-in
-        conn.execute(schema.sessions.update().values(expires_at=utcnow() - timedelta(seconds=1)))
+        conn.execute(platform.sessions.update().values(expires_at=utcnow() - timedelta(seconds=1)))
     assert signin.session_user(engine, sid) is None
     engine.dispose()
 
@@ -178,15 +199,55 @@ def test_first_admin_created_once(database_url):
     engine.dispose()
 
 
-def test_health_rows_and_staleness(database_url):
+def test_health_has_one_writer_per_table_and_a_silent_worker_goes_stale(database_url):
     engine = open_storage(database_url)
-    health.report(engine, "web", kind="web", status="up", pid=1)
+    health.record_process(engine, "web", kind="web", status="running", pid=1, started_at=utcnow())
+    _, doc = health.summary(engine)
+    assert doc["components"]["web"]["status"] == "starting"  # running, no heartbeat yet
+    health.beat(engine, "web", interval_s=5, backlog=2, detail="answers in 3 ms")
     ok, doc = health.summary(engine)
     assert ok and doc["components"]["web"]["status"] == "up" and doc["components"]["database"]["status"] == "up"
+    assert doc["components"]["web"]["backlog"] == 2
+    # The supervisor's next record (restart count) leaves the worker's heartbeat alone, and vice versa.
+    health.record_process(engine, "web", kind="web", status="running", restarts=1)
+    row = next(r for r in health.read_all(engine) if r.name == "web")
+    assert row.detail == "answers in 3 ms" and row.restarts == 1 and row.pid == 1
+    # Alive but silent: three beats missed.
     with engine.begin() as conn:
-        conn.execute(schema.component_health.update().values(updated_at=T0 - timedelta(days=1)))
+        conn.execute(platform.heartbeats.update().values(beat_at=utcnow() - timedelta(seconds=16)))
     ok, doc = health.summary(engine)
     assert not ok and doc["components"]["web"]["status"] == "stale"
+    # Never beat, running for longer than the grace: stale too.
+    health.record_process(engine, "camera-1", kind="camera", status="running",
+                          started_at=utcnow() - health.FIRST_BEAT_GRACE - timedelta(seconds=1))
+    assert {r.name: r.status for r in health.read_all(engine)}["camera-1"] == "stale"
+    health.record_process(engine, "web", kind="web", status="restarting")
+    assert {r.name: r.status for r in health.read_all(engine)}["web"] == "restarting"
+    engine.dispose()
+
+
+def test_heartbeat_thread_beats_and_stops_beating_when_its_probe_fails(database_url):
+    engine = open_storage(database_url)
+    working = {"ok": True}
+
+    def probe():
+        if not working["ok"]:
+            raise RuntimeError("not answering")
+        return 4, "busy"
+
+    beat = health.Heartbeat(engine, "ingest", 1, probe).start()
+    try:
+        deadline = utcnow() + timedelta(seconds=10)
+        while utcnow() < deadline and not any(r.name == "ingest" for r in health.read_all(engine)):
+            time.sleep(0.05)
+        first = next(r for r in health.read_all(engine) if r.name == "ingest")
+        assert first.status == "up" and first.backlog == 4 and first.interval_s == 1
+        working["ok"] = False
+        time.sleep(2.2)
+        again = next(r for r in health.read_all(engine) if r.name == "ingest")
+        assert again.beat_at - first.beat_at < timedelta(seconds=1.5)  # at most the beat in flight
+    finally:
+        beat.stop()
     engine.dispose()
 
 

@@ -23,14 +23,12 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-try:  # tests/ as a package or as a plain folder on sys.path
-    from tests.conftest import PASSWORDS, free_port, login, seed_users
-except ImportError:
-    from conftest import PASSWORDS, free_port, login, seed_users
+from tests.conftest import free_port
+from tests.support.web import PASSWORDS, login, seed_users
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]

@@ -13,9 +13,10 @@ import requests
 from sqlalchemy import select
 
 from scc.storage import open_storage
-from scc.storage.schema import component_health
+from scc.storage.platform import process_state
 
-from .conftest import ROOT, free_port
+from tests.conftest import free_port
+from tests.support.web import ROOT
 
 
 def wait_for(predicate, timeout=30.0, step=0.2):
@@ -56,7 +57,7 @@ def run_supervisor(tmp_path, specs_code: str) -> subprocess.Popen:
 def health_rows(tmp_path) -> dict:
     engine = open_storage(f"sqlite:///{tmp_path / 'scc.db'}")
     with engine.connect() as conn:
-        rows = {r.name: r for r in conn.execute(select(component_health))}
+        rows = {r.name: r for r in conn.execute(select(process_state))}
     engine.dispose()
     return rows
 
@@ -70,9 +71,9 @@ def test_dead_worker_is_restarted_and_all_stop_on_sigterm(tmp_path):
     try:
         wait_for(lambda: pids.exists() and len(pids.read_text().split()) >= 3, timeout=30)
         rows = wait_for(lambda: (r := health_rows(tmp_path)).get("crasher") and r["crasher"].restarts >= 2 and r)
-        assert "exited with code 3" in rows["crasher"].detail
+        assert "exited with code 3" in rows["crasher"].last_exit
         steady_pid = int(wait_for(lambda: (tmp_path / "steady").exists() and (tmp_path / "steady").read_text()))
-        assert rows["steady"].status == "up" and rows["steady"].restarts == 0
+        assert rows["steady"].status == "running" and rows["steady"].restarts == 0
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0
         assert not pid_alive(steady_pid)
@@ -148,6 +149,6 @@ def test_program_that_cannot_start_backs_off(tmp_path):
         row = health_rows(tmp_path)["ghost"]
         # Delays 0.5, 1, 2 s...: four or five tries in 4.5 s, not one every half second.
         assert 3 <= row.restarts <= 5, row.restarts
-        assert "cannot start" in row.detail
+        assert "cannot start" in row.last_exit
     finally:
         proc.kill()

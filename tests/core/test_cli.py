@@ -9,7 +9,7 @@ import sys
 from scc import audit, users
 from scc.storage import open_storage
 
-from .conftest import ROOT
+from tests.support.web import ROOT
 
 
 def scc(tmp_path, *args, stdin: str | None = None):

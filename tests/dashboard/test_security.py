@@ -19,7 +19,7 @@ from scc import audit, users
 from scc.settings import load_settings
 from scc.storage import open_storage
 
-from .conftest import PASSWORDS, ROLE_OF, seed_users
+from tests.support.web import PASSWORDS, ROLE_OF, seed_users
 
 ALL_USERS = tuple(PASSWORDS)
 

@@ -1,0 +1,46 @@
+"""What tests share about the web app: the repository root, one user per role, signing in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import requests
+from sqlalchemy import Engine
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PASSWORDS = {
+    "admin": "admin-pass-123",
+    "operator": "operator-pass-123",
+    "bupati": "bupati-pass-123",
+    "dpmptsp": "dpmptsp-pass-123",
+}
+ROLE_OF = {"admin": "admin", "operator": "operator", "bupati": "viewer", "dpmptsp": "skpd"}
+
+
+def seed_users(engine: Engine) -> None:
+    from scc import users
+
+    for username, password in PASSWORDS.items():
+        users.create_user(
+            engine,
+            username=username,
+            role=ROLE_OF[username],
+            password=password,
+            skpd_code="dpmptsp" if username == "dpmptsp" else None,
+            actor="test",
+        )
+
+
+def login(base: str, username: str, password: str | None = None) -> requests.Session:
+    """A requests session signed in as `username` (sending the Origin a browser would)."""
+    session = requests.Session()
+    session.headers["Origin"] = base
+    r = session.post(
+        base + "/login",
+        data={"username": username, "password": password or PASSWORDS[username]},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert r.status_code == 302, f"login of {username} failed: {r.status_code}"
+    return session
