@@ -19,7 +19,7 @@ from .access import Access
 from .components import shell
 from .context import AppContext
 
-PAGES = ("overview", "cameras", "calls", "metrics", "admin")
+PAGES = ("overview", "cameras", "calls", "metrics", "admin", "account")
 HERE = Path(__file__).parent
 
 

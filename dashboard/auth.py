@@ -1,20 +1,24 @@
 """Sign-in, sign-out and the one guard in front of every route.
 
-The guard runs before anything else Flask or Dash does. Only the routes in
-PUBLIC answer without a session; every other route, Dash's
-/_dash-update-component, /_dash-layout and /_dash-dependencies included,
-needs a signed-in user, and pages and callbacks also need the right role
-(see access.py).
+The guard runs before anything else Flask or Dash does. It refuses a
+state-changing request from another origin and a malformed callback body
+(security.py). Only the routes in PUBLIC answer without a session; every
+other route, Dash's /_dash-update-component, /_dash-layout and
+/_dash-dependencies included, needs a signed-in user, and pages and callbacks
+also need the right role (see access.py). A page the role may not open, and a
+path that is no page, get the shell with 403 or 404 and the page's own message.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, Response, jsonify, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from sqlalchemy import Engine
 
 from scc import signin, users
 from scc.audit import record
@@ -22,6 +26,8 @@ from scc.users import UserError
 
 from . import i18n
 from .access import Access
+from .context import AppContext
+from .security import PASSWORD_MAX, USERNAME_MAX, json_problem, quote, same_origin
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +37,7 @@ PUBLIC = frozenset({
     "/assets/00-bootstrap.min.css", "/assets/scc.css",
 })
 DASH_CALLBACK = "/_dash-update-component"
+DASH_INDEX_ENDPOINTS = frozenset({"/", "/<path:path>"})  # Dash's index and its catch-all
 
 
 class SessionUser(UserMixin):
@@ -50,32 +57,36 @@ class SessionUser(UserMixin):
         return self.sid
 
 
-def install(server: Flask, ctx, access: Access) -> None:
+def install(server: Flask, ctx: AppContext, access: Access) -> None:
     web = ctx.settings.app.web
+    tls = web.tls.enabled
     server.config.update(
         SECRET_KEY=web.secret_key.get_secret_value(),
         SESSION_COOKIE_NAME="scc_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=web.cookie_secure,
+        SESSION_COOKIE_SECURE=web.cookie_secure or tls,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=web.session_hours),
         REMEMBER_COOKIE_DURATION=timedelta(seconds=0),
+        MAX_CONTENT_LENGTH=web.max_body_kb * 1024,
+        MAX_FORM_MEMORY_SIZE=64 * 1024,
         SCC_LANGUAGE=ctx.settings.app.language,
     )
     manager = LoginManager()
     manager.init_app(server)
 
     @manager.user_loader
-    def load(sid: str):
+    def load(sid: str) -> SessionUser | None:
         user = signin.session_user(ctx.engine, sid)
         return SessionUser(user, sid) if user else None
 
     @server.before_request
-    def guard():
+    def guard() -> Any:
         return _check(request.path, access)
 
     @server.after_request
-    def headers(response):
+    def headers(response: Response) -> Response:
+        response = _page_status(response, access)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -84,7 +95,9 @@ def install(server: Flask, ctx, access: Access) -> None:
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
             "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-            "media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'")
+            "media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'")
+        if tls:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if request.path.startswith("/_dash-") or request.path.startswith("/login"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
@@ -92,7 +105,13 @@ def install(server: Flask, ctx, access: Access) -> None:
     _routes(server, ctx, access)
 
 
-def _check(path: str, access: Access):
+def _check(path: str, access: Access) -> Any:
+    if not same_origin(request):
+        log.warning("refused %s %s from another origin (Origin %s, Referer %s)", request.method, quote(path),
+                    quote(request.headers.get("Origin", "-")), quote(request.headers.get("Referer", "-")))
+        if path == "/login":
+            return _login_page(error=i18n.t("login.csrf"), status=403)
+        return jsonify(error="cross-origin request refused"), 403
     if path in PUBLIC:
         return None
     if not current_user.is_authenticated:
@@ -101,34 +120,57 @@ def _check(path: str, access: Access):
         return jsonify(error="sign in first"), 401
     role = current_user.role
     if path == DASH_CALLBACK:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return jsonify(error="a callback request is a JSON object"), 400
-        roles = access.callback_roles(str(body.get("output", "")))
-        if roles is None or role not in roles:
-            log.warning("refused callback %r for %s (%s)", body.get("output"), current_user.username, role)
-            return jsonify(error="not allowed"), 403
-        return None
+        return _check_callback(role, access)
     roles = access.page_roles(path)
-    if roles is not None and role not in roles:
-        if path == "/":
-            return redirect(access.pages_for(role)[0])
-        return render_template("forbidden.html", t=i18n.t, lang=i18n.current_language(),
-                               home=access.pages_for(role)[0]), 403
+    if path == "/" and roles is not None and role not in roles:
+        return redirect(access.pages_for(role)[0])
     return None
+
+
+def _check_callback(role: str, access: Access) -> Any:
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        body = None
+    if not isinstance(body, dict):
+        return jsonify(error="a callback request is a JSON object"), 400
+    problem = json_problem(body)
+    if problem:
+        log.warning("refused callback body from %s: %s", current_user.username, problem)
+        return jsonify(error=f"callback request refused: {problem}"), 400
+    output = body.get("output")
+    roles = access.callback_roles(output) if isinstance(output, str) else None
+    if roles is None or role not in roles:
+        log.warning("refused callback %s for %s (%s)", quote(output), current_user.username, role)
+        return jsonify(error="not allowed"), 403
+    return None
+
+
+def _page_status(response: Response, access: Access) -> Response:
+    """Dash serves the same shell for every path; say in the status what the page says."""
+    if request.endpoint not in DASH_INDEX_ENDPOINTS or response.status_code != 200:
+        return response
+    if not current_user.is_authenticated:
+        return response
+    roles = access.page_roles(request.path)
+    if roles is None:
+        response.status_code = 404
+    elif current_user.role not in roles:
+        response.status_code = 403
+    return response
 
 
 def _client_addr() -> str:
     # The dashboard is served directly on the LAN, without a proxy to trust.
-    return request.remote_addr or "?"
+    return (request.remote_addr or "?")[:64]
 
 
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths, so a link cannot bounce users elsewhere."""
-    if not target:
+    if not target or len(target) > 2000:
         return "/"
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
 
@@ -142,41 +184,60 @@ def _referrer_path() -> str | None:
     return ref.path + (f"?{ref.query}" if ref.query else "")
 
 
-def _routes(server: Flask, ctx, access: Access) -> None:
+def _login_page(*, error: str | None = None, status: int = 200, username: str = "", next_url: str = "/") -> Any:
+    return render_template("login.html", t=i18n.t, lang=i18n.current_language(), next=next_url, error=error,
+                           username=username), status
+
+
+def _audit_signin(engine: Engine, action: str, username: str, addr: str) -> None:
+    with engine.begin() as conn:
+        record(conn, username[:USERNAME_MAX] or "-", action, username[:USERNAME_MAX], remote_addr=addr)
+
+
+def _routes(server: Flask, ctx: AppContext, access: Access) -> None:
     engine = ctx.engine
     auth_cfg = ctx.settings.app.auth
 
     @server.route("/login", methods=["GET", "POST"])
-    def login():
+    def login() -> Any:
         next_url = _safe_next(request.values.get("next"))
         if request.method == "GET":
             if current_user.is_authenticated:
                 return redirect(next_url)
-            return render_template("login.html", t=i18n.t, lang=i18n.current_language(), next=next_url)
+            return _login_page(next_url=next_url)
         username = request.form.get("username", "").strip().lower()
         password = request.form.get("password", "")
         addr = _client_addr()
+        if len(username) > USERNAME_MAX or len(password) > PASSWORD_MAX:
+            log.warning("sign-in with an over-long field from %s (user name %s)", addr, quote(username))
+            _audit_signin(engine, "auth.refused", username, addr)
+            return _login_page(error=i18n.t("login.failed"), status=400, next_url=next_url,
+                               username=username[:USERNAME_MAX])
         attempt = signin.attempt(engine, username, addr, auth_cfg.max_failures, auth_cfg.window_s)
         if attempt is None:
-            log.warning("sign-in throttled for %r from %s", username, addr)
-            return render_template("login.html", t=i18n.t, lang=i18n.current_language(), next=next_url,
-                                   error=i18n.t("login.throttled", minutes=auth_cfg.window_s // 60),
-                                   username=username), 429
+            log.warning("sign-in throttled for %s from %s", quote(username), addr)
+            _audit_signin(engine, "auth.throttled", username, addr)
+            return _login_page(error=i18n.t("login.throttled", minutes=auth_cfg.window_s // 60), status=429,
+                               username=username, next_url=next_url)
         user = users.authenticate(engine, username, password)
         if user is None:
-            log.info("failed sign-in for %r from %s", username, addr)
-            return render_template("login.html", t=i18n.t, lang=i18n.current_language(), next=next_url,
-                                   error=i18n.t("login.failed"), username=username), 401
+            log.info("failed sign-in for %s from %s", quote(username), addr)
+            _audit_signin(engine, "auth.failed", username, addr)
+            return _login_page(error=i18n.t("login.failed"), status=401, username=username, next_url=next_url)
+        if current_user.is_authenticated:  # signing in again, maybe as someone else: the old session ends
+            signin.close_session(engine, current_user.sid)
+            logout_user()
         signin.succeeded(engine, attempt, username, addr)
         sid = signin.open_session(engine, user, ctx.settings.app.web.session_hours, addr)
         with engine.begin() as conn:
             record(conn, user.username, "auth.login", user.username, remote_addr=addr)
+        session.clear()
         login_user(SessionUser(user, sid))
         session.permanent = True
         return redirect(next_url if next_url != "/" else access.pages_for(user.role)[0])
 
     @server.route("/logout", methods=["POST"])
-    def logout():
+    def logout() -> Any:
         if current_user.is_authenticated:
             with engine.begin() as conn:
                 record(conn, current_user.username, "auth.logout", current_user.username,
@@ -186,7 +247,7 @@ def _routes(server: Flask, ctx, access: Access) -> None:
         return redirect(url_for("login"))
 
     @server.route("/language", methods=["POST"])
-    def language():
+    def language() -> Any:
         lang = request.form.get("lang", "")
         next_url = _safe_next(request.form.get("next") or _referrer_path())
         if lang not in i18n.LANGUAGES:
@@ -197,5 +258,6 @@ def _routes(server: Flask, ctx, access: Access) -> None:
             except UserError as exc:
                 return jsonify(error=str(exc)), 400
         response = redirect(next_url)
-        response.set_cookie(i18n.LANG_COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="Lax")
+        response.set_cookie(i18n.LANG_COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="Lax",
+                            secure=bool(server.config["SESSION_COOKIE_SECURE"]))
         return response

@@ -1,6 +1,8 @@
 """`scc`: set up, run and administer the command center.
 
-    scc setup [--demo]         data directory, secrets, database, first admin
+    scc setup [--demo] [--self-signed NAME...]
+                               data directory, secrets, database, first admin;
+                               optionally a self-signed TLS certificate for NAME...
     scc run [--demo]           setup, then every process under one supervisor
     scc check-config           validate config/ and exit
     scc user list|add|disable|enable|reset ...
@@ -11,13 +13,16 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
 import sys
+from pathlib import Path
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import secrets, users
+from . import secrets, tls, users
 from .processes import plan
-from .settings import InvalidConfig, default_data_dir, load_settings
+from .settings import InvalidConfig, Settings, default_data_dir, load_settings
 from .storage import connect, open_storage
 from .supervisor import Supervisor
 
@@ -33,9 +38,14 @@ DEMO_USERS = (  # username, role, SKPD, full name
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    os.umask(0o077)  # the database, its journal, secrets and logs: readable by their owner only
     args = _parser().parse_args(argv)
     data_dir = default_data_dir()
     secrets.load(data_dir)
+    if args.func not in (cmd_setup, cmd_run) and "SCC_SECRET_KEY" not in os.environ:
+        print(f"No {data_dir / secrets.FILE}: this data directory is not set up yet.\n"
+              f"Run `scc setup` first (it uses SCC_DATA_DIR, now {data_dir}).", file=sys.stderr)
+        return 2
     try:
         return args.func(args, data_dir)
     except InvalidConfig as exc:
@@ -49,11 +59,18 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
-def cmd_setup(args, data_dir) -> int:
+def cmd_setup(args: argparse.Namespace, data_dir: Path) -> int:
     secrets.ensure(data_dir, GENERATED + (DEMO_GENERATED if args.demo else ()))
+    if args.self_signed:
+        cert, key = data_dir / "tls" / "cert.pem", data_dir / "tls" / "key.pem"
+        print(f"TLS certificate for {', '.join(args.self_signed)}: {cert}")
+        print(f"  SHA-256 fingerprint: {tls.generate_self_signed(cert, key, args.self_signed)}")
+        print("  Check that the browser shows this fingerprint the first time it connects.")
+        secrets.set_values(data_dir, {"SCC_TLS_CERT": "tls/cert.pem", "SCC_TLS_KEY": "tls/key.pem"})
     secrets.load(data_dir)
     settings = load_settings()
     engine = open_storage(settings.database_url)
+    _owner_only(data_dir, settings)
     admin_pw = settings.app.auth.admin_password
     created = users.ensure_admin(engine, admin_pw.get_secret_value() if admin_pw else None,
                                  language=settings.app.language)
@@ -68,7 +85,8 @@ def cmd_setup(args, data_dir) -> int:
                 lines.append((username, password))
     web = settings.app.web
     host = "127.0.0.1" if web.host in ("0.0.0.0", "::") else web.host
-    print(f"\nSoppeng Command Center: http://{host}:{web.port}/")
+    scheme = "https" if web.tls.enabled else "http"
+    print(f"\nSoppeng Command Center: {scheme}://{host}:{web.port}/")
     print(f"Data directory: {data_dir}")
     if lines:
         print("First sign-in (passwords are shown this once; change them with `scc user reset NAME`):")
@@ -81,21 +99,32 @@ def cmd_setup(args, data_dir) -> int:
     return 0
 
 
-def cmd_run(args, data_dir) -> int:
+def _owner_only(data_dir: Path, settings: Settings) -> None:
+    """The data directory and the SQLite files in it: readable by their owner only."""
+    os.chmod(data_dir, 0o700)
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        for suffix in ("", "-wal", "-shm"):
+            path = Path(url.database + suffix)
+            if path.exists():
+                os.chmod(path, 0o600)
+
+
+def cmd_run(args: argparse.Namespace, data_dir: Path) -> int:
     cmd_setup(args, data_dir)  # migrates
     settings = load_settings()
     engine = connect(settings.database_url)
     return Supervisor(plan(settings, demo=args.demo), engine).run()
 
 
-def cmd_check_config(args, data_dir) -> int:
+def cmd_check_config(args: argparse.Namespace, data_dir: Path) -> int:
     settings = load_settings()
     print(f"config OK: {len(settings.skpd)} SKPD, {len(settings.districts)} districts, "
           f"{len(settings.cameras)} cameras, {len(settings.call_lines)} call lines, {len(settings.metrics)} metrics")
     return 0
 
 
-def cmd_user(args, data_dir) -> int:
+def cmd_user(args: argparse.Namespace, data_dir: Path) -> int:
     settings = load_settings()
     engine = open_storage(settings.database_url)
     actor = f"cli:{getpass.getuser()}"
@@ -126,6 +155,8 @@ def _parser() -> argparse.ArgumentParser:
                              ("run", cmd_run, "set up, then start every process under the supervisor")):
         p = sub.add_parser(name, help=text)
         p.add_argument("--demo", action="store_true", help="also create demo users and demo secrets")
+        p.add_argument("--self-signed", nargs="+", metavar="NAME", default=None,
+                       help="make a self-signed TLS certificate for these host names / addresses and turn HTTPS on")
         p.set_defaults(func=func)
     sub.add_parser("check-config", help="validate config/ and exit").set_defaults(func=cmd_check_config)
     user = sub.add_parser("user", help="manage users")

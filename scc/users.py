@@ -25,6 +25,7 @@ from .storage.platform import Language, Role, sessions, users
 ROLES: tuple[Role, ...] = get_args(Role)
 LANGUAGES: tuple[Language, ...] = get_args(Language)
 MIN_PASSWORD = 10
+MAX_PASSWORD = 256  # argon2 hashes any length; a huge one would only burn CPU
 MAX_NAME = 200
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _hasher = PasswordHasher()
@@ -68,6 +69,8 @@ def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise UserError("password_short", f"password must have at least {MIN_PASSWORD} characters",
                         n=MIN_PASSWORD)
+    if len(password) > MAX_PASSWORD:
+        raise UserError("password_long", f"password must have at most {MAX_PASSWORD} characters", n=MAX_PASSWORD)
 
 
 def create_user(engine: Engine, *, username: str, role: str, actor: str,
@@ -158,6 +161,20 @@ def reset_password(engine: Engine, username: str, actor: str, password: str | No
     _update(engine, username, actor, "user.reset_password", password_hash=_hasher.hash(password),
             end_sessions=True)
     return password
+
+
+def change_own_password(engine: Engine, username: str, current: str, new: str, keep_session: str) -> None:
+    """A user sets their own password: the current one is required, and every
+    other session of theirs ends (a forgotten sign-in elsewhere, a copied cookie)."""
+    if len(current) > MAX_PASSWORD or authenticate(engine, username, current) is None:
+        raise UserError("password_wrong", "the current password is wrong")
+    _check_password(new)
+    with engine.begin() as conn:
+        user_id = conn.scalar(select(users.c.id).where(users.c.username == username))
+        conn.execute(users.update().where(users.c.id == user_id)
+                     .values(password_hash=_hasher.hash(new), updated_at=utcnow()))
+        conn.execute(sessions.delete().where(sessions.c.user_id == user_id, sessions.c.id != keep_session))
+        audit.record(conn, username, "user.change_password", username)
 
 
 def set_language(engine: Engine, username: str, language: str, actor: str) -> None:

@@ -53,6 +53,14 @@ class Settings:
     def database_url(self) -> str:
         return self.app.database.url or f"sqlite:///{self.data_dir / 'scc.db'}"
 
+    @property
+    def tls_files(self) -> tuple[Path, Path] | None:
+        """(certificate, key) when HTTPS is on; relative paths are in the data directory."""
+        tls = self.app.web.tls
+        if not tls.enabled:
+            return None
+        return self.data_dir / tls.cert, self.data_dir / tls.key
+
     @cached_property
     def skpd_by_code(self) -> dict[str, Skpd]:
         return {s.code: s for s in self.skpd}

@@ -62,3 +62,41 @@ def test_first_admin_password_from_environment(tmp_path):
     engine = open_storage(f"sqlite:///{tmp_path / 'scc.db'}")
     assert users.authenticate(engine, "admin", "chosen-admin-pass").role == "admin"
     engine.dispose()
+
+
+def test_a_data_directory_not_set_up_says_so(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "SCC_SECRET_KEY"}
+    env["SCC_DATA_DIR"] = str(tmp_path / "fresh")
+    for args in (["user", "list"], ["check-config"]):
+        done = subprocess.run([sys.executable, "-m", "scc", *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 2
+        assert "secrets.env" in done.stderr and "scc setup" in done.stderr and str(tmp_path / "fresh") in done.stderr
+        assert "SCC_SECRET_KEY is not set" not in done.stderr
+
+
+def test_setup_keeps_the_data_directory_to_its_owner(tmp_path):
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if k != "SCC_SECRET_KEY"}
+    env["SCC_DATA_DIR"] = str(data)
+    done = subprocess.run([sys.executable, "-m", "scc", "setup"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert data.stat().st_mode & 0o777 == 0o700
+    files = [p for p in data.iterdir() if p.name.startswith("scc.db") or p.name == "secrets.env"]
+    assert {p.name for p in files} >= {"scc.db", "secrets.env"}
+    for path in files:
+        assert path.stat().st_mode & 0o077 == 0, f"{path.name} is readable by others"
+
+
+def test_self_signed_certificate_for_the_lan(tmp_path):
+    from scc import tls
+
+    done = scc(tmp_path, "setup", "--self-signed", "scc.soppeng.lan", "127.0.0.1")
+    assert done.returncode == 0, done.stderr
+    cert, key = tmp_path / "tls" / "cert.pem", tmp_path / "tls" / "key.pem"
+    assert tls.fingerprint(cert) in done.stdout
+    assert key.stat().st_mode & 0o077 == 0
+    assert "https://127.0.0.1:" in done.stdout
+    assert "SCC_TLS_CERT=tls/cert.pem" in (tmp_path / "secrets.env").read_text()
+    assert "PRIVATE KEY" not in done.stdout + done.stderr

@@ -6,33 +6,24 @@ without a declared role fails this suite.
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
-from dash._utils import split_callback_id
 
 from dashboard.access import ROUTER
-from dashboard.app import create_app
 from dashboard.auth import PUBLIC
 from scc import audit, users
-from scc.settings import load_settings
-from scc.storage import open_storage
-
-from tests.support.web import PASSWORDS, ROLE_OF, seed_users
+from tests.support.dashapp import callback_body, client, make_app, post_callback, server_side
+from tests.support.web import PASSWORDS, ROLE_OF
 
 ALL_USERS = tuple(PASSWORDS)
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    engine = open_storage(f"sqlite:///{tmp_path_factory.mktemp('sec') / 'scc.db'}")
-    seed_users(engine)
-    dash_app = create_app(load_settings(), engine)
-    dash_app.server.config["TESTING"] = True
-    dash_app.server.test_client().get("/login")  # first request: Dash finishes its routes and callbacks
+    dash_app = make_app(tmp_path_factory.mktemp("sec") / "scc.db")
     yield dash_app
-    engine.dispose()
+    dash_app.server.config["SCC_CONTEXT"].engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -40,34 +31,11 @@ def access(app):
     return app.server.config["SCC_ACCESS"]
 
 
-def client(app, username=None, addr="127.0.0.1"):
-    c = app.server.test_client()
-    c.environ_base["REMOTE_ADDR"] = addr
-    if username:
-        r = c.post("/login", data={"username": username, "password": PASSWORDS[username]})
-        assert r.status_code == 302, r.status_code
-    return c
-
-
 def concrete(rule) -> str:
     """A real URL for a route rule, filling its variables with plausible values."""
     fill = {"package_name": "dash", "fingerprinted_path": "dash-renderer/build/dash_renderer.min.js",
             "filename": "scc.js", "path": "cameras"}
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: fill.get(m.group(1), "x"), rule.rule)
-
-
-def callback_body(app, key: str) -> dict:
-    spec = app.callback_map[key]
-    outputs = split_callback_id(key) \
-        if key.startswith("..") else {"id": key.split(".")[0], "property": key.split(".")[1]}
-    def values(items):
-        return [{"id": i["id"], "property": i["property"], "value": None} for i in items]
-    return {"output": key, "outputs": outputs, "inputs": values(spec["inputs"]), "state": values(spec["state"]),
-            "changedPropIds": []}
-
-
-def post_callback(c, body):
-    return c.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
 
 
 def test_every_route_needs_a_session(app):
@@ -96,10 +64,6 @@ def test_public_routes_are_exactly_the_allowlist(app):
         assert client(app).get(path).status_code in (200, 503), path
     r = client(app).get("/assets/scc.js")
     assert r.status_code == 302 and r.headers["Location"].startswith("/login")
-
-
-def server_side(app) -> list[str]:
-    return [key for key, spec in app.callback_map.items() if "callback" in spec]
 
 
 def test_every_callback_is_declared(app, access):
@@ -140,10 +104,10 @@ def test_unknown_callback_is_refused(app):
 
 
 def test_pages_by_role(app, access):
-    expected = {"admin": {"/", "/cameras", "/calls", "/metrics", "/admin"},
-                "operator": {"/", "/cameras", "/calls", "/metrics"},
-                "bupati": {"/", "/cameras", "/calls", "/metrics"},
-                "dpmptsp": {"/metrics"}}
+    expected = {"admin": {"/", "/cameras", "/calls", "/metrics", "/admin", "/account"},
+                "operator": {"/", "/cameras", "/calls", "/metrics", "/account"},
+                "bupati": {"/", "/cameras", "/calls", "/metrics", "/account"},
+                "dpmptsp": {"/metrics", "/account"}}
     assert set(access.pages) == expected["admin"]
     for username, allowed in expected.items():
         c = client(app, username)
@@ -253,7 +217,7 @@ def test_copied_cookie_dies_with_sign_out(app):
     c = client(app, "operator")
     cookie = c.get_cookie("scc_session").value
     c.post("/logout")
-    thief = app.server.test_client()
+    thief = client(app)
     thief.set_cookie("scc_session", cookie)
     assert thief.get("/_dash-layout").status_code == 401
     assert post_callback(thief, callback_body(app, ROUTER)).status_code == 401

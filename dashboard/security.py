@@ -1,0 +1,105 @@
+"""Request hygiene for a LAN deployment: same-origin writes, bounded input, safe log lines.
+
+The guard in auth.py calls these before anything else runs:
+- every state-changing request (POST, PUT, PATCH, DELETE), the sign-in form and
+  Dash's callbacks included, must carry an Origin (or, failing that, a Referer)
+  of this very server, so a page on another host cannot post a form here;
+- a request body is limited (Flask's MAX_CONTENT_LENGTH, web.max_body_kb), a callback body is a
+  JSON object of bounded depth, and every string in it is bounded;
+- callback arguments are checked against the callback's own type annotations
+  (access.py), so a list where a string belongs is a 400, not a traceback;
+- whatever a client sent is logged through `quote`, cut and escaped.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any, get_type_hints
+from urllib.parse import urlsplit
+
+from flask import Request
+from pydantic import ConfigDict, TypeAdapter, ValidationError
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_JSON_DEPTH = 32
+# Longer than any field of any form, short enough that nothing huge reaches a
+# callback, the database or a log line.
+MAX_STRING = 4000
+USERNAME_MAX = 64
+PASSWORD_MAX = 256  # argon2 hashes any length; a 10 MB password would be a cheap way to burn CPU
+LOG_QUOTE_MAX = 80
+
+
+def quote(value: object, limit: int = LOG_QUOTE_MAX) -> str:
+    """User input as it may appear in a log line: cut, with control characters escaped."""
+    text = value if isinstance(value, str) else repr(value)
+    cut = text[:limit]
+    escaped = cut.encode("unicode_escape").decode("ascii").replace('"', '\\"')
+    return f'"{escaped}"' + (f"...(+{len(text) - limit} chars)" if len(text) > limit else "")
+
+
+def same_origin(request: Request) -> bool:
+    """True when a state-changing request comes from a page of this server."""
+    if request.method in SAFE_METHODS:
+        return True
+    own = (request.scheme, request.host)
+    origin = request.headers.get("Origin")
+    if origin and origin != "null":
+        parts = urlsplit(origin)
+        return (parts.scheme, parts.netloc) == own
+    referer = request.headers.get("Referer")
+    if referer:
+        parts = urlsplit(referer)
+        return (parts.scheme, parts.netloc) == own
+    return False  # browsers send Origin on every POST; without either we cannot tell
+
+
+def json_problem(body: Any) -> str | None:
+    """Why a parsed callback body is unacceptable, or None."""
+    stack: list[tuple[Any, int]] = [(body, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return f"nested deeper than {MAX_JSON_DEPTH} levels"
+        if isinstance(value, str) and len(value) > MAX_STRING:
+            return f"a text longer than {MAX_STRING} characters"
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+            stack.extend((k, depth + 1) for k in value)
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return None
+
+
+# What a callback argument may be when its parameter has no annotation: one plain value.
+Scalar = str | int | float | bool | None
+
+
+class ArgumentsError(ValueError):
+    """A callback was called with arguments its annotations do not allow."""
+
+
+def argument_checker(fn: Callable[..., Any]) -> Callable[[tuple[Any, ...]], None]:
+    """A check of positional callback arguments against `fn`'s annotations (strict: no coercion)."""
+    hints = get_type_hints(fn, include_extras=True)
+    params = [p for p in inspect.signature(fn).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    strict = ConfigDict(strict=True)
+    adapters = [TypeAdapter(hints.get(p.name, Scalar), config=strict) for p in params]
+
+    def check(args: tuple[Any, ...]) -> None:
+        if len(args) != len(adapters):
+            raise ArgumentsError(f"expected {len(adapters)} arguments, got {len(args)}")
+        for param, adapter, value in zip(params, adapters, args, strict=True):
+            try:
+                adapter.validate_python(value)
+            except ValidationError as exc:
+                raise ArgumentsError(f"{param.name}: {exc.errors()[0]['msg']}") from None
+
+    return check
+
+
+def unannotated_parameters(fn: Callable[..., Any]) -> list[str]:
+    hints = get_type_hints(fn, include_extras=True)
+    return [name for name in inspect.signature(fn).parameters if name not in hints]

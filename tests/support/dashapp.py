@@ -1,0 +1,64 @@
+"""The dashboard in-process (Flask's test client): an app with one user per role, and its callbacks by hand."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dash._utils import split_callback_id
+
+from tests.support.web import PASSWORDS
+
+ORIGIN = "http://localhost"  # the Flask test client's own host: what a browser sends with a form
+
+
+def make_app(db_path: Any) -> Any:
+    from dashboard.app import create_app
+    from scc.settings import load_settings
+    from scc.storage import open_storage
+    from tests.support.web import seed_users
+
+    engine = open_storage(f"sqlite:///{db_path}")
+    seed_users(engine)
+    dash_app = create_app(load_settings(), engine)
+    dash_app.server.config["TESTING"] = True
+    return dash_app
+
+
+def client(app: Any, username: str | None = None, addr: str = "127.0.0.1") -> Any:
+    """A test client from `addr` that sends this server's Origin, signed in as `username` if given."""
+    c = app.server.test_client()
+    c.environ_base["REMOTE_ADDR"] = addr
+    c.environ_base["HTTP_ORIGIN"] = ORIGIN
+    if username:
+        r = c.post("/login", data={"username": username, "password": PASSWORDS[username]})
+        assert r.status_code == 302, r.status_code
+    return c
+
+
+def callback_body(app: Any, key: str) -> dict[str, Any]:
+    """The request Dash's renderer sends for callback `key`, every input and state None."""
+    spec = app.callback_map[key]
+    outputs = (
+        split_callback_id(key) if key.startswith("..") else {"id": key.split(".")[0], "property": key.split(".")[1]}
+    )
+
+    def values(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"id": i["id"], "property": i["property"], "value": None} for i in items]
+
+    return {
+        "output": key,
+        "outputs": outputs,
+        "inputs": values(spec["inputs"]),
+        "state": values(spec["state"]),
+        "changedPropIds": [],
+    }
+
+
+def post_callback(c: Any, body: dict[str, Any]) -> Any:
+    return c.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+
+
+def server_side(app: Any) -> list[str]:
+    """Keys of the callbacks the server runs (clientside ones have no Python function)."""
+    return [key for key, spec in app.callback_map.items() if "callback" in spec]
