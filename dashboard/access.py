@@ -30,7 +30,7 @@ ADMIN = frozenset({"admin"})
 
 # Dash's own page router: it only renders page layouts, and each layout checks
 # its page's roles itself, so any signed-in user may call it.
-ROUTER = "..{}.children...{}.data..".format(dash.dash._ID_CONTENT, dash.dash._ID_STORE)
+ROUTER = f"..{dash.dash._ID_CONTENT}.children...{dash.dash._ID_STORE}.data.."
 
 
 class Access:
@@ -44,8 +44,17 @@ class Access:
 
     # -- pages --------------------------------------------------------------------
 
-    def page(self, module: str, *, path: str, roles: Iterable[str], order: int, title_key: str,
-             layout: Callable[..., object], nav: bool = True) -> None:
+    def page(
+        self,
+        module: str,
+        *,
+        path: str,
+        roles: Iterable[str],
+        order: int,
+        title_key: str,
+        layout: Callable[..., object],
+        nav: bool = True,
+    ) -> None:
         """Register a Dash page whose layout renders only for `roles`."""
         allowed = frozenset(roles)
         self.pages[path] = allowed
@@ -58,11 +67,13 @@ class Access:
         def guarded_layout(**kwargs: Any) -> object:
             if not has_role(allowed):
                 from .components.states import forbidden
+
                 return forbidden()
             return layout(**kwargs)
 
-        dash.register_page(module, path=path, name=title_key, order=order, title="Soppeng Command Center",
-                           layout=guarded_layout)
+        dash.register_page(
+            module, path=path, name=title_key, order=order, title="Soppeng Command Center", layout=guarded_layout
+        )
 
     def page_roles(self, path: str) -> frozenset[str] | None:
         return self.pages.get(path.rstrip("/") or "/")
@@ -76,8 +87,9 @@ class Access:
 
     # -- callbacks ----------------------------------------------------------------
 
-    def callback(self, app: dash.Dash, *dependencies: Any, roles: Iterable[str],
-                 **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def callback(
+        self, app: dash.Dash, *dependencies: Any, roles: Iterable[str], **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """`app.callback` that only runs for signed-in users with one of `roles`,
         with arguments of the types its parameters are annotated with."""
         allowed = frozenset(roles)
@@ -92,8 +104,12 @@ class Access:
                 try:
                     check(args)
                 except ArgumentsError as exc:
-                    log.warning("refused arguments of callback %s for %s: %s", fn.__qualname__,
-                                current_user.username, quote(str(exc), 200))
+                    log.warning(
+                        "refused arguments of callback %s for %s: %s",
+                        fn.__qualname__,
+                        current_user.username,
+                        quote(str(exc), 200),
+                    )
                     abort(400)
                 return fn(*args, **kw)
 
@@ -112,4 +128,3 @@ class Access:
 
 def has_role(roles: Iterable[str]) -> bool:
     return bool(current_user and current_user.is_authenticated and current_user.role in roles)
-

@@ -32,10 +32,16 @@ from .security import PASSWORD_MAX, USERNAME_MAX, json_problem, quote, same_orig
 log = logging.getLogger(__name__)
 
 # Reachable without a session: the sign-in page, its stylesheets, the health summary.
-PUBLIC = frozenset({
-    "/login", "/logout", "/language", "/healthz",
-    "/assets/00-bootstrap.min.css", "/assets/scc.css",
-})
+PUBLIC = frozenset(
+    {
+        "/login",
+        "/logout",
+        "/language",
+        "/healthz",
+        "/assets/00-bootstrap.min.css",
+        "/assets/scc.css",
+    }
+)
 DASH_CALLBACK = "/_dash-update-component"
 DASH_INDEX_ENDPOINTS = frozenset({"/", "/<path:path>"})  # Dash's index and its catch-all
 
@@ -95,7 +101,8 @@ def install(server: Flask, ctx: AppContext, access: Access) -> None:
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
             "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-            "media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'")
+            "media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
         if tls:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if request.path.startswith("/_dash-") or request.path.startswith("/login"):
@@ -107,8 +114,13 @@ def install(server: Flask, ctx: AppContext, access: Access) -> None:
 
 def _check(path: str, access: Access) -> Any:
     if not same_origin(request):
-        log.warning("refused %s %s from another origin (Origin %s, Referer %s)", request.method, quote(path),
-                    quote(request.headers.get("Origin", "-")), quote(request.headers.get("Referer", "-")))
+        log.warning(
+            "refused %s %s from another origin (Origin %s, Referer %s)",
+            request.method,
+            quote(path),
+            quote(request.headers.get("Origin", "-")),
+            quote(request.headers.get("Referer", "-")),
+        )
         if path == "/login":
             return _login_page(error=i18n.t("login.csrf"), status=403)
         return jsonify(error="cross-origin request refused"), 403
@@ -185,8 +197,9 @@ def _referrer_path() -> str | None:
 
 
 def _login_page(*, error: str | None = None, status: int = 200, username: str = "", next_url: str = "/") -> Any:
-    return render_template("login.html", t=i18n.t, lang=i18n.current_language(), next=next_url, error=error,
-                           username=username), status
+    return render_template(
+        "login.html", t=i18n.t, lang=i18n.current_language(), next=next_url, error=error, username=username
+    ), status
 
 
 def _audit_signin(engine: Engine, action: str, username: str, addr: str) -> None:
@@ -211,14 +224,19 @@ def _routes(server: Flask, ctx: AppContext, access: Access) -> None:
         if len(username) > USERNAME_MAX or len(password) > PASSWORD_MAX:
             log.warning("sign-in with an over-long field from %s (user name %s)", addr, quote(username))
             _audit_signin(engine, "auth.refused", username, addr)
-            return _login_page(error=i18n.t("login.failed"), status=400, next_url=next_url,
-                               username=username[:USERNAME_MAX])
+            return _login_page(
+                error=i18n.t("login.failed"), status=400, next_url=next_url, username=username[:USERNAME_MAX]
+            )
         attempt = signin.attempt(engine, username, addr, auth_cfg.max_failures, auth_cfg.window_s)
         if attempt is None:
             log.warning("sign-in throttled for %s from %s", quote(username), addr)
             _audit_signin(engine, "auth.throttled", username, addr)
-            return _login_page(error=i18n.t("login.throttled", minutes=auth_cfg.window_s // 60), status=429,
-                               username=username, next_url=next_url)
+            return _login_page(
+                error=i18n.t("login.throttled", minutes=auth_cfg.window_s // 60),
+                status=429,
+                username=username,
+                next_url=next_url,
+            )
         user = users.authenticate(engine, username, password)
         if user is None:
             log.info("failed sign-in for %s from %s", quote(username), addr)
@@ -240,8 +258,7 @@ def _routes(server: Flask, ctx: AppContext, access: Access) -> None:
     def logout() -> Any:
         if current_user.is_authenticated:
             with engine.begin() as conn:
-                record(conn, current_user.username, "auth.logout", current_user.username,
-                       remote_addr=_client_addr())
+                record(conn, current_user.username, "auth.logout", current_user.username, remote_addr=_client_addr())
             signin.close_session(engine, current_user.sid)
             logout_user()
         return redirect(url_for("login"))
@@ -258,6 +275,12 @@ def _routes(server: Flask, ctx: AppContext, access: Access) -> None:
             except UserError as exc:
                 return jsonify(error=str(exc)), 400
         response = redirect(next_url)
-        response.set_cookie(i18n.LANG_COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="Lax",
-                            secure=bool(server.config["SESSION_COOKIE_SECURE"]))
+        response.set_cookie(
+            i18n.LANG_COOKIE,
+            lang,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=bool(server.config["SESSION_COOKIE_SECURE"]),
+        )
         return response

@@ -83,8 +83,9 @@ class ArgumentsError(ValueError):
 def argument_checker(fn: Callable[..., Any]) -> Callable[[tuple[Any, ...]], None]:
     """A check of positional callback arguments against `fn`'s annotations (strict: no coercion)."""
     hints = get_type_hints(fn, include_extras=True)
-    params = [p for p in inspect.signature(fn).parameters.values()
-              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    params = [
+        p for p in inspect.signature(fn).parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
     strict = ConfigDict(strict=True)
     adapters = [TypeAdapter(hints.get(p.name, Scalar), config=strict) for p in params]
 

@@ -40,6 +40,7 @@ class _Gunicorn(BaseApplication):
     def load(self) -> Any:
         # Each worker builds its own app and engine after the fork: no shared connections.
         from .app import create_app
+
         return create_app(self.settings, connect(self.settings.database_url)).server  # main() has migrated
 
 

@@ -10,11 +10,19 @@ from .clock import utcnow
 from .storage.platform import audit_log
 
 
-def record(conn: Connection, actor: str, action: str, target: str = "",
-           detail: dict[str, Any] | None = None, remote_addr: str | None = None) -> None:
-    conn.execute(audit_log.insert().values(
-        at=utcnow(), actor=actor, action=action, target=target,
-        detail=detail or {}, remote_addr=remote_addr))
+def record(
+    conn: Connection,
+    actor: str,
+    action: str,
+    target: str = "",
+    detail: dict[str, Any] | None = None,
+    remote_addr: str | None = None,
+) -> None:
+    conn.execute(
+        audit_log.insert().values(
+            at=utcnow(), actor=actor, action=action, target=target, detail=detail or {}, remote_addr=remote_addr
+        )
+    )
 
 
 def recent(engine: Engine, limit: int = 100) -> list[dict[str, Any]]:

@@ -1,11 +1,11 @@
 """`scc`: set up, run and administer the command center.
 
-    scc setup [--demo] [--self-signed NAME...]
-                               data directory, secrets, database, first admin;
-                               optionally a self-signed TLS certificate for NAME...
-    scc run [--demo]           setup, then every process under one supervisor
-    scc check-config           validate config/ and exit
-    scc user list|add|disable|enable|reset ...
+scc setup [--demo] [--self-signed NAME...]
+                           data directory, secrets, database, first admin;
+                           optionally a self-signed TLS certificate for NAME...
+scc run [--demo]           setup, then every process under one supervisor
+scc check-config           validate config/ and exit
+scc user list|add|disable|enable|reset ...
 """
 
 from __future__ import annotations
@@ -43,8 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = default_data_dir()
     secrets.load(data_dir)
     if args.func not in (cmd_setup, cmd_run) and "SCC_SECRET_KEY" not in os.environ:
-        print(f"No {data_dir / secrets.FILE}: this data directory is not set up yet.\n"
-              f"Run `scc setup` first (it uses SCC_DATA_DIR, now {data_dir}).", file=sys.stderr)
+        print(
+            f"No {data_dir / secrets.FILE}: this data directory is not set up yet.\n"
+            f"Run `scc setup` first (it uses SCC_DATA_DIR, now {data_dir}).",
+            file=sys.stderr,
+        )
         return 2
     try:
         return args.func(args, data_dir)
@@ -72,16 +75,24 @@ def cmd_setup(args: argparse.Namespace, data_dir: Path) -> int:
     engine = open_storage(settings.database_url)
     _owner_only(data_dir, settings)
     admin_pw = settings.app.auth.admin_password
-    created = users.ensure_admin(engine, admin_pw.get_secret_value() if admin_pw else None,
-                                 language=settings.app.language)
+    created = users.ensure_admin(
+        engine, admin_pw.get_secret_value() if admin_pw else None, language=settings.app.language
+    )
     lines = []
     if created:
         lines.append(("admin", created))
     if args.demo:
         for username, role, skpd, name in DEMO_USERS:
             if users.get_by_username(engine, username) is None:
-                _, password = users.create_user(engine, username=username, role=role, skpd_code=skpd,
-                                                full_name=name, actor="setup", language=settings.app.language)
+                _, password = users.create_user(
+                    engine,
+                    username=username,
+                    role=role,
+                    skpd_code=skpd,
+                    full_name=name,
+                    actor="setup",
+                    language=settings.app.language,
+                )
                 lines.append((username, password))
     web = settings.app.web
     host = "127.0.0.1" if web.host in ("0.0.0.0", "::") else web.host
@@ -119,8 +130,10 @@ def cmd_run(args: argparse.Namespace, data_dir: Path) -> int:
 
 def cmd_check_config(args: argparse.Namespace, data_dir: Path) -> int:
     settings = load_settings()
-    print(f"config OK: {len(settings.skpd)} SKPD, {len(settings.districts)} districts, "
-          f"{len(settings.cameras)} cameras, {len(settings.call_lines)} call lines, {len(settings.metrics)} metrics")
+    print(
+        f"config OK: {len(settings.skpd)} SKPD, {len(settings.districts)} districts, "
+        f"{len(settings.cameras)} cameras, {len(settings.call_lines)} call lines, {len(settings.metrics)} metrics"
+    )
     return 0
 
 
@@ -134,9 +147,17 @@ def cmd_user(args: argparse.Namespace, data_dir: Path) -> int:
             print(f"{u.username:<20} {u.role:<9} {u.skpd_code or '-':<16} {u.language} {state}")
     elif args.action == "add":
         password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
-        _, password = users.create_user(engine, username=args.username, role=args.role, skpd_code=args.skpd,
-                                        full_name=args.name or "", actor=actor, password=password,
-                                        language=settings.app.language, known_skpd=set(settings.skpd_by_code))
+        _, password = users.create_user(
+            engine,
+            username=args.username,
+            role=args.role,
+            skpd_code=args.skpd,
+            full_name=args.name or "",
+            actor=actor,
+            password=password,
+            language=settings.app.language,
+            known_skpd=set(settings.skpd_by_code),
+        )
         if not args.password_stdin:
             print(f"password for {args.username} (shown once): {password}")
     elif args.action in ("disable", "enable"):
@@ -151,12 +172,19 @@ def cmd_user(args: argparse.Namespace, data_dir: Path) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scc", description="Soppeng Command Center")
     sub = parser.add_subparsers(required=True)
-    for name, func, text in (("setup", cmd_setup, "prepare data directory, secrets, database and first admin"),
-                             ("run", cmd_run, "set up, then start every process under the supervisor")):
+    for name, func, text in (
+        ("setup", cmd_setup, "prepare data directory, secrets, database and first admin"),
+        ("run", cmd_run, "set up, then start every process under the supervisor"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("--demo", action="store_true", help="also create demo users and demo secrets")
-        p.add_argument("--self-signed", nargs="+", metavar="NAME", default=None,
-                       help="make a self-signed TLS certificate for these host names / addresses and turn HTTPS on")
+        p.add_argument(
+            "--self-signed",
+            nargs="+",
+            metavar="NAME",
+            default=None,
+            help="make a self-signed TLS certificate for these host names / addresses and turn HTTPS on",
+        )
         p.set_defaults(func=func)
     sub.add_parser("check-config", help="validate config/ and exit").set_defaults(func=cmd_check_config)
     user = sub.add_parser("user", help="manage users")

@@ -6,14 +6,14 @@ change of server timezone cannot shift history; people only ever see WITA.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 WITA = ZoneInfo("Asia/Makassar")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -23,8 +23,8 @@ def as_utc(moment: datetime) -> datetime:
     value is UTC by construction.
     """
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def to_wita(moment: datetime) -> datetime:

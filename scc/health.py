@@ -80,11 +80,10 @@ def forget_all(engine: Engine) -> None:
         conn.execute(delete(heartbeats))
 
 
-def effective_status(
-    process: dict[str, Any] | None, heartbeat: dict[str, Any] | None, now: datetime
-) -> HealthStatus:
+def effective_status(process: dict[str, Any] | None, heartbeat: dict[str, Any] | None, now: datetime) -> HealthStatus:
     if process is not None and process["status"] != "running":
-        return process["status"]  # type: ignore[no-any-return]
+        status: HealthStatus = process["status"]
+        return status
     if heartbeat is None:
         started = process["started_at"] if process else None
         if started is not None and now - started > FIRST_BEAT_GRACE:
@@ -188,8 +187,14 @@ class Heartbeat:
                 log.warning("%s: no heartbeat: %s", self.name, exc)
             else:
                 try:
-                    beat(self.engine, self.name, interval_s=self.interval_s, backlog=backlog, detail=detail,
-                         last_activity=utcnow())
+                    beat(
+                        self.engine,
+                        self.name,
+                        interval_s=self.interval_s,
+                        backlog=backlog,
+                        detail=detail,
+                        last_activity=utcnow(),
+                    )
                 except SQLAlchemyError as exc:
                     log.error("%s: cannot record heartbeat: %s", self.name, str(exc).splitlines()[0])
             self._stop.wait(self.interval_s)

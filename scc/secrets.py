@@ -32,8 +32,11 @@ def ensure(data_dir: Path, names: tuple[str, ...]) -> Path:
 def set_values(data_dir: Path, values: dict[str, str]) -> None:
     """Set (or replace) plain settings in the installation's environment file."""
     path = data_dir / FILE
-    kept = [line for line in (path.read_text().splitlines() if path.exists() else [])
-            if line.split("=", 1)[0].strip() not in values]
+    kept = [
+        line
+        for line in (path.read_text().splitlines() if path.exists() else [])
+        if line.split("=", 1)[0].strip() not in values
+    ]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write("".join(f"{line}\n" for line in kept) + "".join(f"{k}={v}\n" for k, v in values.items()))

@@ -22,15 +22,25 @@ def open_session(engine: Engine, user: User, hours: int, remote_addr: str | None
     now = utcnow()
     with engine.begin() as conn:
         conn.execute(delete(sessions).where(sessions.c.expires_at < now))
-        conn.execute(sessions.insert().values(id=sid, user_id=user.id, created_at=now,
-                                              expires_at=now + timedelta(hours=hours), remote_addr=remote_addr))
+        conn.execute(
+            sessions.insert().values(
+                id=sid,
+                user_id=user.id,
+                created_at=now,
+                expires_at=now + timedelta(hours=hours),
+                remote_addr=remote_addr,
+            )
+        )
     return sid
 
 
 def session_user(engine: Engine, sid: str) -> User | None:
     """The active user of a live session, or None."""
-    query = (select(users).join(sessions, sessions.c.user_id == users.c.id)
-             .where(sessions.c.id == sid, sessions.c.expires_at > utcnow(), users.c.active.is_(True)))
+    query = (
+        select(users)
+        .join(sessions, sessions.c.user_id == users.c.id)
+        .where(sessions.c.id == sid, sessions.c.expires_at > utcnow(), users.c.active.is_(True))
+    )
     with engine.connect() as conn:
         row = conn.execute(query).first()
     return from_row(row) if row else None
@@ -51,14 +61,20 @@ def attempt(engine: Engine, username: str, remote_addr: str, max_failures: int, 
     now = utcnow()
     username, remote_addr = username[:64], remote_addr[:64]  # the columns' width
     with engine.begin() as conn:
-        attempt_id = conn.execute(login_attempts.insert().values(
-            at=now, username=username, remote_addr=remote_addr, success=False)).inserted_primary_key[0]
-    failed = and_(login_attempts.c.success.is_(False), login_attempts.c.remote_addr == remote_addr,
-                  login_attempts.c.at >= now - timedelta(seconds=window_s), login_attempts.c.id <= attempt_id)
+        inserted = conn.execute(
+            login_attempts.insert().values(at=now, username=username, remote_addr=remote_addr, success=False)
+        ).inserted_primary_key
+        attempt_id: int = inserted[0] if inserted else 0
+    failed = and_(
+        login_attempts.c.success.is_(False),
+        login_attempts.c.remote_addr == remote_addr,
+        login_attempts.c.at >= now - timedelta(seconds=window_s),
+        login_attempts.c.id <= attempt_id,
+    )
     with engine.connect() as conn:
         per_user = conn.scalar(select(func.count()).where(failed, login_attempts.c.username == username))
         per_addr = conn.scalar(select(func.count()).where(failed))
-    if per_user > max_failures or per_addr > 4 * max_failures:
+    if (per_user or 0) > max_failures or (per_addr or 0) > 4 * max_failures:
         return None
     return attempt_id
 
@@ -67,6 +83,10 @@ def succeeded(engine: Engine, attempt_id: int, username: str, remote_addr: str) 
     """A good password clears that user's failures from that address."""
     with engine.begin() as conn:
         conn.execute(login_attempts.update().where(login_attempts.c.id == attempt_id).values(success=True))
-        conn.execute(delete(login_attempts).where(
-            login_attempts.c.username == username[:64], login_attempts.c.remote_addr == remote_addr[:64],
-            login_attempts.c.success.is_(False)))
+        conn.execute(
+            delete(login_attempts).where(
+                login_attempts.c.username == username[:64],
+                login_attempts.c.remote_addr == remote_addr[:64],
+                login_attempts.c.success.is_(False),
+            )
+        )

@@ -16,7 +16,6 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
-
 from typing import Any
 
 from sqlalchemy import Engine
@@ -55,8 +54,16 @@ def _die_with_parent() -> None:
 
 
 class Supervisor:
-    def __init__(self, specs: list[ProcessSpec], engine: Engine, *, grace_s: float = 10.0,
-                 heartbeat_s: float = 5.0, max_backoff_s: float = 30.0, stable_after_s: float = 60.0):
+    def __init__(
+        self,
+        specs: list[ProcessSpec],
+        engine: Engine,
+        *,
+        grace_s: float = 10.0,
+        heartbeat_s: float = 5.0,
+        max_backoff_s: float = 30.0,
+        stable_after_s: float = 60.0,
+    ):
         self.children = [_Child(spec) for spec in specs]
         self.engine = engine
         self.grace_s = grace_s
@@ -119,7 +126,7 @@ class Supervisor:
     def _schedule_restart(self, child: _Child, now: float, reason: str) -> None:
         if now - child.started_at >= self.stable_after_s:
             child.restarts = 0  # it had been running fine: start the delays over
-        delay = min(self.max_backoff_s, 2 ** child.restarts * 0.5)
+        delay = min(self.max_backoff_s, 2**child.restarts * 0.5)
         child.restarts += 1
         child.last_exit = reason
         child.next_start = now + delay
@@ -147,15 +154,23 @@ class Supervisor:
     def _report(self, child: _Child, status: ProcessStatus, **fields: Any) -> None:
         pid = child.proc.pid if child.proc else None
         try:
-            health.record_process(self.engine, child.spec.name, kind=child.spec.kind, status=status, pid=pid,
-                                  restarts=child.restarts, **fields)
+            health.record_process(
+                self.engine,
+                child.spec.name,
+                kind=child.spec.kind,
+                status=status,
+                pid=pid,
+                restarts=child.restarts,
+                **fields,
+            )
         except Exception as exc:  # storage down must not take the supervisor with it
             log.error("cannot record the state of %s: %s", child.spec.name, exc)
 
     def _report_self(self, status: ProcessStatus) -> None:
         try:
-            health.record_process(self.engine, "supervisor", kind="supervisor", status=status, pid=os.getpid(),
-                                  started_at=utcnow())
+            health.record_process(
+                self.engine, "supervisor", kind="supervisor", status=status, pid=os.getpid(), started_at=utcnow()
+            )
             if status == "running":
                 self._beat()
         except Exception as exc:
@@ -164,7 +179,12 @@ class Supervisor:
     def _beat(self) -> None:
         running = sum(1 for c in self.children if c.proc and c.proc.poll() is None)
         try:
-            health.beat(self.engine, "supervisor", interval_s=max(1, round(self.heartbeat_s)),
-                        detail=f"{running}/{len(self.children)} running", last_activity=utcnow())
+            health.beat(
+                self.engine,
+                "supervisor",
+                interval_s=max(1, round(self.heartbeat_s)),
+                detail=f"{running}/{len(self.children)} running",
+                last_activity=utcnow(),
+            )
         except Exception as exc:
             log.error("cannot record the supervisor's heartbeat: %s", exc)

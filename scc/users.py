@@ -38,7 +38,7 @@ class UserError(ValueError):
     """A user operation that cannot be done. `code` names the reason so the
     dashboard can say it in the admin's language; str() is the English text."""
 
-    def __init__(self, code: str, message: str, **params):
+    def __init__(self, code: str, message: str, **params: object):
         self.code = code
         self.params = params
         super().__init__(message)
@@ -57,8 +57,16 @@ class User:
 
 
 def from_row(row: Any) -> User:
-    return User(id=row.id, username=row.username, full_name=row.full_name, role=row.role,
-                skpd_code=row.skpd_code, language=row.language, active=row.active, kiosk=row.kiosk)
+    return User(
+        id=row.id,
+        username=row.username,
+        full_name=row.full_name,
+        role=row.role,
+        skpd_code=row.skpd_code,
+        language=row.language,
+        active=row.active,
+        kiosk=row.kiosk,
+    )
 
 
 def new_password() -> str:
@@ -67,19 +75,28 @@ def new_password() -> str:
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise UserError("password_short", f"password must have at least {MIN_PASSWORD} characters",
-                        n=MIN_PASSWORD)
+        raise UserError("password_short", f"password must have at least {MIN_PASSWORD} characters", n=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
         raise UserError("password_long", f"password must have at most {MAX_PASSWORD} characters", n=MAX_PASSWORD)
 
 
-def create_user(engine: Engine, *, username: str, role: str, actor: str,
-                password: str | None = None, skpd_code: str | None = None, full_name: str = "",
-                language: str = "id", known_skpd: set[str] | None = None) -> tuple[User, str]:
+def create_user(
+    engine: Engine,
+    *,
+    username: str,
+    role: str,
+    actor: str,
+    password: str | None = None,
+    skpd_code: str | None = None,
+    full_name: str = "",
+    language: str = "id",
+    known_skpd: set[str] | None = None,
+) -> tuple[User, str]:
     """Create a user; returns the user and the password (generated when not given)."""
     if not _USERNAME.match(username):
-        raise UserError("username_invalid",
-                        "username must be 2-64 characters: lowercase letters, digits, '.', '_' or '-'")
+        raise UserError(
+            "username_invalid", "username must be 2-64 characters: lowercase letters, digits, '.', '_' or '-'"
+        )
     if role not in ROLES:
         raise UserError("role_invalid", f"role must be one of {', '.join(ROLES)}")
     if role == "skpd":
@@ -99,12 +116,22 @@ def create_user(engine: Engine, *, username: str, role: str, actor: str,
     with engine.begin() as conn:
         if conn.execute(select(users.c.id).where(users.c.username == username)).first():
             raise UserError("exists", f"user {username!r} already exists", user=username)
-        conn.execute(users.insert().values(
-            username=username, full_name=full_name, role=role, skpd_code=skpd_code,
-            password_hash=_hasher.hash(password), language=language, active=True,
-            created_at=now, updated_at=now))
+        conn.execute(
+            users.insert().values(
+                username=username,
+                full_name=full_name,
+                role=role,
+                skpd_code=skpd_code,
+                password_hash=_hasher.hash(password),
+                language=language,
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
+        )
         audit.record(conn, actor, "user.create", username, {"role": role, "skpd": skpd_code})
-    return get_by_username(engine, username), password
+        created = from_row(conn.execute(select(users).where(users.c.username == username)).one())
+    return created, password
 
 
 def get_by_username(engine: Engine, username: str) -> User | None:
@@ -134,8 +161,15 @@ def authenticate(engine: Engine, username: str, password: str) -> User | None:
     return from_row(row)
 
 
-def _update(engine: Engine, username: str, actor: str, action: str, detail: dict | None = None,
-            end_sessions: bool = False, **values) -> None:
+def _update(
+    engine: Engine,
+    username: str,
+    actor: str,
+    action: str,
+    detail: dict[str, Any] | None = None,
+    end_sessions: bool = False,
+    **values: Any,
+) -> None:
     with engine.begin() as conn:
         user_id = conn.scalar(select(users.c.id).where(users.c.username == username))
         if user_id is None:
@@ -150,16 +184,16 @@ def set_active(engine: Engine, username: str, active: bool, actor: str) -> None:
     """Enable or disable; disabling ends the user's sessions at once."""
     if not active and actor == username:
         raise UserError("disable_self", "you cannot disable your own account")
-    _update(engine, username, actor, "user.enable" if active else "user.disable", active=active,
-            end_sessions=not active)
+    _update(
+        engine, username, actor, "user.enable" if active else "user.disable", active=active, end_sessions=not active
+    )
 
 
 def reset_password(engine: Engine, username: str, actor: str, password: str | None = None) -> str:
     """Set a new password (random unless given); the user's sessions end."""
     password = password or new_password()
     _check_password(password)
-    _update(engine, username, actor, "user.reset_password", password_hash=_hasher.hash(password),
-            end_sessions=True)
+    _update(engine, username, actor, "user.reset_password", password_hash=_hasher.hash(password), end_sessions=True)
     return password
 
 
@@ -171,8 +205,9 @@ def change_own_password(engine: Engine, username: str, current: str, new: str, k
     _check_password(new)
     with engine.begin() as conn:
         user_id = conn.scalar(select(users.c.id).where(users.c.username == username))
-        conn.execute(users.update().where(users.c.id == user_id)
-                     .values(password_hash=_hasher.hash(new), updated_at=utcnow()))
+        conn.execute(
+            users.update().where(users.c.id == user_id).values(password_hash=_hasher.hash(new), updated_at=utcnow())
+        )
         conn.execute(sessions.delete().where(sessions.c.user_id == user_id, sessions.c.id != keep_session))
         audit.record(conn, username, "user.change_password", username)
 
@@ -193,6 +228,13 @@ def ensure_admin(engine: Engine, password: str | None = None, language: str = "i
     with engine.connect() as conn:
         if conn.execute(select(users.c.id).where(users.c.role == "admin")).first():
             return None
-    _, password = create_user(engine, username="admin", role="admin", actor="system",
-                              password=password, full_name="Administrator", language=language)
+    _, password = create_user(
+        engine,
+        username="admin",
+        role="admin",
+        actor="system",
+        password=password,
+        full_name="Administrator",
+        language=language,
+    )
     return password

@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
 
-# Static checks (ruff, mypy) go here, before pytest.
-
+# Lint, format, types and the import contracts between rooms are tests too
+# (tests/core/test_code_quality.py, tests/core/test_boundaries.py).
+# Quick loop without PostgreSQL and the browser:  scripts/test.sh -m "not postgres and not browser"
 exec .venv/bin/python -m pytest -q "$@"

@@ -76,16 +76,23 @@ def live_server(tmp_path_factory):
     """The production web server (gunicorn, as `scc run` starts it) on a free port,
     with one user per role. Yields its base URL."""
     from scc.storage import open_storage
+
     data_dir = tmp_path_factory.mktemp("live")
     port = free_port()
-    env = {**os.environ, "SCC_DATA_DIR": str(data_dir), "SCC_WEB_PORT": str(port), "SCC_WEB_HOST": "127.0.0.1",
-           "SCC_WEB_WORKERS": "2"}
+    env = {
+        **os.environ,
+        "SCC_DATA_DIR": str(data_dir),
+        "SCC_WEB_PORT": str(port),
+        "SCC_WEB_HOST": "127.0.0.1",
+        "SCC_WEB_WORKERS": "2",
+    }
     engine = open_storage(f"sqlite:///{data_dir / 'scc.db'}")
     seed_users(engine)
     engine.dispose()
-    log = open(data_dir / "web.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard"], env=env, cwd=ROOT, stdout=log,
-                            stderr=subprocess.STDOUT)
+    log = open(data_dir / "web.log", "w")  # noqa: SIM115  (open for the server's whole life)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashboard"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

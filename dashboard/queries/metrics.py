@@ -14,9 +14,7 @@ from scc.storage.metrics import MetricFreshness, metric_samples, skpd_status
 
 def latest_metrics(engine: Engine, settings: Settings, skpd_code: str | None = None) -> list[dict[str, Any]]:
     """The catalog (for one SKPD or all) with each metric's newest value and whether it is late."""
-    newest = select(
-        metric_samples.c.skpd_code, metric_samples.c.metric_key, func.max(metric_samples.c.ts).label("ts")
-    )
+    newest = select(metric_samples.c.skpd_code, metric_samples.c.metric_key, func.max(metric_samples.c.ts).label("ts"))
     if skpd_code:
         newest = newest.where(metric_samples.c.skpd_code == skpd_code)
     sub = newest.group_by(metric_samples.c.skpd_code, metric_samples.c.metric_key).subquery()

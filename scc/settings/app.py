@@ -33,13 +33,16 @@ class DatabaseConfig(Strict):
 class TlsConfig(Strict):
     """HTTPS for the LAN: the regency's own certificate, or one `scc setup --self-signed` makes."""
 
-    cert: str = Field(default="", description="PEM certificate (chain) file; relative to the data directory. "
-                                              "Empty: plain HTTP.")
-    key: str = Field(default="", description="PEM private key file of the certificate; relative to the data "
-                                             "directory.")
-    http_redirect_port: int | None = Field(default=None, ge=1, le=65535,
-                                           description="Also listen on this port with plain HTTP and redirect "
-                                                       "every request to HTTPS.")
+    cert: str = Field(
+        default="", description="PEM certificate (chain) file; relative to the data directory. Empty: plain HTTP."
+    )
+    key: str = Field(default="", description="PEM private key file of the certificate; relative to the data directory.")
+    http_redirect_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Also listen on this port with plain HTTP and redirect every request to HTTPS.",
+    )
 
     @field_validator("http_redirect_port", mode="before")
     @classmethod
@@ -80,7 +83,9 @@ class WebConfig(Strict):
 
 
 class AuthConfig(Strict):
-    max_failures: int = Field(default=5, ge=1, description="Failed sign-ins allowed per user and address in the window.")
+    max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins allowed per user and address in the window."
+    )
     window_s: int = Field(default=300, ge=10, description="Window for counting failed sign-ins, in seconds.")
     admin_password: SecretStr | None = Field(default=None, description="First admin's password; random when unset.")
 

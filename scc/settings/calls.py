@@ -18,7 +18,9 @@ class CallLine(Strict):
     service: Service = Field(description="Which kind of responder the line reaches.")
     skpd: Code | None = Field(default=None, description="Owning SKPD; null for non-regency services (police).")
     district: Code | None = Field(default=None, description="District served; null when regency-wide.")
-    numbers: list[PhoneNumber] = Field(default_factory=list, description="Published numbers; empty when none is listed.")
+    numbers: list[PhoneNumber] = Field(
+        default_factory=list, description="Published numbers; empty when none is listed."
+    )
     note: str | None = Field(default=None, description="Remark for operators.")
     estimate: bool = Field(default=False, description="True where the number is not from the source documents.")
 

@@ -43,7 +43,7 @@ class Camera(Strict):
         return url
 
     @model_validator(mode="after")
-    def _active_needs_stream(self) -> "Camera":
+    def _active_needs_stream(self) -> Camera:
         if self.status == "active" and not self.main_url:
             raise ValueError("an active camera needs main_url")
         return self

@@ -22,8 +22,9 @@ def unique(doc: Document, section: str, items: Iterable[Any], attr: str) -> Iter
             seen[value] = i
 
 
-def references(doc: Document, section: str, items: Iterable[Any], attr: str,
-               known: set[str], what: str) -> Iterator[ConfigError]:
+def references(
+    doc: Document, section: str, items: Iterable[Any], attr: str, known: set[str], what: str
+) -> Iterator[ConfigError]:
     for i, item in enumerate(items):
         value = getattr(item, attr)
         if value is not None and value not in known:

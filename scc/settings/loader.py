@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Mapping
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -20,7 +21,7 @@ from .source import ConfigError, Document, read_document
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-FILES = {
+FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "app": ("scc.yaml", AppConfig),
     "districts": ("districts.yaml", DistrictsFile),
     "skpd": ("skpd.yaml", SkpdFile),
@@ -84,13 +85,14 @@ def default_data_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path(env.get("SCC_DATA_DIR") or PROJECT_ROOT / "var").resolve()
 
 
-def load_settings(config_dir: Path | None = None, data_dir: Path | None = None,
-                  environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    config_dir: Path | None = None, data_dir: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
     """Read and check every file; raise InvalidConfig listing every problem."""
     config_dir = Path(config_dir or default_config_dir(environ))
     errors: list[ConfigError] = []
     docs: dict[str, Document] = {}
-    models: dict[str, BaseModel] = {}
+    models: dict[str, Any] = {}  # each name's own model, as FILES says
     for name, (filename, model) in FILES.items():
         try:
             doc = read_document(config_dir / filename, environ)
@@ -138,7 +140,7 @@ def _explain(doc: Document, exc: ValidationError) -> list[ConfigError]:
     return out
 
 
-def _cross_check(docs: dict[str, Document], models: dict[str, BaseModel]) -> list[ConfigError]:
+def _cross_check(docs: dict[str, Document], models: dict[str, Any]) -> list[ConfigError]:
     districts = models["districts"].districts
     skpd = models["skpd"].skpd
     lines = models["call_lines"].call_lines

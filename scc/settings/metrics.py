@@ -8,8 +8,7 @@ from pydantic import Field, model_validator
 
 from .base import Code, MetricKey, Strict, Text
 
-Unit = Literal["count", "percent", "idr", "days", "people", "beds", "flag",
-               "idr_per_kg", "idr_per_litre", "minutes"]
+Unit = Literal["count", "percent", "idr", "days", "people", "beds", "flag", "idr_per_kg", "idr_per_litre", "minutes"]
 
 
 class MetricSpec(Strict):
@@ -24,7 +23,7 @@ class MetricSpec(Strict):
     estimate: bool = Field(default=True, description="True where range, interval or target are our estimates.")
 
     @model_validator(mode="after")
-    def _range(self) -> "MetricSpec":
+    def _range(self) -> MetricSpec:
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
         return self

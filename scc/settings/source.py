@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -127,8 +128,11 @@ def _require_env_reference(node: yaml.ScalarNode, loc: Loc, doc: Document) -> No
     ref = _ENV_REF.fullmatch(raw.strip())
     if ref and not ref.group(2):  # a default after :- would be a secret written in the file
         return
-    raise doc.error(loc, "secrets are never written in config files; "
-                         "reference an environment variable without a default, e.g. ${SCC_CAMERA_PASSWORD}")
+    raise doc.error(
+        loc,
+        "secrets are never written in config files; "
+        "reference an environment variable without a default, e.g. ${SCC_CAMERA_PASSWORD}",
+    )
 
 
 def _substitute(value: str, loc: Loc, doc: Document, env: Mapping[str, str]) -> str:

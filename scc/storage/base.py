@@ -7,7 +7,8 @@ newcomer finds a table in the module named after its capability.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import datetime as dt
+from datetime import datetime
 from typing import Any, get_args
 
 from sqlalchemy import BigInteger, DateTime, Dialect, Enum, Integer, MetaData, TypeDecorator
@@ -39,12 +40,12 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError(f"timestamp without a timezone: {value.isoformat()}")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(dt.UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 UTC = UTCDateTime()

@@ -42,8 +42,9 @@ def imports_of(path: Path) -> list[tuple[str, list[str]]]:
 
 
 def test_import_contracts_hold():
-    result = subprocess.run([str(Path(sys.executable).with_name("lint-imports"))], cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports"))], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "BROKEN" not in result.stdout and "KEPT" in result.stdout
 
@@ -58,8 +59,9 @@ def test_pages_use_status_types_but_no_table():
                 continue
             imported = importlib.import_module(module)
             for name in names:
-                assert not isinstance(getattr(imported, name, None), Table), \
+                assert not isinstance(getattr(imported, name, None), Table), (
                     f"{path.relative_to(ROOT)} imports table {module}.{name}: read through dashboard.queries"
+                )
 
 
 def test_agent_imports_only_the_standard_library_paho_and_its_contract():

@@ -8,14 +8,14 @@ import sys
 
 from scc import audit, users
 from scc.storage import open_storage
-
 from tests.support.web import ROOT
 
 
 def scc(tmp_path, *args, stdin: str | None = None):
     env = {**os.environ, "SCC_DATA_DIR": str(tmp_path)}
-    return subprocess.run([sys.executable, "-m", "scc", *args], cwd=ROOT, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "scc", *args], cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_add_disable_enable_reset_list(tmp_path):
@@ -56,8 +56,9 @@ def test_password_from_stdin_and_clear_errors(tmp_path):
 
 def test_first_admin_password_from_environment(tmp_path):
     env = {**os.environ, "SCC_DATA_DIR": str(tmp_path), "SCC_ADMIN_PASSWORD": "chosen-admin-pass"}
-    done = subprocess.run([sys.executable, "-m", "scc", "setup"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "scc", "setup"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     engine = open_storage(f"sqlite:///{tmp_path / 'scc.db'}")
     assert users.authenticate(engine, "admin", "chosen-admin-pass").role == "admin"
@@ -68,8 +69,9 @@ def test_a_data_directory_not_set_up_says_so(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "SCC_SECRET_KEY"}
     env["SCC_DATA_DIR"] = str(tmp_path / "fresh")
     for args in (["user", "list"], ["check-config"]):
-        done = subprocess.run([sys.executable, "-m", "scc", *args], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "scc", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 2
         assert "secrets.env" in done.stderr and "scc setup" in done.stderr and str(tmp_path / "fresh") in done.stderr
         assert "SCC_SECRET_KEY is not set" not in done.stderr
@@ -79,8 +81,9 @@ def test_setup_keeps_the_data_directory_to_its_owner(tmp_path):
     data = tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if k != "SCC_SECRET_KEY"}
     env["SCC_DATA_DIR"] = str(data)
-    done = subprocess.run([sys.executable, "-m", "scc", "setup"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "scc", "setup"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert data.stat().st_mode & 0o777 == 0o700
     files = [p for p in data.iterdir() if p.name.startswith("scc.db") or p.name == "secrets.env"]

@@ -50,10 +50,12 @@ class Subscriber:
         self.port = port
         self.messages: queue.Queue[tuple[str, bytes, int]] = queue.Queue()
         self.connected: queue.Queue[tuple[bool, bool]] = queue.Queue()  # (success, session present)
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
-                                  clean_session=clean_session, protocol=mqtt.MQTTv311)
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean_session, protocol=mqtt.MQTTv311
+        )
         self.client.on_connect = lambda c, u, flags, rc, props: self.connected.put(
-            (not rc.is_failure, bool(flags.session_present)))
+            (not rc.is_failure, bool(flags.session_present))
+        )
         self.client.on_message = lambda c, u, msg: self.messages.put((msg.topic, bytes(msg.payload), msg.qos))
 
     def connect(self) -> bool:
@@ -77,8 +79,25 @@ class Subscriber:
 
 def publish(port: int, topic: str, message: str, qos: int = 0) -> None:
     """Publish with Debian's own command-line client."""
-    subprocess.run([MOSQUITTO_PUB, "-h", "127.0.0.1", "-p", str(port), "-t", topic, "-m", message,
-                    "-q", str(qos), "-i", f"pub-{topic.replace('/', '-')}"], check=True, timeout=10)
+    subprocess.run(
+        [
+            MOSQUITTO_PUB,
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-t",
+            topic,
+            "-m",
+            message,
+            "-q",
+            str(qos),
+            "-i",
+            f"pub-{topic.replace('/', '-')}",
+        ],
+        check=True,
+        timeout=10,
+    )
 
 
 def test_mosquitto_broker_delivers_keeps_sessions_and_goes_away():
@@ -117,12 +136,16 @@ def test_mosquitto_broker_delivers_keeps_sessions_and_goes_away():
 
 
 def test_mosquitto_broker_takes_extra_configuration():
-    with mosquitto_broker(allow_anonymous=False, persistence=False,
-                          extra_config=["max_keepalive 30"]) as broker:
+    with mosquitto_broker(allow_anonymous=False, persistence=False, extra_config=["max_keepalive 30"]) as broker:
         config = broker.config_path.read_text()
         assert "allow_anonymous false" in config and config.rstrip().endswith("max_keepalive 30")
-        refused = subprocess.run([MOSQUITTO_PUB, "-h", "127.0.0.1", "-p", str(broker.port),
-                                  "-t", "x", "-m", "y"], check=False, capture_output=True, text=True, timeout=10)
+        refused = subprocess.run(
+            [MOSQUITTO_PUB, "-h", "127.0.0.1", "-p", str(broker.port), "-t", "x", "-m", "y"],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         assert refused.returncode != 0  # anonymous clients are not authorised
         broker.kill()
         assert not broker.running

@@ -40,7 +40,9 @@ def test_shipped_config_is_the_regency():
     s = load_settings(environ=ENV)
     assert len(s.skpd) == 38 and len({u.code for u in s.skpd}) == 38
     assert len(s.districts) == 8
-    assert {"dpmptsp", "bpkd", "rsud", "bkpsdm", "dukcapil", "dinsos", "perdagangan", "kec-lalabata"} <= set(s.skpd_by_code)
+    assert {"dpmptsp", "bpkd", "rsud", "bkpsdm", "dukcapil", "dinsos", "perdagangan", "kec-lalabata"} <= set(
+        s.skpd_by_code
+    )
     active = [c for c in s.cameras if c.status == "active"]
     planned = [c for c in s.cameras if c.status == "planned"]
     assert len(active) == 16 and len(planned) == 25
@@ -61,7 +63,9 @@ def test_unknown_key_names_file_path_and_line(config_dir):
     path = config_dir / "cameras.yaml"
     replace(path, "    link: fibre\n", "    link: fibre\n    zoom: 3\n")
     line = line_of(path, "zoom: 3")
-    assert errors_of(config_dir) == [f"{path}:{line}: cameras[0].zoom: unknown key (not allowed here; check the spelling)"]
+    assert errors_of(config_dir) == [
+        f"{path}:{line}: cameras[0].zoom: unknown key (not allowed here; check the spelling)"
+    ]
 
 
 def test_wrong_type_is_named(config_dir):
@@ -108,8 +112,9 @@ def test_duplicate_camera_id(config_dir):
 def test_missing_secret_names_the_variable(config_dir):
     errors = errors_of(config_dir, environ={"SCC_CAMERA_PASSWORD": "x"})
     path = config_dir / "scc.yaml"
-    assert errors == [f"{path}:{line_of(path, 'secret_key: ${')}: web.secret_key: "
-                      "environment variable SCC_SECRET_KEY is not set"]
+    assert errors == [
+        f"{path}:{line_of(path, 'secret_key: ${')}: web.secret_key: environment variable SCC_SECRET_KEY is not set"
+    ]
 
 
 def test_secret_written_literally_is_refused(config_dir):
@@ -139,11 +144,14 @@ def test_bad_config_stops_startup_with_one_clear_message(config_dir, tmp_path):
     replace(config_dir / "skpd.yaml", "    kind: sekretariat\n", "    kind: ministry\n")
     env = {**os.environ, **ENV, "SCC_CONFIG_DIR": str(config_dir), "SCC_DATA_DIR": str(tmp_path / "data")}
     for command in (["check-config"], ["run", "--demo"]):
-        done = subprocess.run([sys.executable, "-m", "scc", *command], env=env, capture_output=True, text=True,
-                              timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "scc", *command], env=env, capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 2, done.stderr
-        assert f"{config_dir / 'skpd.yaml'}:{line_of(config_dir / 'skpd.yaml', 'kind: ministry')}: skpd[0].kind: " \
-               in done.stderr
+        assert (
+            f"{config_dir / 'skpd.yaml'}:{line_of(config_dir / 'skpd.yaml', 'kind: ministry')}: skpd[0].kind: "
+            in done.stderr
+        )
         assert "Traceback" not in done.stderr
     assert not (tmp_path / "data" / "scc.db").exists(), "nothing may start on a bad config"
 
@@ -156,8 +164,10 @@ def test_secret_with_a_default_in_the_file_is_refused(config_dir):
 
 
 def test_unsupported_database_url_is_named(config_dir):
-    for url, message in (("postgresql+psycopg//nohost", "is not a database URL"),
-                         ("mysql://root@127.0.0.1/scc", "database 'mysql' is not supported")):
+    for url, message in (
+        ("postgresql+psycopg//nohost", "is not a database URL"),
+        ("mysql://root@127.0.0.1/scc", "database 'mysql' is not supported"),
+    ):
         (error,) = errors_of(config_dir, environ={**ENV, "SCC_DATABASE_URL": url})
         path = config_dir / "scc.yaml"
         assert error.startswith(f"{path}:{line_of(path, 'url: ${')}: database.url: ") and message in error

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from concurrent.futures import ThreadPoolExecutor
-
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -19,27 +18,66 @@ from scc.clock import as_utc, utcnow
 from scc.storage import calls, cameras, connect, metadata, migrate, open_storage, platform
 from scc.storage.db import MIGRATIONS, alembic_config
 
-T0 = datetime(2026, 11, 23, 1, 5, 7, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 1, 5, 7, tzinfo=UTC)
 
 ROWS = {
-    "users": dict(username="u1", full_name="Satu", role="operator", skpd_code=None, password_hash="h",
-                  language="id", active=True, created_at=T0, updated_at=T0),
-    "audit_log": dict(at=T0, actor="admin", action="user.create", target="u1", detail={"role": "operator"},
-                      remote_addr="127.0.0.1"),
+    "users": dict(
+        username="u1",
+        full_name="Satu",
+        role="operator",
+        skpd_code=None,
+        password_hash="h",
+        language="id",
+        active=True,
+        created_at=T0,
+        updated_at=T0,
+    ),
+    "audit_log": dict(
+        at=T0, actor="admin", action="user.create", target="u1", detail={"role": "operator"}, remote_addr="127.0.0.1"
+    ),
     "login_attempts": dict(at=T0, username="u1", remote_addr="127.0.0.1", success=False),
-    "process_state": dict(name="web", kind="web", status="running", pid=42, restarts=1, started_at=T0,
-                          last_exit="exited with code 1", updated_at=T0),
+    "process_state": dict(
+        name="web",
+        kind="web",
+        status="running",
+        pid=42,
+        restarts=1,
+        started_at=T0,
+        last_exit="exited with code 1",
+        updated_at=T0,
+    ),
     "heartbeats": dict(name="web", interval_s=5, beat_at=T0, last_activity=T0, backlog=3, detail="ok"),
-    "camera_state": dict(camera_id="rsud-lobi", status="online", last_frame_at=T0, fps=5.0, width=640,
-                         height=360, codec="h264", reconnects=2, last_error=None, activity=0.25, updated_at=T0),
-    "metric_samples": dict(skpd_code="dpmptsp", metric_key="laside_permits_received", ts=T0, value=1234.5,
-                           message_id="m-1", received_at=T0),
+    "camera_state": dict(
+        camera_id="rsud-lobi",
+        status="online",
+        last_frame_at=T0,
+        fps=5.0,
+        width=640,
+        height=360,
+        codec="h264",
+        reconnects=2,
+        last_error=None,
+        activity=0.25,
+        updated_at=T0,
+    ),
+    "metric_samples": dict(
+        skpd_code="dpmptsp", metric_key="laside_permits_received", ts=T0, value=1234.5, message_id="m-1", received_at=T0
+    ),
     "skpd_status": dict(skpd_code="dpmptsp", online=True, changed_at=T0, last_message_at=T0),
-    "rejected_messages": dict(received_at=T0, topic="scc/v1/skpd/x/telemetry", skpd_code="x",
-                              payload="{bad", reason="not JSON"),
-    "incidents": dict(line_code="psc-119", district="lalabata", caller_number="081234567890", category="medis",
-                      summary="Pasien sesak napas", status="received", received_at=T0, source="intake",
-                      created_by="operator"),
+    "rejected_messages": dict(
+        received_at=T0, topic="scc/v1/skpd/x/telemetry", skpd_code="x", payload="{bad", reason="not JSON"
+    ),
+    "incidents": dict(
+        line_code="psc-119",
+        district="lalabata",
+        caller_number="081234567890",
+        category="medis",
+        summary="Pasien sesak napas",
+        status="received",
+        received_at=T0,
+        source="intake",
+        created_by="operator",
+    ),
 }
 
 
@@ -81,17 +119,26 @@ def test_migrations_match_the_schema(database_url):
 
 def test_round_trip_of_every_table(database_url):
     engine = open_storage(database_url)
-    assert set(ROWS) | {"incident_events", "sessions"} == set(metadata.tables), \
-        "a new table needs a round trip here"
+    assert set(ROWS) | {"incident_events", "sessions"} == set(metadata.tables), "a new table needs a round trip here"
     with engine.begin() as conn:
         for name, row in ROWS.items():
             conn.execute(metadata.tables[name].insert().values(**row))
         incident_id = conn.execute(select(calls.incidents.c.id)).scalar_one()
-        conn.execute(calls.incident_events.insert().values(incident_id=incident_id, status="received", at=T0,
-                                                            operator="operator", note=""))
+        conn.execute(
+            calls.incident_events.insert().values(
+                incident_id=incident_id, status="received", at=T0, operator="operator", note=""
+            )
+        )
         user_id = conn.execute(select(platform.users.c.id)).scalar_one()
-        conn.execute(platform.sessions.insert().values(id="s" * 43, user_id=user_id, created_at=T0,
-                                                     expires_at=T0 + timedelta(hours=12), remote_addr="127.0.0.1"))
+        conn.execute(
+            platform.sessions.insert().values(
+                id="s" * 43,
+                user_id=user_id,
+                created_at=T0,
+                expires_at=T0 + timedelta(hours=12),
+                remote_addr="127.0.0.1",
+            )
+        )
     with engine.connect() as conn:
         for name, row in ROWS.items():
             stored = conn.execute(select(metadata.tables[name])).one()._mapping
@@ -149,11 +196,14 @@ def test_times_are_stored_as_utc_on_every_backend(database_url):
         conn.execute(cameras.camera_state.insert().values(camera_id="c1", status="online", updated_at=wita))
     with engine.connect() as conn:
         stored = conn.execute(select(cameras.camera_state.c.updated_at)).scalar_one()
-    assert stored == datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc) and stored.tzinfo is not None
+    assert stored == datetime(2026, 11, 23, 1, 0, tzinfo=UTC) and stored.tzinfo is not None
     with pytest.raises(StatementError, match="without a timezone"):
         with engine.begin() as conn:
-            conn.execute(cameras.camera_state.insert().values(camera_id="c2", status="online",
-                                                             updated_at=datetime(2026, 11, 23, 9, 0)))
+            conn.execute(
+                cameras.camera_state.insert().values(
+                    camera_id="c2", status="online", updated_at=datetime(2026, 11, 23, 9, 0)
+                )
+            )
     engine.dispose()
 
 
@@ -165,8 +215,10 @@ def test_sessions_end_on_sign_out_disable_reset_and_expiry(database_url):
     signin.close_session(engine, sid)
     assert signin.session_user(engine, sid) is None
 
-    for end in (lambda: users.set_active(engine, "op1", False, actor="admin"),
-                lambda: users.reset_password(engine, "op1", actor="admin")):
+    for end in (
+        lambda: users.set_active(engine, "op1", False, actor="admin"),
+        lambda: users.reset_password(engine, "op1", actor="admin"),
+    ):
         sid = signin.open_session(engine, user, hours=12)
         end()
         users.set_active(engine, "op1", True, actor="admin")
@@ -218,8 +270,13 @@ def test_health_has_one_writer_per_table_and_a_silent_worker_goes_stale(database
     ok, doc = health.summary(engine)
     assert not ok and doc["components"]["web"]["status"] == "stale"
     # Never beat, running for longer than the grace: stale too.
-    health.record_process(engine, "camera-1", kind="camera", status="running",
-                          started_at=utcnow() - health.FIRST_BEAT_GRACE - timedelta(seconds=1))
+    health.record_process(
+        engine,
+        "camera-1",
+        kind="camera",
+        status="running",
+        started_at=utcnow() - health.FIRST_BEAT_GRACE - timedelta(seconds=1),
+    )
     assert {r.name: r.status for r in health.read_all(engine)}["camera-1"] == "stale"
     health.record_process(engine, "web", kind="web", status="restarting")
     assert {r.name: r.status for r in health.read_all(engine)}["web"] == "restarting"

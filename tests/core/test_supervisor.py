@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from scc.storage import open_storage
 from scc.storage.platform import process_state
-
 from tests.conftest import free_port
 from tests.support.web import ROOT
 
@@ -43,14 +42,16 @@ def pid_alive(pid: int) -> bool:
 
 def run_supervisor(tmp_path, specs_code: str) -> subprocess.Popen:
     script = tmp_path / "sup.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         import sys
         from scc.storage import open_storage
         from scc.supervisor import ProcessSpec, Supervisor
-        engine = open_storage("sqlite:///{tmp_path / 'scc.db'}")
+        engine = open_storage("sqlite:///{tmp_path / "scc.db"}")
         specs = {specs_code}
         sys.exit(Supervisor(specs, engine, grace_s=3, heartbeat_s=0.5).run())
-    """))
+    """)
+    )
     return subprocess.Popen([sys.executable, str(script)], cwd=ROOT)
 
 
@@ -66,8 +67,11 @@ def test_dead_worker_is_restarted_and_all_stop_on_sigterm(tmp_path):
     pids = tmp_path / "pids"
     crash = f"import os; open({str(pids)!r}, 'a').write(str(os.getpid()) + chr(10)); raise SystemExit(3)"
     steady = f"import os, time; open({str(tmp_path / 'steady')!r}, 'w').write(str(os.getpid())); time.sleep(600)"
-    proc = run_supervisor(tmp_path, f'[ProcessSpec("crasher", "test", [sys.executable, "-c", {crash!r}]), '
-                                    f'ProcessSpec("steady", "test", [sys.executable, "-c", {steady!r}])]')
+    proc = run_supervisor(
+        tmp_path,
+        f'[ProcessSpec("crasher", "test", [sys.executable, "-c", {crash!r}]), '
+        f'ProcessSpec("steady", "test", [sys.executable, "-c", {steady!r}])]',
+    )
     try:
         wait_for(lambda: pids.exists() and len(pids.read_text().split()) >= 3, timeout=30)
         rows = wait_for(lambda: (r := health_rows(tmp_path)).get("crasher") and r["crasher"].restarts >= 2 and r)
@@ -84,8 +88,10 @@ def test_dead_worker_is_restarted_and_all_stop_on_sigterm(tmp_path):
 
 
 def test_worker_ignoring_sigterm_is_killed_after_grace(tmp_path):
-    stubborn = ("import os, signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
-                f"open({str(tmp_path / 'pid')!r}, 'w').write(str(os.getpid())); time.sleep(600)")
+    stubborn = (
+        "import os, signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        f"open({str(tmp_path / 'pid')!r}, 'w').write(str(os.getpid())); time.sleep(600)"
+    )
     proc = run_supervisor(tmp_path, f'[ProcessSpec("stubborn", "test", [sys.executable, "-c", {stubborn!r}])]')
     try:
         pid = int(wait_for(lambda: (tmp_path / "pid").exists() and (tmp_path / "pid").read_text()))
@@ -100,11 +106,22 @@ def test_worker_ignoring_sigterm_is_killed_after_grace(tmp_path):
 
 def test_scc_run_starts_the_command_center_and_stops_on_ctrl_c(tmp_path):
     port = free_port()
-    env = {**os.environ, "SCC_DATA_DIR": str(tmp_path / "data"), "SCC_WEB_PORT": str(port),
-           "SCC_WEB_HOST": "127.0.0.1", "SCC_WEB_WORKERS": "1"}
+    env = {
+        **os.environ,
+        "SCC_DATA_DIR": str(tmp_path / "data"),
+        "SCC_WEB_PORT": str(port),
+        "SCC_WEB_HOST": "127.0.0.1",
+        "SCC_WEB_WORKERS": "1",
+    }
     env.pop("SCC_SECRET_KEY", None)  # setup generates it into secrets.env
-    proc = subprocess.Popen([sys.executable, "-m", "scc", "run", "--demo"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scc", "run", "--demo"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
 

@@ -60,8 +60,12 @@ def test_every_write_from_another_origin_is_refused(app):
     assert c.post("/logout", headers=foreign).status_code == 403
     assert c.post("/language", data={"lang": "en"}, headers=foreign).status_code == 403
     key = next(iter(server_side(app)))
-    r = c.post("/_dash-update-component", data=json.dumps(callback_body(app, key)),
-               content_type="application/json", headers=foreign)
+    r = c.post(
+        "/_dash-update-component",
+        data=json.dumps(callback_body(app, key)),
+        content_type="application/json",
+        headers=foreign,
+    )
     assert r.status_code == 403
     # Nothing of that happened: still signed in, language unchanged.
     assert c.get("/_dash-layout").status_code == 200
@@ -105,8 +109,11 @@ def test_failed_and_throttled_sign_ins_are_audited(app):
 
 
 def test_every_callback_annotates_its_parameters(app, access):
-    missing = {key: unannotated_parameters(access.functions[key]) for key in server_side(app)
-               if key in access.functions and unannotated_parameters(access.functions[key])}
+    missing = {
+        key: unannotated_parameters(access.functions[key])
+        for key in server_side(app)
+        if key in access.functions and unannotated_parameters(access.functions[key])
+    }
     assert missing == {}, f"callbacks whose arguments cannot be checked: {missing}"
 
 
@@ -139,8 +146,9 @@ def test_wrong_types_to_every_callback_get_400_not_500(app, access, caplog):
                 assert 400 in (statuses["12345"], statuses["'12345'"]), where
                 assert all(code < 500 for code in statuses.values()), where
     assert checked >= 60
-    assert not [rec for rec in caplog.records if rec.levelno >= logging.ERROR and rec.exc_info], \
+    assert not [rec for rec in caplog.records if rec.levelno >= logging.ERROR and rec.exc_info], (
         "a traceback was logged"
+    )
 
 
 def test_deep_or_malformed_callback_bodies_get_400(app):
@@ -172,8 +180,9 @@ def test_changing_ones_own_password(app):
     from scc import users
 
     engine = engine_of(app)
-    users.create_user(engine, username="siti", role="skpd", skpd_code="dukcapil", password="siti-pass-123",
-                      actor="test")
+    users.create_user(
+        engine, username="siti", role="skpd", skpd_code="dukcapil", password="siti-pass-123", actor="test"
+    )
     here, elsewhere = client(app), client(app)
     for c in (here, elsewhere):
         assert c.post("/login", data={"username": "siti", "password": "siti-pass-123"}).status_code == 302

@@ -33,8 +33,12 @@ def access(app):
 
 def concrete(rule) -> str:
     """A real URL for a route rule, filling its variables with plausible values."""
-    fill = {"package_name": "dash", "fingerprinted_path": "dash-renderer/build/dash_renderer.min.js",
-            "filename": "scc.js", "path": "cameras"}
+    fill = {
+        "package_name": "dash",
+        "fingerprinted_path": "dash-renderer/build/dash_renderer.min.js",
+        "filename": "scc.js",
+        "path": "cameras",
+    }
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: fill.get(m.group(1), "x"), rule.rule)
 
 
@@ -98,16 +102,23 @@ def test_malformed_callback_request_is_refused(app):
 
 
 def test_unknown_callback_is_refused(app):
-    body = {"output": "made-up.children", "outputs": {"id": "made-up", "property": "children"},
-            "inputs": [], "state": [], "changedPropIds": []}
+    body = {
+        "output": "made-up.children",
+        "outputs": {"id": "made-up", "property": "children"},
+        "inputs": [],
+        "state": [],
+        "changedPropIds": [],
+    }
     assert post_callback(client(app, "admin"), body).status_code == 403
 
 
 def test_pages_by_role(app, access):
-    expected = {"admin": {"/", "/cameras", "/calls", "/metrics", "/admin", "/account"},
-                "operator": {"/", "/cameras", "/calls", "/metrics", "/account"},
-                "bupati": {"/", "/cameras", "/calls", "/metrics", "/account"},
-                "dpmptsp": {"/metrics", "/account"}}
+    expected = {
+        "admin": {"/", "/cameras", "/calls", "/metrics", "/admin", "/account"},
+        "operator": {"/", "/cameras", "/calls", "/metrics", "/account"},
+        "bupati": {"/", "/cameras", "/calls", "/metrics", "/account"},
+        "dpmptsp": {"/metrics", "/account"},
+    }
     assert set(access.pages) == expected["admin"]
     for username, allowed in expected.items():
         c = client(app, username)
@@ -144,7 +155,9 @@ def test_skpd_staff_see_only_their_own_unit(app):
 
 
 def test_viewer_cannot_write(app):
-    key = next(k for k in app.callback_map if "admin-result" in k and "admin-create" in str(app.callback_map[k]["inputs"]))
+    key = next(
+        k for k in app.callback_map if "admin-result" in k and "admin-create" in str(app.callback_map[k]["inputs"])
+    )
     body = callback_body(app, key)
     body["state"][0]["value"] = "sneaky"
     body["state"][2]["value"] = "admin"
@@ -171,8 +184,12 @@ def test_failed_logins_are_rate_limited(app):
     r = c.post("/login", data={"username": "operator", "password": PASSWORDS["operator"]})
     assert r.status_code == 429
     # Another address is not locked out by this one's guessing.
-    assert client(app, addr="10.77.0.2").post(
-        "/login", data={"username": "operator", "password": PASSWORDS["operator"]}).status_code == 302
+    assert (
+        client(app, addr="10.77.0.2")
+        .post("/login", data={"username": "operator", "password": PASSWORDS["operator"]})
+        .status_code
+        == 302
+    )
 
 
 def test_disabled_user_is_signed_out(app):
@@ -224,7 +241,9 @@ def test_copied_cookie_dies_with_sign_out(app):
 
 
 def test_user_errors_speak_the_admins_language(app):
-    key = next(k for k in app.callback_map if "admin-result" in k and "admin-create" in str(app.callback_map[k]["inputs"]))
+    key = next(
+        k for k in app.callback_map if "admin-result" in k and "admin-create" in str(app.callback_map[k]["inputs"])
+    )
     body = callback_body(app, key)
     body["state"][0]["value"] = "operator"  # exists already
     body["state"][2]["value"] = "operator"

@@ -30,10 +30,21 @@ def wait_until(predicate, timeout=60.0):
 def test_https_secure_cookie_redirect_and_heartbeat(tmp_path):
     port, plain = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k != "SCC_SECRET_KEY"}
-    env.update(SCC_DATA_DIR=str(tmp_path), SCC_WEB_PORT=str(port), SCC_WEB_HOST="127.0.0.1", SCC_WEB_WORKERS="1",
-               SCC_HTTP_REDIRECT_PORT=str(plain))
-    setup = subprocess.run([sys.executable, "-m", "scc", "setup", "--self-signed", "127.0.0.1"], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=60)
+    env.update(
+        SCC_DATA_DIR=str(tmp_path),
+        SCC_WEB_PORT=str(port),
+        SCC_WEB_HOST="127.0.0.1",
+        SCC_WEB_WORKERS="1",
+        SCC_HTTP_REDIRECT_PORT=str(plain),
+    )
+    setup = subprocess.run(
+        [sys.executable, "-m", "scc", "setup", "--self-signed", "127.0.0.1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert setup.returncode == 0, setup.stderr
     engine = open_storage(f"sqlite:///{tmp_path / 'scc.db'}")
     seed_users(engine)
@@ -41,15 +52,21 @@ def test_https_secure_cookie_redirect_and_heartbeat(tmp_path):
     cert = str(tmp_path / "tls" / "cert.pem")
     base = f"https://127.0.0.1:{port}"
     with open(tmp_path / "web.log", "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "dashboard"], cwd=ROOT, env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dashboard"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         try:
             wait_until(lambda: requests.get(base + "/login", verify=cert, timeout=5).status_code == 200)
             session = requests.Session()
             session.verify = cert
             session.trust_env = False  # else REQUESTS_CA_BUNDLE from the environment overrides `verify`
-            r = session.post(base + "/login", data={"username": "operator", "password": PASSWORDS["operator"]},
-                             headers={"Origin": base}, allow_redirects=False, timeout=10)
+            r = session.post(
+                base + "/login",
+                data={"username": "operator", "password": PASSWORDS["operator"]},
+                headers={"Origin": base},
+                allow_redirects=False,
+                timeout=10,
+            )
             assert r.status_code == 302
             assert "Secure" in r.headers["Set-Cookie"] and "HttpOnly" in r.headers["Set-Cookie"]
             assert r.headers["Strict-Transport-Security"].startswith("max-age=")
@@ -63,8 +80,16 @@ def test_https_secure_cookie_redirect_and_heartbeat(tmp_path):
             except requests.ConnectionError:
                 pass
             # The heartbeat reaches the workers over TLS too.
-            doc = wait_until(lambda: (d := requests.get(base + "/healthz", verify=cert, timeout=5).json())
-                             ["components"].get("web", {}).get("status") == "up" and d, timeout=30)
+            doc = wait_until(
+                lambda: (
+                    (d := requests.get(base + "/healthz", verify=cert, timeout=5).json())["components"]
+                    .get("web", {})
+                    .get("status")
+                    == "up"
+                    and d
+                ),
+                timeout=30,
+            )
             assert "answers in" in doc["components"]["web"]["detail"]
         finally:
             proc.terminate()

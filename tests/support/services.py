@@ -85,9 +85,11 @@ def postgres_bin_dir() -> Path:
     """The bin directory of the newest PostgreSQL server Debian installed (or initdb on PATH)."""
     found = glob.glob("/usr/lib/postgresql/*/bin/initdb")
     if found:
+
         def version(initdb: str) -> tuple[int, ...]:
             name = Path(initdb).parent.parent.name  # "15", "16", "9.6"
             return tuple(int(part) for part in name.split(".") if part.isdigit())
+
         return Path(max(found, key=version)).parent
     on_path = shutil.which("initdb")
     if on_path:
@@ -156,8 +158,14 @@ class PostgresCluster:
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
         assert self.base_dir is not None
         # cwd: the postgres user may not be allowed into the caller's directory (/root).
-        return subprocess.run(self._command(*args), cwd=self.base_dir, capture_output=True, text=True,
-                              timeout=self.startup_timeout + 30, check=False)
+        return subprocess.run(
+            self._command(*args),
+            cwd=self.base_dir,
+            capture_output=True,
+            text=True,
+            timeout=self.startup_timeout + 30,
+            check=False,
+        )
 
     def start(self) -> Self:
         if self.base_dir is not None:
@@ -183,20 +191,41 @@ class PostgresCluster:
                 shutil.chown(path, "postgres", "postgres")
         # C.UTF-8 (glibc's built-in locale) sorts like C but knows non-ASCII letters.
         locale = ["--locale=C.UTF-8"] if Path("/usr/lib/locale/C.utf8").is_dir() else ["--no-locale"]
-        result = self._run(str(self.bin_dir / "initdb"), "-D", str(self.data_dir), "--auth=trust",
-                           "-U", "postgres", "--encoding=UTF8", *locale, "--no-sync")
+        result = self._run(
+            str(self.bin_dir / "initdb"),
+            "-D",
+            str(self.data_dir),
+            "--auth=trust",
+            "-U",
+            "postgres",
+            "--encoding=UTF8",
+            *locale,
+            "--no-sync",
+        )
         if result.returncode != 0:
             raise RuntimeError(f"initdb failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
 
     def _start_server(self) -> None:
         for _attempt in range(5):
             port = free_port()
-            options = (f"-k {shlex.quote(str(self.socket_dir))} -h {HOST} -p {port} -F"
-                       " -c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+            options = (
+                f"-k {shlex.quote(str(self.socket_dir))} -h {HOST} -p {port} -F"
+                " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            )
             logged_before = len(self.log_text())
-            result = self._run(str(self.bin_dir / "pg_ctl"), "start", "-D", str(self.data_dir),
-                               "-l", str(self.log_file), "-w", "-t", str(int(self.startup_timeout)),
-                               "-o", options)
+            result = self._run(
+                str(self.bin_dir / "pg_ctl"),
+                "start",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-w",
+                "-t",
+                str(int(self.startup_timeout)),
+                "-o",
+                options,
+            )
             new_log = self.log_text()[logged_before:]
             if result.returncode == 0 and self._wait_for_tcp(port):
                 self.port = port
@@ -204,12 +233,16 @@ class PostgresCluster:
             if "Address already in use" in new_log:  # someone took the port meanwhile
                 self._run(str(self.bin_dir / "pg_ctl"), "stop", "-D", str(self.data_dir), "-m", "immediate")
                 continue
-            problem = (f"pg_ctl start failed (exit {result.returncode}; it waits {self.startup_timeout:.0f} s)"
-                       if result.returncode else f"the port was not open within {self.startup_timeout:.0f} s")
+            problem = (
+                f"pg_ctl start failed (exit {result.returncode}; it waits {self.startup_timeout:.0f} s)"
+                if result.returncode
+                else f"the port was not open within {self.startup_timeout:.0f} s"
+            )
             raise RuntimeError(
                 f"PostgreSQL did not start accepting connections on {HOST}:{port}: {problem}.\n"
                 f"pg_ctl: {result.stdout.strip()} {result.stderr.strip()}\n"
-                f"Server log:\n{_tail(self.log_file)}")
+                f"Server log:\n{_tail(self.log_file)}"
+            )
         raise RuntimeError("PostgreSQL found no free port after 5 tries")
 
     def _wait_for_tcp(self, port: int) -> bool:
@@ -225,8 +258,7 @@ class PostgresCluster:
         if self.base_dir is None:
             return
         if (self.data_dir / "postmaster.pid").exists():
-            result = self._run(str(self.bin_dir / "pg_ctl"), "stop", "-D", str(self.data_dir),
-                               "-m", "immediate", "-w")
+            result = self._run(str(self.bin_dir / "pg_ctl"), "stop", "-D", str(self.data_dir), "-m", "immediate", "-w")
             if result.returncode != 0:
                 raise RuntimeError(f"pg_ctl stop failed: {result.stdout}{result.stderr}\n{_tail(self.log_file)}")
         shutil.rmtree(self.base_dir, ignore_errors=True)
@@ -235,8 +267,9 @@ class PostgresCluster:
     def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
@@ -279,9 +312,16 @@ class MosquittoBroker:
     ``close()`` stops it and deletes its directory.
     """
 
-    def __init__(self, *, allow_anonymous: bool = True, persistence: bool = True,
-                 extra_config: Sequence[str] = (), port: int | None = None,
-                 startup_timeout: float = 10.0, binary: str = MOSQUITTO) -> None:
+    def __init__(
+        self,
+        *,
+        allow_anonymous: bool = True,
+        persistence: bool = True,
+        extra_config: Sequence[str] = (),
+        port: int | None = None,
+        startup_timeout: float = 10.0,
+        binary: str = MOSQUITTO,
+    ) -> None:
         if not Path(binary).is_file():
             raise RuntimeError(f"{binary} was not found: {INSTALL_HINT}")
         self.binary = binary
@@ -349,9 +389,13 @@ class MosquittoBroker:
             with self.output_path.open("ab") as output:
                 # Own session: a Ctrl-C meant for pytest does not kill the broker before
                 # the test's cleanup stops it.
-                self.process = subprocess.Popen([self.binary, "-c", str(self.config_path)],
-                                                stdin=subprocess.DEVNULL, stdout=output,
-                                                stderr=subprocess.STDOUT, start_new_session=True)
+                self.process = subprocess.Popen(
+                    [self.binary, "-c", str(self.config_path)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
             problem = self._wait_until_listening(offsets)
             if problem is None:
                 return self
@@ -360,12 +404,14 @@ class MosquittoBroker:
                 self.port = 0  # taken meanwhile: try another one
                 continue
             break
-        raise RuntimeError(f"Mosquitto did not start listening on {HOST}:{self.port}: {problem}.\n"
-                           f"Its log:\n{self.log_text()[-3000:]}")
+        raise RuntimeError(
+            f"Mosquitto did not start listening on {HOST}:{self.port}: {problem}.\nIts log:\n{self.log_text()[-3000:]}"
+        )
 
     def _log_sizes(self) -> tuple[int, int]:
         def size(path: Path) -> int:
             return path.stat().st_size if path.exists() else 0
+
         return size(self.log_path), size(self.output_path)
 
     def _logged_since(self, offsets: tuple[int, int]) -> str:
@@ -437,8 +483,9 @@ class MosquittoBroker:
             self.close()
             raise
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 
