@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import Any
 
 import dash
 from dash import ClientsideFunction, Input, Output
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify
 from sqlalchemy import Engine
 
 from scc import health
@@ -19,14 +20,19 @@ from .access import Access
 from .components import shell
 from .context import AppContext
 
-PAGES = ("overview", "cameras", "calls", "metrics", "admin", "account")
+PAGES = ("overview", "cameras", "calls", "metrics", "admin", "account", "not_found_404")
 HERE = Path(__file__).parent
 
 
 class _Dash(dash.Dash):
-    def interpolate_index(self, **kwargs) -> str:
-        # The page's language, so browsers and screen readers read it right.
-        return super().interpolate_index(**kwargs).replace("<html>", f'<html lang="{i18n.current_language()}">', 1)
+    def interpolate_index(self, **kwargs: Any) -> str:  # type: ignore[override]  # Dash passes keywords
+        # The page's language, so browsers and screen readers read it right; the dark theme; our own icon.
+        kwargs["favicon"] = shell.FAVICON
+        return (
+            super()
+            .interpolate_index(**kwargs)
+            .replace("<html>", f'<html lang="{i18n.current_language()}" data-bs-theme="dark">', 1)
+        )
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> dash.Dash:
@@ -39,19 +45,27 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     auth.install(server, ctx, access)  # first, so the guard runs before Dash's own hooks
 
     @server.get("/healthz")
-    def healthz():
+    def healthz() -> tuple[Response, int]:
         healthy, doc = health.summary(engine)
         return jsonify(doc), 200 if healthy else 503
 
     app = _Dash(
-        __name__, server=server, use_pages=True, pages_folder="", assets_folder=str(HERE / "assets"),
-        serve_locally=True, suppress_callback_exceptions=True, title="Soppeng Command Center",
-        update_title=None,
+        __name__,
+        server=server,  # type: ignore[arg-type]  # Dash's annotation omits a Flask instance
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(HERE / "assets"),
+        serve_locally=True,
+        suppress_callback_exceptions=True,
+        title="Soppeng Command Center",
+        update_title=None,  # type: ignore[arg-type]  # None: keep the title while callbacks run
     )
     app.layout = lambda: shell.layout(access)
     app.clientside_callback(
         ClientsideFunction(namespace="scc", function_name="witaClock"),
-        Output("wita-clock", "children"), Input("wita-tick", "n_intervals"))
+        Output("wita-clock", "children"),
+        Input("wita-tick", "n_intervals"),
+    )
     for name in PAGES:
         importlib.import_module(f"{__package__}.pages.{name}").register(app, ctx, access)
     server.config["SCC_ACCESS"] = access

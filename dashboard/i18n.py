@@ -13,11 +13,11 @@ from functools import cache
 from pathlib import Path
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import format_compact_decimal, format_decimal
 from flask import current_app, has_request_context, request
 from flask_login import current_user
 
-from scc.clock import WITA, as_utc
+from scc.clock import WITA, as_utc, utcnow
 
 LANGUAGES = ("id", "en")
 DEFAULT = "id"
@@ -42,10 +42,15 @@ def current_language() -> str:
     return DEFAULT
 
 
-def t(key: str, lang: str | None = None, **values) -> str:
+def t(key: str, lang: str | None = None, /, **values: object) -> str:
+    """The text of `key` in `lang`; the default language's if `lang` lacks it; the key itself if both do
+    (so a missing text shows up on the page, and tests/dashboard/test_i18n.py fails on it)."""
     lang = lang or current_language()
-    text = catalog(lang).get(key) or catalog(DEFAULT).get(key) or key
-    return text.format(**values) if values else text
+    for source in (catalog(lang), catalog(DEFAULT)):
+        if key in source:
+            text = source[key]
+            return text.format(**values) if values else text
+    return key
 
 
 def number(value: float | int | None, lang: str | None = None, digits: int = 1) -> str:
@@ -53,6 +58,13 @@ def number(value: float | int | None, lang: str | None = None, digits: int = 1) 
         return "-"
     pattern = "#,##0" + ("." + "#" * digits if digits else "")
     return format_decimal(value, format=pattern, locale=lang or current_language())
+
+
+def figure(value: float | int | None, lang: str | None = None, digits: int = 1) -> str:
+    """A headline number, short enough for a tile: `1.386`, `2,62 M` (miliar; `2.62B` in English)."""
+    if value is not None and abs(value) >= 1_000_000:
+        return format_compact_decimal(value, format_type="short", locale=lang or current_language(), fraction_digits=2)
+    return number(value, lang, digits)
 
 
 def date(moment: datetime | None, lang: str | None = None) -> str:
@@ -68,3 +80,14 @@ def datetime_wita(moment: datetime | None, lang: str | None = None) -> str:
     lang = lang or current_language()
     pattern = "d MMM yyyy HH.mm" if lang == "id" else "d MMM yyyy HH:mm"
     return format_datetime(as_utc(moment), pattern, tzinfo=WITA, locale=lang) + " WITA"
+
+
+def when(moment: datetime | None, lang: str | None = None) -> str:
+    """A time as the wall shows it: `09.05 WITA` today, `23 Nov 09.05 WITA` before (full form in `datetime_wita`)."""
+    if moment is None:
+        return "-"
+    lang = lang or current_language()
+    local = as_utc(moment).astimezone(WITA)
+    clock = "HH.mm" if lang == "id" else "HH:mm"
+    pattern = clock if local.date() == utcnow().astimezone(WITA).date() else f"d MMM {clock}"
+    return format_datetime(local, pattern, tzinfo=WITA, locale=lang) + " WITA"

@@ -1,4 +1,10 @@
-"""The frame around every page: navigation for the user's role, clock, language, sign-out."""
+"""The frame around every page: wordmark, navigation for the user's role, clock, language, account, sign-out.
+
+Kiosk mode (a wall display): `?kiosk=1` on any page, kept for the browser
+session (scc.js; `?kiosk=0` leaves it), or always for a user an admin made a
+wall account (`current_user.kiosk`). The frame then keeps only the wordmark and
+the clock, and every wall page fits the screen without scrolling.
+"""
 
 from __future__ import annotations
 
@@ -8,40 +14,116 @@ from dash import dcc, html
 from flask_login import current_user
 
 from ..access import Access
-from ..i18n import t
+from ..i18n import current_language, t
+from .status import attrs, icon
+
+FAVICON = '<link rel="icon" type="image/svg+xml" href="/assets/favicon.svg">'
+LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 
 
-def navbar(access: Access) -> dbc.Navbar:
-    links = []
-    if current_user.is_authenticated:
-        for path in access.pages_for(current_user.role):
-            links.append(dbc.NavItem(dbc.NavLink(t(access.titles[path]), href=path, active="exact",
-                                                 id=f"nav-{path.strip('/') or 'overview'}")))
-    right = []
-    if current_user.is_authenticated:
-        right = [
-            html.Span(id="wita-clock", className="navbar-text me-3 font-monospace"),
-            html.Span(f"{current_user.full_name} · {t('role.' + current_user.role)}"
-                      + (f" · {current_user.skpd_code}" if current_user.skpd_code else ""),
-                      className="navbar-text me-3", id="whoami"),
-            html.Form([html.Button("ID", name="lang", value="id", className="btn btn-sm btn-outline-light",
-                                   id="lang-id"),
-                       html.Button("EN", name="lang", value="en", className="btn btn-sm btn-outline-light ms-1",
-                                   id="lang-en")],
-                      action="/language", method="POST", className="d-inline me-3"),
-            html.Form(html.Button(t("nav.logout"), className="btn btn-sm btn-light", id="logout"),
-                      action="/logout", method="POST", className="d-inline"),
-        ]
-    return dbc.Navbar(dbc.Container([
-        dbc.NavbarBrand("Soppeng Command Center", href="/"),
-        dbc.Nav(links, navbar=True, className="me-auto"),
-        html.Div(right, className="d-flex align-items-center"),
-    ], fluid=True), color="dark", dark=True, className="mb-3")
+def wordmark() -> html.A:
+    return html.A(
+        [
+            html.Img(src="/assets/favicon.svg", alt="", className="brand-mark"),
+            html.Span(
+                [html.Span("Soppeng", className="brand-name"), " ", html.Span("Command Center", className="brand-sub")],
+                className="brand-text",
+            ),
+        ],
+        href="/",
+        className="brand",
+        id="brand",
+        **attrs(aria_label="Soppeng Command Center"),
+    )
 
 
-def layout(access: Access):
-    return html.Div([
-        navbar(access),
-        dbc.Container(dash.page_container, fluid=True),
-        dcc.Interval(id="wita-tick", interval=1000),
-    ])
+def _nav_paths(access: Access, role: str) -> list[str]:
+    nav_for = getattr(access, "nav_for", None)  # pages hidden from the bar (the account page) stay out
+    return list(nav_for(role)) if nav_for else access.pages_for(role)
+
+
+def navigation(access: Access) -> html.Nav:
+    links = [
+        dbc.NavLink(t(access.titles[path]), href=path, active="exact", id=f"nav-{path.strip('/') or 'overview'}")
+        for path in _nav_paths(access, current_user.role)
+    ]
+    return html.Nav(links, className="scc-nav", id="scc-nav", **attrs(aria_label=t("shell.navigation")))
+
+
+def language_switch() -> html.Form:
+    active = current_language()
+    buttons = []
+    for lang in ("id", "en"):
+        on = lang == active
+        buttons.append(
+            html.Button(
+                [icon("check", "lang-check"), lang.upper()],
+                name="lang",
+                value=lang,
+                id=f"lang-{lang}",
+                type="submit",
+                title=LANGUAGE_NAMES[lang],
+                className="lang-btn" + (" active" if on else ""),
+                lang=lang,
+                **attrs(
+                    aria_pressed="true" if on else "false",
+                    aria_label=LANGUAGE_NAMES[lang] + (f" ({t('shell.language_active')})" if on else ""),
+                ),
+            )
+        )
+    return html.Form(
+        buttons,
+        action="/language",
+        method="POST",
+        className="lang-switch",
+        role="group",
+        **attrs(aria_label=t("shell.language")),
+    )
+
+
+def clock() -> html.Div:
+    """Date and time in WITA, in the page's language: drawn by scc.js every second."""
+    return html.Div(id="wita-clock", className="clock", role="timer", **attrs(aria_live="off"))
+
+
+def topbar(access: Access) -> html.Header:
+    user = current_user
+    who = f"{user.full_name} · {t('role.' + user.role)}" + (f" · {user.skpd_code.upper()}" if user.skpd_code else "")
+    tools = html.Div(
+        [
+            html.Span(who, className="whoami", id="whoami"),
+            language_switch(),
+            dbc.NavLink(
+                [icon("user"), t("nav.account")],
+                href="/account",
+                active="exact",
+                id="account-link",
+                className="tool-link",
+            ),
+            html.Form(
+                html.Button(
+                    [icon("signout"), t("nav.logout")], id="logout", type="submit", className="tool-link tool-button"
+                ),
+                action="/logout",
+                method="POST",
+                className="d-inline",
+            ),
+        ],
+        className="tools",
+    )
+    return html.Header([wordmark(), navigation(access), tools, clock()], className="scc-top", id="scc-top")
+
+
+def layout(access: Access) -> html.Div:
+    if not current_user.is_authenticated:  # the guard sends these to /login; nothing to show meanwhile
+        return html.Div(dash.page_container)
+    return html.Div(
+        [
+            html.A(t("shell.skip"), href="#main", className="skip-link"),
+            topbar(access),
+            html.Main(dash.page_container, id="main", className="scc-main", tabIndex="-1"),
+            dcc.Interval(id="wita-tick", interval=1000),
+        ],
+        className="shell" + (" kiosk-user" if current_user.kiosk else ""),
+        id="shell",
+    )

@@ -1,19 +1,56 @@
-"""What a page shows when there is nothing yet, or nothing for this user."""
+"""What a page shows when there is nothing yet, nothing for this user, or no such page."""
 
 from __future__ import annotations
 
-import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from ..i18n import t
+from .status import attrs, icon
 
 
-def empty(title_key: str, hint_key: str) -> dbc.Alert:
+def empty(title_key: str, hint_key: str) -> html.Div:
     """An empty state that says what is missing and why, not a placeholder."""
-    return dbc.Alert([html.H5(t(title_key), className="alert-heading mb-1"), html.P(t(hint_key), className="mb-0")],
-                     color="secondary", className="empty-state")
+    return html.Div(
+        [
+            icon("unknown", "empty-icon"),
+            html.Div([html.P(t(title_key), className="empty-title"), html.P(t(hint_key), className="empty-hint")]),
+        ],
+        className="empty-state",
+        role="status",
+    )
 
 
-def forbidden() -> dbc.Alert:
-    return dbc.Alert([html.H5(t("forbidden.title"), className="alert-heading"), html.P(t("forbidden.body"))],
-                     color="danger", className="forbidden")
+def _problem(code: str, title: str, body: str, cls: str) -> html.Div:
+    """A whole-page message (403, 404) inside the shell: big code, what happened, the way back."""
+    return html.Div(
+        html.Section(
+            [
+                html.Div(
+                    [
+                        icon("alarm" if code == "403" else "unknown", "problem-icon"),
+                        html.Span(code, className="problem-code"),
+                    ],
+                    className="problem-mark",
+                    **attrs(aria_hidden="true"),
+                ),
+                html.Div(
+                    [
+                        html.H2(title, className="page-title problem-title"),
+                        html.P(body, className="problem-body"),
+                        dcc.Link(t("forbidden.home"), href="/", className="btn btn-primary btn-lg problem-home"),
+                    ]
+                ),
+            ],
+            className=f"problem {cls}",
+            role="alert" if code == "403" else None,
+        ),
+        className="page problem-page",
+    )
+
+
+def forbidden() -> html.Div:
+    return _problem("403", t("forbidden.title"), t("forbidden.body"), "forbidden")
+
+
+def not_found() -> html.Div:
+    return _problem("404", t("notfound.title"), t("notfound.body"), "not-found")

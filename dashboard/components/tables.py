@@ -1,4 +1,10 @@
-"""Plain HTML tables: light for a modest PC, readable on a video wall."""
+"""Panels, tables and figures: light for a modest PC, readable on a video wall from across the room.
+
+A panel may be told to fit: in kiosk mode (and on the overview, on a large
+screen) its body takes the height left on the screen, scc.js hides the rows
+that do not fit, and the panel's foot says how many ("+12 more") instead of
+letting the page scroll.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +14,66 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
+from ..i18n import t
+from .status import Tone, attrs, badge, pill
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], table_id: str | None = None) -> dbc.Table:
-    head = html.Thead(html.Tr([html.Th(h) for h in headers]))
-    body = html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows])
+__all__ = ["badge", "kpi", "panel", "table"]
+
+
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], table_id: str | None = None, *, numeric: Sequence[int] = ()
+) -> dbc.Table:
+    """A plain table; each row may be hidden by a fitting panel. `numeric`: columns aligned right."""
+
+    def cell(i: int, value: Any, tag: Any) -> Any:
+        return tag(value, className="num") if i in numeric else tag(value)
+
+    head = html.Thead(html.Tr([cell(i, h, html.Th) for i, h in enumerate(headers)]))
+    body = html.Tbody([html.Tr([cell(i, c, html.Td) for i, c in enumerate(row)], className="fit-item") for row in rows])
     kwargs = {"id": table_id} if table_id else {}
-    return dbc.Table([head, body], striped=True, hover=True, size="sm", className="mb-0", **kwargs)
+    return dbc.Table([head, body], className="scc-table mb-0", **kwargs)
 
 
-def badge(text: str, status: str) -> dbc.Badge:
-    colors = {"online": "success", "up": "success", "ok": "success", "stale": "warning", "late": "warning",
-              "restarting": "warning", "starting": "info", "offline": "danger", "error": "danger",
-              "failed": "danger", "down": "danger", "nodata": "secondary", "stopped": "secondary",
-              "planned": "light"}
-    return dbc.Badge(text, color=colors.get(status, "secondary"), className=f"status status-{status}")
+def panel(
+    title: str,
+    body: Any,
+    *,
+    panel_id: str | None = None,
+    fit: bool = False,
+    extra: int = 0,
+    aside: Any = None,
+    className: str = "",
+) -> html.Section:
+    """A titled block. `fit`: cut to the screen with "+N more" (N counts `extra` rows not even sent)."""
+    parts: list[Any] = [
+        html.Header(
+            [html.H3(title, className="panel-title"), aside]
+            if aside is not None
+            else html.H3(title, className="panel-title"),
+            className="panel-head",
+        ),
+        html.Div(body, className="panel-body" + (" fit" if fit else "")),
+    ]
+    if fit:
+        parts.append(
+            html.Div(
+                className="fit-more", **attrs(data_more=t("common.more"), data_extra=str(extra), aria_live="polite")
+            )
+        )
+    named: dict[str, Any] = {"id": panel_id} if panel_id else {}
+    return html.Section(parts, className=f"panel {className}".strip(), **named)
 
 
-def kpi(card_id: str, label: str, value: str, hint: str = "", color: str = "primary") -> dbc.Card:
-    return dbc.Card(dbc.CardBody([
-        html.Div(label, className="kpi-label text-muted"),
-        html.Div(value, className=f"kpi-value text-{color}"),
-        html.Div(hint, className="kpi-hint small text-muted"),
-    ]), id=card_id, className="kpi h-100")
+def kpi(card_id: str, label: str, value: str, hint: str, tone: Tone | None) -> html.Section:
+    """A headline figure: its label, the number (large, in the tone's colour) with the tone in a word, a hint.
+    A figure that judges nothing (calls in 24 hours) has no tone."""
+    return html.Section(
+        [
+            html.H3(label, className="kpi-label"),
+            html.Div(value, className="kpi-value"),
+            html.Div([pill(t("tone." + tone), tone) if tone else None, html.Span(hint)], className="kpi-foot"),
+        ],
+        id=card_id,
+        className=f"kpi tone-{tone or 'none'}",
+        **attrs(data_tone=tone or "none"),
+    )

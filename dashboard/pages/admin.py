@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, html
 from flask_login import current_user
 
 from scc import users
@@ -12,60 +12,106 @@ from scc.users import ROLES, UserError
 
 from .. import i18n
 from ..access import ADMIN, Access
+from ..components.forms import dropdown
+from ..components.status import attrs, badge, yes_no
+from ..components.tables import panel, table
 from ..context import AppContext
-from ..queries import platform
-from ..components.tables import badge, table
 from ..i18n import t
+from ..queries import platform
 
 PATH = "/admin"
 
 
 def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
-    def layout(**_):
-        return html.Div([
-            html.H2(t("admin.title"), className="h4"),
-            dbc.Tabs([
-                dbc.Tab(users_tab(ctx), label=t("admin.users"), tab_id="users"),
-                dbc.Tab(config_tab(ctx), label=t("admin.config"), tab_id="config"),
-                dbc.Tab(html.Div(audit_table(ctx), id="admin-audit", className="pt-3"),
-                        label=t("admin.audit"), tab_id="audit"),
-                dbc.Tab(html.Div(health_table(ctx), id="admin-health", className="pt-3"),
-                        label=t("admin.health"), tab_id="health"),
-            ], id="admin-tabs", active_tab="users"),
-        ])
+    def layout(tab: str = "users", **_):
+        """One section at a time, chosen by `?tab=`: links, so each section has its own address."""
+        sections = {
+            "users": (t("admin.users"), lambda: users_tab(ctx)),
+            "config": (t("admin.config"), lambda: config_tab(ctx)),
+            "audit": (t("admin.audit"), lambda: html.Div(audit_table(ctx), id="admin-audit", className="pt-3")),
+            "health": (t("admin.health"), lambda: html.Div(health_table(ctx), id="admin-health", className="pt-3")),
+        }
+        current = tab if isinstance(tab, str) and tab in sections else "users"
+        return html.Div(
+            [
+                html.H2(t("admin.title"), className="page-title"),
+                html.Nav(
+                    [
+                        dbc.NavLink(label, href=f"{PATH}?tab={key}", active=key == current, id=f"admin-tab-{key}")
+                        for key, (label, _) in sections.items()
+                    ],
+                    className="nav nav-tabs scc-tabs",
+                    id="admin-tabs",
+                    **attrs(aria_label=t("admin.sections")),
+                ),
+                sections[current][1](),
+            ],
+            className="page admin-page",
+        )
 
     access.page(__name__, path=PATH, roles=ADMIN, order=4, title_key="nav.admin", layout=layout)
 
-    @access.callback(app, Output("admin-result", "children"), Output("admin-users", "children"),
-                     Input("admin-create", "n_clicks"),
-                     State("new-username", "value"), State("new-fullname", "value"), State("new-role", "value"),
-                     State("new-skpd", "value"), roles=ADMIN, prevent_initial_call=True)
-    def create(_n, username, full_name, role, skpd_code):
+    @access.callback(
+        app,
+        Output("admin-result", "children"),
+        Output("admin-users", "children"),
+        Input("admin-create", "n_clicks"),
+        State("new-username", "value"),
+        State("new-fullname", "value"),
+        State("new-role", "value"),
+        State("new-skpd", "value"),
+        roles=ADMIN,
+        prevent_initial_call=True,
+    )
+    def create(_n: int | None, username: str | None, full_name: str | None, role: str | None, skpd_code: str | None):
         try:
             user, password = users.create_user(
-                ctx.engine, username=(username or "").strip().lower(), role=role or "",
-                skpd_code=skpd_code if role == "skpd" else None, full_name=full_name or "",
-                language=ctx.settings.app.language, actor=current_user.username,
-                known_skpd=set(ctx.settings.skpd_by_code))
+                ctx.engine,
+                username=(username or "").strip().lower(),
+                role=role or "",
+                skpd_code=skpd_code if role == "skpd" else None,
+                full_name=full_name or "",
+                language=ctx.settings.app.language,
+                actor=current_user.username,
+                known_skpd=set(ctx.settings.skpd_by_code),
+            )
         except UserError as exc:
             return dbc.Alert(t("error." + exc.code, **exc.params), color="danger"), user_list(ctx)
-        return (dbc.Alert([t("admin.created", user=user.username), html.Code(password, id="new-password")],
-                          color="success"), user_list(ctx))
+        return (
+            dbc.Alert(
+                [t("admin.created", user=user.username), html.Code(password, id="new-password")], color="success"
+            ),
+            user_list(ctx),
+        )
 
-    @access.callback(app, Output("admin-result", "children", allow_duplicate=True),
-                     Output("admin-users", "children", allow_duplicate=True),
-                     Input("admin-disable", "n_clicks"), Input("admin-enable", "n_clicks"),
-                     Input("admin-reset", "n_clicks"), State("target-user", "value"),
-                     roles=ADMIN, prevent_initial_call=True)
-    def change(_d, _e, _r, username):
+    @access.callback(
+        app,
+        Output("admin-result", "children", allow_duplicate=True),
+        Output("admin-users", "children", allow_duplicate=True),
+        Input("admin-disable", "n_clicks"),
+        Input("admin-enable", "n_clicks"),
+        Input("admin-reset", "n_clicks"),
+        Input("admin-kiosk-save", "n_clicks"),
+        State("target-user", "value"),
+        State("admin-kiosk", "value"),
+        roles=ADMIN,
+        prevent_initial_call=True,
+    )
+    def change(
+        _d: int | None, _e: int | None, _r: int | None, _k: int | None, username: str | None, kiosk: bool | None
+    ):
         from dash import ctx as dash_ctx
+
         action = dash_ctx.triggered_id
         try:
             if not username:
                 raise UserError("pick_user", "pick a user first")
             if action == "admin-reset":
                 password = users.reset_password(ctx.engine, username, actor=current_user.username)
-                message = [t("admin.reset_done", user=username), html.Code(password, id="reset-password")]
+                message: object = [t("admin.reset_done", user=username), html.Code(password, id="reset-password")]
+            elif action == "admin-kiosk-save":
+                users.set_kiosk(ctx.engine, username, bool(kiosk), actor=current_user.username)
+                message = t("admin.kiosk_on", user=username) if kiosk else t("admin.kiosk_off", user=username)
             else:
                 users.set_active(ctx.engine, username, action == "admin-enable", actor=current_user.username)
                 message = t("admin.saved")
@@ -73,38 +119,88 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
             return dbc.Alert(t("error." + exc.code, **exc.params), color="danger"), user_list(ctx)
         return dbc.Alert(message, color="success"), user_list(ctx)
 
+    @access.callback(
+        app, Output("admin-kiosk", "value"), Input("target-user", "value"), roles=ADMIN, prevent_initial_call=True
+    )
+    def show_kiosk(username: str | None) -> bool:
+        """The switch shows the picked user's own setting, so saving changes only what the admin changed."""
+        user = users.get_by_username(ctx.engine, username) if username else None
+        return bool(user and user.kiosk)
+
 
 def users_tab(ctx: AppContext):
     role_options = [{"label": t("role." + r), "value": r} for r in ROLES]
     skpd_options = [{"label": f"{s.short} - {s.name}", "value": s.code} for s in ctx.settings.skpd]
     user_options = [{"label": u.username, "value": u.username} for u in platform.user_list(ctx.engine)]
-    form = dbc.Card(dbc.CardBody([
-        html.H3(t("admin.add_user"), className="h6"),
-        dbc.Input(id="new-username", placeholder=t("login.username"), className="mb-2"),
-        dbc.Input(id="new-fullname", placeholder=t("admin.full_name"), className="mb-2"),
-        dcc.Dropdown(id="new-role", options=role_options, placeholder=t("admin.role"), className="mb-2"),
-        dcc.Dropdown(id="new-skpd", options=skpd_options, placeholder=t("admin.skpd_hint"), className="mb-2"),
-        dbc.Button(t("admin.create"), id="admin-create", color="primary", size="sm"),
-        html.Hr(),
-        html.H3(t("admin.change_user"), className="h6"),
-        dcc.Dropdown(id="target-user", options=user_options, className="mb-2"),
-        dbc.ButtonGroup([
-            dbc.Button(t("admin.disable"), id="admin-disable", color="danger", outline=True, size="sm"),
-            dbc.Button(t("admin.enable"), id="admin-enable", color="success", outline=True, size="sm"),
-            dbc.Button(t("admin.reset"), id="admin-reset", color="secondary", outline=True, size="sm"),
-        ]),
-        html.Div(id="admin-result", className="mt-3"),
-    ]))
-    return dbc.Row([dbc.Col(html.Div(user_list(ctx), id="admin-users"), lg=8), dbc.Col(form, lg=4)],
-                   className="g-3 pt-3")
+    form = html.Div(
+        [
+            html.H3(t("admin.add_user"), className="form-title"),
+            dbc.Label(t("login.username"), html_for="new-username"),
+            dbc.Input(id="new-username", className="mb-2"),
+            dbc.Label(t("admin.full_name"), html_for="new-fullname"),
+            dbc.Input(id="new-fullname", className="mb-2"),
+            dbc.Label(t("admin.role"), html_for="new-role"),
+            dropdown(id="new-role", options=role_options, className="mb-2"),
+            dbc.Label(t("admin.skpd_hint"), html_for="new-skpd"),
+            dropdown(id="new-skpd", options=skpd_options, className="mb-3"),
+            dbc.Button(t("admin.create"), id="admin-create", color="primary"),
+            html.Hr(),
+            html.H3(t("admin.change_user"), className="form-title"),
+            dbc.Label(t("admin.pick_user"), html_for="target-user"),
+            dropdown(id="target-user", options=user_options, className="mb-3"),
+            html.Div(
+                [
+                    dbc.Button(t("admin.disable"), id="admin-disable", color="danger", outline=True),
+                    dbc.Button(t("admin.enable"), id="admin-enable", color="success", outline=True),
+                    dbc.Button(t("admin.reset"), id="admin-reset", color="secondary", outline=True),
+                ],
+                className="button-row mb-3",
+            ),
+            html.Div(
+                [
+                    dbc.Switch(id="admin-kiosk", label=t("admin.kiosk"), value=False, className="kiosk-switch"),
+                    dbc.Button(t("admin.kiosk_save"), id="admin-kiosk-save", color="primary", outline=True),
+                ],
+                className="kiosk-row",
+            ),
+            html.Div(id="admin-result", className="mt-3", role="status"),
+        ],
+        className="admin-form",
+    )
+    return html.Div(
+        [
+            panel(t("admin.users"), html.Div(user_list(ctx), id="admin-users"), className="admin-users"),
+            panel(t("admin.user_form"), form, className="admin-form-panel"),
+        ],
+        className="admin-grid pt-3",
+    )
 
 
 def user_list(ctx: AppContext):
     return table(
-        [t("login.username"), t("admin.full_name"), t("admin.role"), "SKPD", t("admin.language"), t("admin.active")],
-        [[u.username, u.full_name, t("role." + u.role), u.skpd_code or "-", u.language.upper(),
-          badge(t("admin.yes") if u.active else t("admin.no"), "ok" if u.active else "stopped")]
-         for u in platform.user_list(ctx.engine)], table_id="users-table")
+        [
+            t("login.username"),
+            t("admin.full_name"),
+            t("admin.role"),
+            "SKPD",
+            t("admin.language"),
+            t("admin.kiosk_short"),
+            t("admin.active"),
+        ],
+        [
+            [
+                u.username,
+                u.full_name,
+                t("role." + u.role),
+                u.skpd_code or "-",
+                u.language.upper(),
+                t("admin.yes") if u.kiosk else t("admin.no"),
+                yes_no(u.active),
+            ]
+            for u in platform.user_list(ctx.engine)
+        ],
+        table_id="users-table",
+    )
 
 
 def config_tab(ctx: AppContext):
@@ -124,14 +220,39 @@ def config_tab(ctx: AppContext):
 
 
 def audit_table(ctx: AppContext):
-    return table([t("admin.when"), t("admin.who"), t("admin.action"), t("admin.target"), t("admin.from")],
-                 [[i18n.datetime_wita(r["at"]), r["actor"], r["action"], r["target"], r["remote_addr"] or "-"]
-                  for r in platform.audit_entries(ctx.engine)], table_id="audit-table")
+    return table(
+        [t("admin.when"), t("admin.who"), t("admin.action"), t("admin.target"), t("admin.from")],
+        [
+            [i18n.datetime_wita(r["at"]), r["actor"], r["action"], r["target"], r["remote_addr"] or "-"]
+            for r in platform.audit_entries(ctx.engine)
+        ],
+        table_id="audit-table",
+    )
 
 
 def health_table(ctx: AppContext):
-    return table([t("admin.component"), t("cameras.status"), t("admin.restarts"), "PID", t("admin.heartbeat"),
-                  t("admin.backlog"), t("admin.detail")],
-                 [[r.name, badge(t("health." + r.status), r.status), i18n.number(r.restarts, digits=0),
-                   r.pid or "-", i18n.datetime_wita(r.beat_at), i18n.number(r.backlog, digits=0),
-                   r.detail or r.last_exit] for r in platform.components(ctx.engine)], table_id="health-table")
+    return table(
+        [
+            t("admin.component"),
+            t("cameras.status"),
+            t("admin.restarts"),
+            "PID",
+            t("admin.heartbeat"),
+            t("admin.backlog"),
+            t("admin.detail"),
+        ],
+        [
+            [
+                r.name,
+                badge("health", r.status),
+                i18n.number(r.restarts, digits=0),
+                r.pid or "-",
+                i18n.datetime_wita(r.beat_at),
+                i18n.number(r.backlog, digits=0),
+                r.detail or r.last_exit,
+            ]
+            for r in platform.components(ctx.engine)
+        ],
+        table_id="health-table",
+        numeric=(2, 5),
+    )

@@ -1,9 +1,13 @@
 """The dashboard as a person sees it: Debian's Chromium driven by Playwright
-against the real production server (gunicorn) of the `live_server` fixture.
+against the real production server (gunicorn) of the `live_server` fixture,
+seeded with a running center's data (tests/support/seed.py).
 
-One browser for the module, a fresh context (cookies, storage) per test.
-The browser is never downloaded: Debian's /usr/bin/chromium is used, and only
-loopback traffic is expected.
+One browser for the module, a fresh 1920x1080 context (cookies, storage) per
+test. The browser is never downloaded: Debian's /usr/bin/chromium is used, and
+only loopback traffic is expected. Every page is photographed for every user,
+in both languages and in kiosk mode (the folder is printed at the end of the
+run), and checked with axe-core: no serious or critical violation, colour
+contrast included.
 """
 
 from __future__ import annotations
@@ -30,21 +34,30 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 TIMEOUT_MS = 15_000
+WALL = {"width": 1920, "height": 1080}
 
 ID = json.loads((ROOT / "dashboard/locales/id.json").read_text(encoding="utf-8"))
 EN = json.loads((ROOT / "dashboard/locales/en.json").read_text(encoding="utf-8"))
+TEXTS = {"id": ID, "en": EN}
 
-# path -> (nav link id, title key, an element only the rendered page has)
+# path -> (nav link id, title key, an element only the rendered page has, file name)
 PAGES = {
-    "/": ("nav-overview", "overview.title", "#kpi-cameras"),
-    "/cameras": ("nav-cameras", "cameras.title", "#cameras-table"),
-    "/calls": ("nav-calls", "calls.title", "#call-lines"),
-    "/metrics": ("nav-metrics", "metrics.title", "#metrics-table"),  # filled by a callback
-    "/admin": ("nav-admin", "admin.title", "#users-table"),
+    "/": ("nav-overview", "overview.title", "#overview-camera-board", "overview"),
+    "/cameras": ("nav-cameras", "cameras.title", "#cameras-table", "cameras"),
+    "/calls": ("nav-calls", "calls.title", "#calls-table", "calls"),
+    "/metrics": ("nav-metrics", "metrics.title", "#metrics-table", "metrics"),  # filled by a callback
+    "/admin": ("nav-admin", "admin.title", "#users-table", "admin"),
 }
+WALL_PAGES = ["/", "/cameras", "/calls", "/metrics"]
 ALLOWED = {
     "admin": ["/", "/cameras", "/calls", "/metrics", "/admin"],
     "operator": ["/", "/cameras", "/calls", "/metrics"],
@@ -52,11 +65,15 @@ ALLOWED = {
     "dpmptsp": ["/metrics"],
 }
 HOME = {"admin": "/", "operator": "/", "bupati": "/", "dpmptsp": "/metrics"}
+# axe-core runs for the user who sees every page and for the one who sees the fewest.
+AXE_USERS = {"admin", "dpmptsp"}
+UNKNOWN = "/tidak-ada-halaman-ini"
 
 
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -64,17 +81,17 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def base(live_server) -> str:
-    return live_server["url"]
+def base(seeded_server) -> str:
+    return seeded_server["url"]
 
 
 @pytest.fixture
 def new_page(browser):
-    """Opens pages in fresh browser contexts; all closed at the end of the test."""
+    """Opens pages in fresh 1920x1080 browser contexts; all closed at the end of the test."""
     contexts = []
 
     def open_page():
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        context = browser.new_context(viewport=WALL)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()
@@ -82,6 +99,20 @@ def new_page(browser):
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def shoot(screenshot_dir):
+    """Photographs the page once the wall has settled (clock drawn, lists cut to fit)."""
+
+    def take(page, name: str) -> Path:
+        page.locator("#wita-clock .clock-time").wait_for(state="visible")
+        page.wait_for_timeout(150)  # one frame for scc.js to fit the lists
+        path = screenshot_dir / f"{name}.png"
+        page.screenshot(path=str(path))
+        return path
+
+    return take
 
 
 def path_of(url: str) -> str:
@@ -97,7 +128,7 @@ def sign_in(page, base: str, username: str) -> None:
     with page.expect_navigation():
         page.click("#login-submit")
     assert path_of(page.url) == HOME[username], f"{username} landed on {page.url}"
-    page.wait_for_selector("#logout")
+    page.wait_for_selector("#logout", state="attached")  # hidden on a wall (kiosk) account
 
 
 def visible_nav_ids(page) -> set[str]:
@@ -107,7 +138,7 @@ def visible_nav_ids(page) -> set[str]:
 
 def expect_page(page, path: str, texts: dict[str, str]) -> None:
     """The page at `path` has rendered: its heading and its own content are shown."""
-    _, title_key, content = PAGES[path]
+    _, title_key, content, _ = PAGES[path]
     heading = page.locator("h2", has_text=texts[title_key])
     heading.wait_for(state="visible")
     assert heading.inner_text().strip() == texts[title_key]
@@ -115,24 +146,95 @@ def expect_page(page, path: str, texts: dict[str, str]) -> None:
     assert page.locator(".forbidden").count() == 0
 
 
-# -- roles -----------------------------------------------------------------------------
+def switch_language(page, lang: str) -> None:
+    with page.expect_navigation():
+        page.click(f"#lang-{lang}")
+    assert page.locator("html").get_attribute("lang") == lang
+
+
+def reset_language(base: str, username: str) -> None:
+    """Leave the shared server as found: the user's stored language back to Indonesian."""
+    session = login(base, username)
+    session.post(base + "/language", data={"lang": "id", "next": "/"}, allow_redirects=False, timeout=10)
+    session.post(base + "/logout", allow_redirects=False, timeout=10)
+
+
+# -- what every page must show ---------------------------------------------------------------
+
+
+def axe_problems(page, where: str) -> list[str]:
+    """Serious and critical axe-core violations on the page as it is now (colour contrast included)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    problems = []
+    for violation in results.response["violations"]:
+        if violation["impact"] in ("serious", "critical"):
+            targets = [" ".join(map(str, node["target"])) for node in violation["nodes"][:5]]
+            problems.append(f"{where}: {violation['id']} ({violation['impact']}): {violation['help']} -> {targets}")
+    return problems
+
+
+def status_badges_speak(page, where: str) -> list[str]:
+    """Every status badge says its status in words (or an aria-label), never by colour alone."""
+    mute = page.evaluate(
+        """() => [...document.querySelectorAll('.status, .cam-chip, .kpi')]
+              .filter(el => !(el.innerText || '').trim() && !el.getAttribute('aria-label'))
+              .map(el => el.outerHTML.slice(0, 120))"""
+    )
+    count = page.locator(".status").count()
+    return [f"{where}: badge without words: {html}" for html in mute] + (
+        [] if count else [f"{where}: no status badge at all"]
+    )
+
+
+def fits_the_screen(page) -> dict:
+    return page.evaluate(
+        """() => ({scrollHeight: document.documentElement.scrollHeight, innerHeight: window.innerHeight,
+                  scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth})"""
+    )
+
+
+def nav_shown(page) -> bool:
+    return page.locator("#scc-nav").is_visible() or any(
+        link.is_visible() for link in page.locator("a[id^='nav-']").all()
+    )
+
+
+# -- roles -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("username", ["admin", "operator", "bupati", "dpmptsp"])
-def test_role_sees_only_its_pages(new_page, base, username):
+def test_role_sees_only_its_pages(new_page, base, shoot, username):
+    """Each user, in Indonesian: exactly their pages, each photographed, its badges in words;
+    the others refused with a 403 inside the shell, the navigation still there."""
     page = new_page()
     page.goto(base + "/login")
     sign_in(page, base, username)
 
     expected_nav = {PAGES[p][0] for p in ALLOWED[username]}
     assert visible_nav_ids(page) == expected_nav
-
+    problems: list[str] = []
     for path in ALLOWED[username]:
         response = page.goto(base + path)
         assert response.status == 200, f"{username} {path}: HTTP {response.status}"
         assert path_of(page.url) == path
         expect_page(page, path, ID)
         assert visible_nav_ids(page) == expected_nav
+        active = page.locator(f"#{PAGES[path][0]}")
+        assert "active" in (active.get_attribute("class") or ""), f"{path}: its nav link is not marked"
+        shoot(page, f"{username}-id-{PAGES[path][3]}")
+        problems += status_badges_speak(page, f"{username} {path}")
+        if username in AXE_USERS:
+            problems += axe_problems(page, f"{username} id {path}")
+
+    # Every user's own account page (the password change), reached from the shell, marked there.
+    page.click("#account-link")
+    page.locator("#account-submit").wait_for(state="visible")
+    assert "active" in (page.locator("#account-link").get_attribute("class") or "")
+    shoot(page, f"{username}-id-account")
+    if username in AXE_USERS:
+        problems += axe_problems(page, f"{username} id /account")
 
     for path in sorted(set(PAGES) - set(ALLOWED[username])):
         response = page.goto(base + path)
@@ -142,16 +244,138 @@ def test_role_sees_only_its_pages(new_page, base, username):
             expect_page(page, HOME[username], ID)
             continue
         assert response.status == 403, f"{username} {path}: HTTP {response.status}"
-        page.locator(".forbidden").wait_for(state="visible")
-        assert ID["forbidden.title"] in page.locator(".forbidden").inner_text()
+        forbidden = page.locator(".forbidden")
+        forbidden.wait_for(state="visible")
+        assert ID["forbidden.title"] in forbidden.inner_text()
+        assert ID["forbidden.body"] in forbidden.inner_text()
+        assert visible_nav_ids(page) == expected_nav, "the 403 page keeps the navigation"
+        shoot(page, f"{username}-id-403-{PAGES[path][3]}")
+        if username in AXE_USERS:
+            problems += axe_problems(page, f"{username} id 403 {path}")
+    assert not problems, "\n".join(problems)
 
 
-# -- language ----------------------------------------------------------------------------
+@pytest.mark.parametrize("username", ["admin", "operator", "bupati", "dpmptsp"])
+def test_every_page_in_english(new_page, base, shoot, username):
+    """The same pages in English, the 404 page too: photographed, and checked with axe-core."""
+    page = new_page()
+    sign_in(page, base, username)
+    problems: list[str] = []
+    try:
+        switch_language(page, "en")
+        for path in ALLOWED[username]:
+            page.goto(base + path)
+            expect_page(page, path, EN)
+            shoot(page, f"{username}-en-{PAGES[path][3]}")
+            problems += status_badges_speak(page, f"{username} en {path}")
+            if username in AXE_USERS:
+                problems += axe_problems(page, f"{username} en {path}")
+        response = page.goto(base + UNKNOWN)
+        page.locator(".not-found").wait_for(state="visible")
+        assert EN["notfound.title"] in page.locator(".not-found").inner_text()
+        assert response.status == 404
+        shoot(page, f"{username}-en-404")
+        if username in AXE_USERS:
+            problems += axe_problems(page, f"{username} en 404")
+    finally:
+        reset_language(base, username)
+    assert not problems, "\n".join(problems)
+
+
+# -- the wall: kiosk mode --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("username", ["operator", "dpmptsp"])
+def test_kiosk_mode_fits_the_wall(new_page, base, shoot, username):
+    """`?kiosk=1`: no navigation and no scrollbar at 1920x1080 on every wall page, long lists cut
+    with "+N more"; the mode stays while the session browses on, and `?kiosk=0` ends it."""
+    page = new_page()
+    sign_in(page, base, username)
+    pages = [p for p in WALL_PAGES if p in ALLOWED[username]]
+    problems: list[str] = []
+    for i, path in enumerate(pages):
+        page.goto(base + path + ("?kiosk=1" if i == 0 else ""))  # only the first URL asks for it
+        expect_page(page, path, ID)
+        assert "kiosk" in (page.locator("html").get_attribute("class") or "").split(), f"{path}: not in kiosk mode"
+        assert not nav_shown(page), f"{path}: navigation shown in kiosk mode"
+        assert not page.locator("#logout").is_visible()
+        assert page.locator("#wita-clock").is_visible(), "the wall keeps its clock"
+        shoot(page, f"{username}-id-kiosk-{PAGES[path][3]}")
+        size = fits_the_screen(page)
+        assert size["scrollHeight"] <= size["innerHeight"], f"{path}: scrolls vertically {size}"
+        assert size["scrollWidth"] <= size["innerWidth"], f"{path}: scrolls horizontally {size}"
+        problems += status_badges_speak(page, f"{username} kiosk {path}")
+        problems += axe_problems(page, f"{username} kiosk {path}")
+        if path == "/calls":  # 50 recent incidents do not fit: the rest are counted, not scrolled to
+            more = page.locator("#calls-recent .fit-more")
+            assert re.fullmatch(r"\+\d+ lainnya", more.inner_text().strip()), more.inner_text()
+            assert page.locator("#calls-table tbody tr:not([hidden])").count() >= 10
+    page.goto(base + pages[0] + "?kiosk=0")
+    expect_page(page, pages[0], ID)
+    assert nav_shown(page), "?kiosk=0 brings the navigation back"
+    assert not problems, "\n".join(problems)
+
+
+def test_admin_makes_a_wall_account(new_page, base, seeded_server, shoot):
+    """The admin's user form sets kiosk mode per user: that user's every page opens as a wall."""
+    from scc import users
+    from scc.storage import open_storage
+
+    page = new_page()
+    sign_in(page, base, "admin")
+    page.goto(base + "/admin")
+    expect_page(page, "/admin", ID)
+    try:
+        page.click("#target-user")
+        page.locator(".dash-dropdown-option", has_text="operator").click()
+        page.keyboard.press("Escape")
+        switch = page.locator("#admin-kiosk")
+        page.wait_for_timeout(300)  # the switch shows the user's current setting first
+        assert not switch.is_checked()
+        switch.check()
+        page.click("#admin-kiosk-save")
+        page.locator("#admin-result .alert-success").wait_for(state="visible")
+        assert ID["admin.kiosk_on"].format(user="operator") in page.locator("#admin-result").inner_text()
+        shoot(page, "admin-id-admin-kiosk-set")
+
+        wall = new_page()
+        sign_in(wall, base, "operator")
+        expect_page(wall, "/", ID)
+        wall.wait_for_function("document.documentElement.classList.contains('kiosk')")
+        assert not nav_shown(wall)
+        size = fits_the_screen(wall)
+        assert size["scrollHeight"] <= size["innerHeight"] and size["scrollWidth"] <= size["innerWidth"], size
+        shoot(wall, "operator-id-kiosk-account-overview")
+    finally:
+        engine = open_storage(seeded_server["db_url"])
+        users.set_kiosk(engine, "operator", False, actor="test")
+        engine.dispose()
+
+
+# -- language ----------------------------------------------------------------------------------
 
 
 def _nav_texts(page) -> tuple[str, str]:
-    return (page.locator("#nav-cameras").inner_text().strip(),
-            page.locator("h2").first.inner_text().strip())
+    return (page.locator("#nav-cameras").inner_text().strip(), page.locator("h2").first.inner_text().strip())
+
+
+def _marked_language(page) -> str:
+    """The language the switch marks, checked the ways a person sees it: pressed, bold, underlined, ticked."""
+    marked = []
+    for lang in ("id", "en"):
+        button = page.locator(f"#lang-{lang}")
+        pressed = button.get_attribute("aria-pressed") == "true"
+        look = button.evaluate(
+            """b => { const s = getComputedStyle(b); const tick = b.querySelector('.lang-check');
+                      return {bold: parseInt(s.fontWeight) >= 700,
+                              underline: s.textDecorationLine.includes('underline'),
+                              tick: !!tick && getComputedStyle(tick).display !== 'none'}; }"""
+        )
+        assert pressed == look["bold"] == look["underline"] == look["tick"], (lang, pressed, look)
+        if pressed:
+            marked.append(lang)
+    assert len(marked) == 1, marked
+    return marked[0]
 
 
 def test_language_switch_and_persistence(new_page, base):
@@ -162,29 +386,32 @@ def test_language_switch_and_persistence(new_page, base):
         assert page.locator("html").get_attribute("lang") == "id"
         assert page.locator("#login-submit").inner_text().strip() == ID["login.submit"] == "Masuk"
         assert page.locator("label[for=username]").inner_text().strip() == ID["login.username"]
+        assert _marked_language(page) == "id"
 
         # The sign-in page in English, then back in Indonesian.
-        with page.expect_navigation():
-            page.click("#lang-en")
+        switch_language(page, "en")
         assert path_of(page.url) == "/login"
-        assert page.locator("html").get_attribute("lang") == "en"
         assert page.locator("#login-submit").inner_text().strip() == EN["login.submit"] == "Sign in"
         assert page.locator("label[for=password]").inner_text().strip() == EN["login.password"]
-        with page.expect_navigation():
-            page.click("#lang-id")
+        assert _marked_language(page) == "en"
+        switch_language(page, "id")
         assert page.locator("#login-submit").inner_text().strip() == "Masuk"
 
         # Signed in, the user's stored language (Indonesian) applies; switch from the navbar.
         sign_in(page, base, username)
         expect_page(page, "/", ID)
         assert _nav_texts(page) == ("Kamera", "Ikhtisar Kabupaten Soppeng")
-        with page.expect_navigation():
-            page.click("#lang-en")
+        assert _marked_language(page) == "id"
+        switch_language(page, "en")
         assert path_of(page.url) == "/"
         expect_page(page, "/", EN)
         assert _nav_texts(page) == ("Cameras", "Soppeng Regency overview")
+        assert _marked_language(page) == "en"
         assert page.locator("#logout").inner_text().strip() == EN["nav.logout"]
-        assert page.locator("html").get_attribute("lang") == "en"
+        assert page.locator("#whoami").inner_text().endswith(EN["role.viewer"])
+        # The clock speaks the page's language too: an English weekday, WITA.
+        clock = page.locator("#wita-clock").inner_text()
+        assert "WITA" in clock and re.search(r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday", clock)
 
         # Stored per user, not only in this browser: a fresh context (no cookies)
         # shows the sign-in page in Indonesian, and the dashboard in English.
@@ -201,11 +428,12 @@ def test_language_switch_and_persistence(new_page, base):
         expect_page(other, "/cameras", EN)
 
         # And back to Indonesian from the navbar, also stored.
-        with other.expect_navigation():
-            other.click("#lang-id")
+        switch_language(other, "id")
         assert path_of(other.url) == "/cameras"
         expect_page(other, "/cameras", ID)
         assert other.locator("#nav-cameras").inner_text().strip() == "Kamera"
+        clock = other.locator("#wita-clock").inner_text()
+        assert "WITA" in clock and re.search(r"Senin|Selasa|Rabu|Kamis|Jumat|Sabtu|Minggu", clock)
         with other.expect_navigation():
             other.click("#logout")
         third = new_page()
@@ -214,13 +442,48 @@ def test_language_switch_and_persistence(new_page, base):
         assert _nav_texts(third) == ("Kamera", "Ikhtisar Kabupaten Soppeng")
         assert third.locator("html").get_attribute("lang") == "id"
     finally:
-        # Leave the shared server as found, whatever failed above.
-        session = login(base, username)
-        session.post(base + "/language", data={"lang": "id", "next": "/"}, allow_redirects=False, timeout=10)
-        session.post(base + "/logout", allow_redirects=False, timeout=10)
+        reset_language(base, username)
 
 
-# -- sign-out ------------------------------------------------------------------------------
+# -- the shell: 404, favicon, sign-out ----------------------------------------------------------
+
+
+def test_unknown_path_is_a_localized_404_inside_the_shell(new_page, base, shoot):
+    page = new_page()
+    sign_in(page, base, "operator")
+    response = page.goto(base + UNKNOWN)
+    not_found = page.locator(".not-found")
+    not_found.wait_for(state="visible")
+    assert ID["notfound.title"] in not_found.inner_text() and ID["notfound.body"] in not_found.inner_text()
+    assert "404 - Page not found" not in page.content()
+    assert visible_nav_ids(page) == {PAGES[p][0] for p in ALLOWED["operator"]}, "the 404 page keeps the shell"
+    assert page.locator("#wita-clock").is_visible()
+    shoot(page, "operator-id-404")
+    assert response.status == 404
+    with page.expect_navigation():
+        not_found.locator("a", has_text=ID["forbidden.home"]).click()
+    expect_page(page, "/", ID)
+
+
+def test_favicon_and_wordmark_are_our_own(new_page, base):
+    page = new_page()
+    page.goto(base + "/login")
+    assert page.locator("link[rel=icon]").get_attribute("href") == "/assets/favicon.svg"
+    assert page.locator(".login-brand svg").is_visible(), "the sign-in page draws the mark itself"
+    sign_in(page, base, "operator")
+    assert page.locator("link[rel=icon]").get_attribute("href") == "/assets/favicon.svg"
+    assert page.locator("html").get_attribute("data-bs-theme") == "dark"
+    mark = page.locator("#brand img")
+    mark.wait_for(state="visible")
+    assert mark.evaluate("img => img.complete && img.naturalWidth > 0"), "the wordmark's image did not load"
+    status, kind, body = page.evaluate(
+        """async () => { const r = await fetch('/assets/favicon.svg');
+                         return [r.status, r.headers.get('content-type'), await r.text()]; }"""
+    )
+    assert status == 200 and kind.startswith("image/svg+xml") and "<svg" in body
+    assert body == (ROOT / "dashboard/templates/mark.svg").read_text(encoding="utf-8"), (
+        "the sign-in page's mark and the favicon are the same drawing"
+    )
 
 
 def test_logout(new_page, base):
@@ -321,8 +584,9 @@ def test_fresh_workers_serve_dash_scripts(tmp_path):
     engine.dispose()
     base = f"http://127.0.0.1:{port}"
     with open(tmp_path / "web.log", "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "dashboard"], env=env, cwd=ROOT, stdout=log,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dashboard"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+        )
         try:
             # Wait for the socket only: an HTTP probe would set up a worker.
             deadline = time.monotonic() + 60
@@ -335,8 +599,13 @@ def test_fresh_workers_serve_dash_scripts(tmp_path):
                 except OSError:
                     time.sleep(0.1)
             session = requests.Session()  # two requests: at most two workers set up
-            r = session.post(base + "/login", data={"username": "operator", "password": PASSWORDS["operator"]},
-                             allow_redirects=False, timeout=60)
+            session.headers["Origin"] = base  # as a browser sends it; a write from elsewhere is refused
+            r = session.post(
+                base + "/login",
+                data={"username": "operator", "password": PASSWORDS["operator"]},
+                allow_redirects=False,
+                timeout=60,
+            )
             assert r.status_code == 302
             index = session.get(base + "/", timeout=60)
             assert index.status_code == 200
@@ -367,16 +636,20 @@ def test_fresh_workers_serve_dash_scripts(tmp_path):
                         time.sleep(0.1)
                     time.sleep(1.0)  # old workers finish, new ones load the app
                 barrier = threading.Barrier(parallel)
-                threads = [threading.Thread(target=fetch, args=(base + scripts[i % len(scripts)], barrier))
-                           for i in range(parallel)]
+                threads = [
+                    threading.Thread(target=fetch, args=(base + scripts[i % len(scripts)], barrier))
+                    for i in range(parallel)
+                ]
                 for thread in threads:
                     thread.start()
                 for thread in threads:
                     thread.join()
                 if errors:
                     break
-            assert not errors, (f"{len(errors)} script requests failed right after a (re)start, in round "
-                                f"{round_ + 1}:\n" + "\n".join(sorted(set(errors))))
+            assert not errors, (
+                f"{len(errors)} script requests failed right after a (re)start, in round "
+                f"{round_ + 1}:\n" + "\n".join(sorted(set(errors)))
+            )
         finally:
             proc.terminate()
             proc.wait(timeout=20)
