@@ -25,7 +25,7 @@ from scc.audit import record
 from scc.users import UserError
 
 from . import i18n
-from .access import Access
+from .access import ROUTER, Access
 from .context import AppContext
 from .security import PASSWORD_MAX, USERNAME_MAX, json_problem, quote, same_origin
 
@@ -40,6 +40,7 @@ PUBLIC = frozenset(
         "/healthz",
         "/assets/00-bootstrap.min.css",
         "/assets/scc.css",
+        "/assets/favicon.svg",
     }
 )
 DASH_CALLBACK = "/_dash-update-component"
@@ -155,7 +156,21 @@ def _check_callback(role: str, access: Access) -> Any:
     if roles is None or role not in roles:
         log.warning("refused callback %s for %s (%s)", quote(output), current_user.username, role)
         return jsonify(error="not allowed"), 403
+    if output == ROUTER and not _router_arguments_ok(body):
+        # Dash's own page router has no annotations to check: it reads a path and a query string.
+        return jsonify(error="callback request refused: the page router takes text"), 400
     return None
+
+
+def _router_arguments_ok(body: dict[str, Any]) -> bool:
+    items = [*(body.get("inputs") or []), *(body.get("state") or [])]
+    for item in items:
+        value = item.get("value") if isinstance(item, dict) else []
+        if value is None:
+            continue
+        if not isinstance(value, str) or (item.get("property") == "pathname" and not value.startswith("/")):
+            return False
+    return True
 
 
 def _page_status(response: Response, access: Access) -> Response:

@@ -23,7 +23,6 @@ Password = Annotated[str, StringConstraints(max_length=MAX_PASSWORD)] | None
 
 def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
     def layout(**_: object) -> html.Div:
-        field = {"type": "password", "maxLength": MAX_PASSWORD, "className": "mb-3", "debounce": False}
         return html.Div(
             [
                 html.H2(t("account.title"), className="page-title"),
@@ -32,13 +31,11 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
                         [
                             html.H3(t("account.change_password"), className="h5 mb-3"),
                             dbc.Label(t("account.current"), html_for="account-current"),
-                            dcc.Input(id="account-current", autoComplete="current-password", **field),
+                            _password("account-current", "current-password"),
                             dbc.Label(t("account.new"), html_for="account-new"),
-                            dcc.Input(
-                                id="account-new", autoComplete="new-password", minLength=users.MIN_PASSWORD, **field
-                            ),
+                            _password("account-new", "new-password", min_length=users.MIN_PASSWORD),
                             dbc.Label(t("account.repeat"), html_for="account-repeat"),
-                            dcc.Input(id="account-repeat", autoComplete="new-password", **field),
+                            _password("account-repeat", "new-password"),
                             dbc.Button(t("account.submit"), id="account-submit", color="primary", className="d-block"),
                             html.Div(id="account-result", className="mt-3", role="status"),
                         ]
@@ -73,3 +70,14 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         except UserError as exc:
             return dbc.Alert(t("error." + exc.code, **exc.params), color="danger", id="account-error"), "", "", ""
         return dbc.Alert(t("account.changed"), color="success", id="account-done"), "", "", ""
+
+
+def _password(input_id: str, autocomplete: str, min_length: int = 0) -> dcc.Input:
+    return dcc.Input(
+        id=input_id,
+        type="password",
+        autoComplete=autocomplete,
+        maxLength=MAX_PASSWORD,
+        minLength=min_length,
+        className="form-control mb-3",
+    )

@@ -1,69 +1,173 @@
-"""Overview: the video wall's summary of cameras, calls and SKPD services."""
+"""Overview: the video wall's summary of cameras, calls and SKPD services, on one screen."""
 
 from __future__ import annotations
 
-import dash_bootstrap_components as dbc
 import dash
 from dash import Input, Output, dcc, html
 
 from .. import i18n
 from ..access import STAFF, Access
-from ..context import AppContext
-from ..queries.overview import overview
+from ..components import labels, status
 from ..components.states import empty
-from ..components.tables import badge, kpi, table
+from ..components.status import attrs
+from ..components.tables import kpi, panel
+from ..context import AppContext
 from ..i18n import t
+from ..queries.cameras import CameraRow
+from ..queries.overview import overview
 
 PATH = "/"
 
 
 def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
     def layout(**_):
-        return html.Div([
-            html.H2(t("overview.title"), className="h4"),
-            dcc.Interval(id="overview-tick", interval=ctx.settings.app.web.refresh_s * 1000),
-            html.Div(id="overview-body", children=body(overview(ctx.engine, ctx.settings))),
-        ])
+        return html.Div(
+            [
+                html.H2(t("overview.title"), className="page-title"),
+                dcc.Interval(id="overview-tick", interval=ctx.settings.app.web.refresh_s * 1000),
+                html.Div(id="overview-body", className="overview", children=body(ctx)),
+            ],
+            className="page wall-page fit-screen",
+        )
 
     access.page(__name__, path=PATH, roles=STAFF, order=0, title_key="nav.overview", layout=layout)
 
-    @access.callback(app, Output("overview-body", "children"), Input("overview-tick", "n_intervals"),
-                     roles=STAFF, prevent_initial_call=True)
-    def refresh(_n):
-        return body(overview(ctx.engine, ctx.settings))
+    @access.callback(
+        app,
+        Output("overview-body", "children"),
+        Input("overview-tick", "n_intervals"),
+        roles=STAFF,
+        prevent_initial_call=True,
+    )
+    def refresh(_n: int | None):
+        return body(ctx)
 
 
-def body(data: dict) -> list:
+def body(ctx: AppContext) -> list:
+    data = overview(ctx.engine, ctx.settings)
     cams, calls, skpd = data["cameras"], data["calls"], data["skpd"]
-    online = cams.get("online", 0)
-    cards = dbc.Row([
-        dbc.Col(kpi("kpi-cameras", t("overview.cameras_online"), f"{online} / {cams['total']}",
-                    t("overview.cameras_hint", nodata=cams.get("nodata", 0), planned=cams["planned"]),
-                    "success" if online == cams["total"] else "warning"), md=3),
-        dbc.Col(kpi("kpi-calls-open", t("overview.calls_open"), i18n.number(calls["open"], digits=0),
-                    t("overview.calls_hint", n=i18n.number(calls["last_24h"], digits=0)), "danger"), md=3),
-        dbc.Col(kpi("kpi-skpd", t("overview.skpd_online"), f"{skpd['online']} / {skpd['total']}",
-                    t("overview.skpd_hint", silent=skpd["silent"]), "primary"), md=3),
-        dbc.Col(kpi("kpi-problems", t("overview.camera_problems"),
-                    i18n.number(len(data["problem_cameras"]), digits=0), t("overview.problems_hint"),
-                    "secondary"), md=3),
-    ], className="g-3 mb-3")
-    if data["incidents"]:
-        calls_block = table(
-            [t("calls.received"), t("calls.line"), t("calls.status"), t("calls.summary")],
-            [[i18n.datetime_wita(r["received_at"]), r["line_code"], badge(t("incident." + r["status"]), r["status"]),
-              r["summary"]] for r in data["incidents"]])
-    else:
-        calls_block = empty("calls.empty_title", "calls.empty_hint")
-    if data["problem_cameras"]:
-        cams_block = table([t("cameras.name"), t("cameras.status"), t("cameras.last_error")],
-                           [[c.name, badge(t("camera." + c.status), c.status), c.last_error or "-"]
-                            for c in data["problem_cameras"]])
-    elif cams.get("nodata", 0) == cams["total"]:
-        cams_block = empty("cameras.empty_title", "cameras.empty_hint")
-    else:
-        cams_block = html.P(t("overview.all_cameras_ok"), className="text-success mb-0")
-    return [cards, dbc.Row([
-        dbc.Col(dbc.Card([dbc.CardHeader(t("overview.latest_calls")), dbc.CardBody(calls_block)]), md=7),
-        dbc.Col(dbc.Card([dbc.CardHeader(t("overview.camera_problems")), dbc.CardBody(cams_block)]), md=5),
-    ], className="g-3")]
+    installed = data["installed"]
+    online, total = cams.get("online", 0), cams["total"]
+    problems = len(data["problem_cameras"])
+    open_statuses = [r["status"] for r in data["incidents"]]
+    offline_skpd = skpd["offline"]
+    skpd_hint = (
+        t("overview.skpd_offline", names=", ".join(labels.skpd(ctx.settings, c) for c in offline_skpd[:2]))
+        + (f" +{len(offline_skpd) - 2}" if len(offline_skpd) > 2 else "")
+        if offline_skpd
+        else t("overview.skpd_hint", silent=skpd["silent"])
+    )
+    figures = html.Div(
+        [
+            kpi(
+                "kpi-cameras",
+                t("overview.cameras_online"),
+                f"{online} / {total}",
+                t("overview.cameras_hint", nodata=cams.get("nodata", 0), planned=cams["planned"]),
+                status.cameras_tone(cams, total),
+            ),
+            kpi(
+                "kpi-calls-open",
+                t("overview.calls_open"),
+                i18n.number(calls["open"], digits=0),
+                t("overview.calls_hint", n=i18n.number(calls["last_24h"], digits=0)),
+                status.open_incidents_tone(calls["open"], open_statuses),
+            ),
+            kpi(
+                "kpi-skpd",
+                t("overview.skpd_online"),
+                f"{skpd['online']} / {skpd['total']}",
+                skpd_hint,
+                status.skpd_tone(skpd["online"], skpd["total"], len(offline_skpd), skpd["silent"]),
+            ),
+            kpi(
+                "kpi-problems",
+                t("overview.camera_problems"),
+                i18n.number(problems, digits=0),
+                t("overview.problems_hint"),
+                status.problems_tone(problems, reporting=total - cams.get("nodata", 0)),
+            ),
+        ],
+        className="kpis",
+    )
+    return [
+        figures,
+        html.Div(
+            [
+                panel(
+                    t("overview.latest_calls"),
+                    incident_feed(ctx, data["incidents"]),
+                    panel_id="overview-calls",
+                    fit=True,
+                ),
+                panel(
+                    t("overview.camera_status"),
+                    camera_board(installed, cams),
+                    panel_id="overview-cameras",
+                    fit=True,
+                    aside=html.Span(t("overview.cameras_planned", n=cams["planned"]), className="panel-aside"),
+                ),
+            ],
+            className="overview-main grow",
+        ),
+    ]
+
+
+def incident_feed(ctx: AppContext, rows: list[dict]):
+    if not rows:
+        return empty("calls.empty_title", "calls.empty_hint")
+    items = []
+    for r in rows:
+        meta = [
+            i18n.when(r["received_at"]),
+            labels.call_line(ctx.settings, r["line_code"]),
+            labels.district(ctx.settings, r["district"]),
+        ]
+        items.append(
+            html.Li(
+                [
+                    status.badge("incident", r["status"]),
+                    html.Div(
+                        [
+                            html.Div(r["summary"] or "-", className="feed-summary"),
+                            html.Div(" · ".join(m for m in meta if m), className="feed-meta"),
+                        ],
+                        className="feed-text",
+                    ),
+                ],
+                className="feed-item fit-item",
+            )
+        )
+    return html.Ul(items, className="feed", id="overview-incidents")
+
+
+def camera_board(installed: list[CameraRow], counts: dict):
+    """Every installed camera, worst first, so a problem is at the top of the board."""
+    if not installed or counts.get("nodata", 0) == len(installed):
+        return empty("cameras.empty_title", "cameras.empty_hint")
+    order = {tone: i for i, tone in enumerate(status.SEVERITY)}
+    ranked = sorted(installed, key=lambda c: order[status.CAMERA[c.status]])
+    return html.Ul(
+        [
+            html.Li(
+                [
+                    status.icon(status.CAMERA[c.status], "cam-icon"),
+                    html.Div(
+                        [
+                            html.Div(c.name, className="cam-name"),
+                            html.Div(
+                                t("camera." + c.status) + (f" · {c.last_error}" if c.last_error else ""),
+                                className="cam-state",
+                            ),
+                        ],
+                        className="cam-text",
+                    ),
+                ],
+                className=f"cam-chip tone-{status.CAMERA[c.status]} fit-item",
+                **attrs(data_status=c.status),
+            )
+            for c in ranked
+        ],
+        className="cam-board",
+        id="overview-camera-board",
+    )

@@ -1,7 +1,14 @@
-"""The overview's one read: a summary of every domain for the wall."""
+"""The overview's one read: a summary of every domain for the wall.
+
+Every wall screen and the bupati's office ask for the same summary every few
+seconds; one process reads it at most once a second and hands the same
+(read-only) result to the others meanwhile, as a dashboard's query cache does.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 from sqlalchemy import Engine
@@ -10,13 +17,31 @@ from scc.settings import Settings
 
 from . import calls, cameras, metrics
 
+FRESH_S = 1.0
+_cache: dict[int, tuple[float, dict[str, Any]]] = {}
+_lock = threading.Lock()
+
 
 def overview(engine: Engine, settings: Settings) -> dict[str, Any]:
+    """The summary, at most FRESH_S old. Callers must not change it."""
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(id(engine))
+        if hit and now - hit[0] < FRESH_S:
+            return hit[1]
+    data = _read(engine, settings)
+    with _lock:
+        _cache[id(engine)] = (now, data)
+    return data
+
+
+def _read(engine: Engine, settings: Settings) -> dict[str, Any]:
     cams = [c for c in cameras.cameras(engine, settings) if not c.planned]
     by_status: dict[str, int] = {}
     for cam in cams:
         by_status[cam.status] = by_status.get(cam.status, 0) + 1
     return {
+        "installed": cams,
         "cameras": {"total": len(cams), "planned": len(settings.cameras) - len(cams), **by_status},
         "calls": calls.incident_counts(engine),
         "skpd": metrics.skpd_availability(engine, settings),

@@ -224,9 +224,9 @@ def test_camera_credentials_never_reach_the_browser(app):
 
 def test_index_page_declares_the_users_language(app):
     c = client(app, "bupati")
-    assert '<html lang="id">' in c.get("/").get_data(as_text=True)
+    assert '<html lang="id" ' in c.get("/").get_data(as_text=True)
     c.post("/language", data={"lang": "en"})
-    assert '<html lang="en">' in c.get("/").get_data(as_text=True)
+    assert '<html lang="en" ' in c.get("/").get_data(as_text=True)
     c.post("/language", data={"lang": "id"})
 
 
