@@ -35,15 +35,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (after the sys.path line)
+
 OVERVIEW_OUTPUT = "overview-body.children"
 OVERVIEW_INPUT = ("overview-tick", "n_intervals")
 KPI_IDS = ("kpi-cameras", "kpi-calls-open", "kpi-skpd", "kpi-problems")

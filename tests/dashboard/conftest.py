@@ -40,6 +40,21 @@ def seeded_server(live_server) -> dict:
     return {**live_server, "seeded": counts}
 
 
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """The dashboard in-process (Flask's test client), one user per role, for this module."""
+    from tests.support.dashapp import make_app
+
+    dash_app = make_app(tmp_path_factory.mktemp("app") / "scc.db")
+    yield dash_app
+    dash_app.server.config["SCC_CONTEXT"].engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def access(app):
+    return app.server.config["SCC_ACCESS"]
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     folder = config.stash.get(SCREENSHOTS, None)
     if folder is not None and folder.is_dir():

@@ -28,20 +28,12 @@ import pytest
 import requests
 
 from tests.conftest import free_port
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.web import PASSWORDS, login, seed_users
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TIMEOUT_MS = 15_000
 WALL = {"width": 1920, "height": 1080}
 

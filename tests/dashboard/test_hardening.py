@@ -8,24 +8,10 @@ import json
 import logging
 from typing import Any
 
-import pytest
-
 from dashboard.security import unannotated_parameters
 from scc import audit
-from tests.support.dashapp import callback_body, client, make_app, post_callback, server_side
+from tests.support.dashapp import callback_body, client, post_callback, server_side
 from tests.support.web import PASSWORDS, ROLE_OF
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    dash_app = make_app(tmp_path_factory.mktemp("hard") / "scc.db")
-    yield dash_app
-    dash_app.server.config["SCC_CONTEXT"].engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def access(app):
-    return app.server.config["SCC_ACCESS"]
 
 
 def engine_of(app):

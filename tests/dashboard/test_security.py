@@ -8,27 +8,13 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from dashboard.access import ROUTER
 from dashboard.auth import PUBLIC
 from scc import audit, users
-from tests.support.dashapp import callback_body, client, make_app, post_callback, server_side
+from tests.support.dashapp import callback_body, client, post_callback, server_side
 from tests.support.web import PASSWORDS, ROLE_OF
 
 ALL_USERS = tuple(PASSWORDS)
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    dash_app = make_app(tmp_path_factory.mktemp("sec") / "scc.db")
-    yield dash_app
-    dash_app.server.config["SCC_CONTEXT"].engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def access(app):
-    return app.server.config["SCC_ACCESS"]
 
 
 def concrete(rule) -> str:
