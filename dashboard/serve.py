@@ -1,16 +1,20 @@
-"""Serve the dashboard with gunicorn (threads in several processes), never Flask's debug server."""
+"""Serve the dashboard with gunicorn (threads in several processes), never Flask's debug server.
+
+Nothing runs in gunicorn's master but gunicorn: it forks workers (at start, and
+again after a crash or a reload), and a thread of ours holding a lock at that
+moment would leave the new worker deadlocked. The heartbeat therefore runs in
+each worker, and the HTTP-to-HTTPS redirect is a process of its own
+(dashboard/redirect.py, started by the supervisor).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import ssl
 import sys
-import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -20,7 +24,6 @@ from scc.settings import InvalidConfig, Settings, default_data_dir, load_setting
 from scc.storage import connect, open_storage
 
 HEARTBEAT_S = 5
-_HOST_NAME = re.compile(r"[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]")
 
 
 class _Gunicorn(BaseApplication):
@@ -67,7 +70,7 @@ def main() -> None:
         "limit_request_line": 8190,
         "limit_request_field_size": 8190,
         "proc_name": "scc-web",
-        "when_ready": lambda _arbiter: _start_companions(settings),
+        "post_worker_init": lambda _worker: start_heartbeat(settings),
     }
     if settings.tls_files:
         cert, key = settings.tls_files
@@ -78,47 +81,26 @@ def main() -> None:
     _Gunicorn(options, settings).run()
 
 
-def _start_companions(settings: Settings) -> None:
-    """In gunicorn's master, once it listens: the heartbeat and the HTTP-to-HTTPS redirect."""
+def start_heartbeat(settings: Settings) -> health.Heartbeat:
+    """In each worker: the web server's heartbeat, by asking the server for its sign-in page.
+
+    Whichever worker answers, a server that is up but not answering goes stale.
+    """
     web = settings.app.web
     scheme = "https" if web.tls.enabled else "http"
     host = "127.0.0.1" if web.host in ("0.0.0.0", "::") else web.host
     url = f"{scheme}://{host}:{web.port}/login"
-    # The master checks its own workers over loopback; the certificate is for other hosts' names.
+    # Over loopback to ourselves: the certificate is for the names other hosts use.
     context = ssl._create_unverified_context() if web.tls.enabled else None
+    pid = os.getpid()
 
     def probe() -> tuple[int, str]:
-        # The web server's heartbeat: a server that is up but not answering goes stale.
         started = time.monotonic()
         with urllib.request.urlopen(url, timeout=HEARTBEAT_S, context=context) as response:
             response.read()
-        return 0, f"answers in {(time.monotonic() - started) * 1000:.0f} ms"
+        return 0, f"answers in {(time.monotonic() - started) * 1000:.0f} ms (asked by worker {pid})"
 
-    health.Heartbeat(connect(settings.database_url, pooled=False), "web", HEARTBEAT_S, probe).start()
-    if web.tls.http_redirect_port:
-        redirect_to_https(web.host, web.tls.http_redirect_port, web.port)
-
-
-def redirect_to_https(host: str, port: int, https_port: int) -> ThreadingHTTPServer:
-    """Plain HTTP on `port` answers every request with a redirect to the same path over HTTPS."""
-
-    class Redirect(BaseHTTPRequestHandler):
-        def _go(self) -> None:
-            asked = (self.headers.get("Host") or "").rsplit(":", 1)[0]
-            name = asked if _HOST_NAME.fullmatch(asked) else host
-            self.send_response(301)
-            self.send_header("Location", f"https://{name}:{https_port}{self.path[:2000]}")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        do_GET = do_HEAD = do_POST = _go
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # nothing a client sends goes to the log unbounded
-
-    server = ThreadingHTTPServer((host, port), Redirect)
-    threading.Thread(target=server.serve_forever, name="https-redirect", daemon=True).start()
-    return server
+    return health.Heartbeat(connect(settings.database_url, pooled=False), "web", HEARTBEAT_S, probe).start()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -52,8 +53,9 @@ def test_https_secure_cookie_redirect_and_heartbeat(tmp_path):
     cert = str(tmp_path / "tls" / "cert.pem")
     base = f"https://127.0.0.1:{port}"
     with open(tmp_path / "web.log", "w") as log:
+        # As production runs it: the supervisor starts the web server and the redirect.
         proc = subprocess.Popen(
-            [sys.executable, "-m", "dashboard"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "scc", "run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
         try:
             wait_until(lambda: requests.get(base + "/login", verify=cert, timeout=5).status_code == 200)
@@ -72,25 +74,22 @@ def test_https_secure_cookie_redirect_and_heartbeat(tmp_path):
             assert r.headers["Strict-Transport-Security"].startswith("max-age=")
             assert session.get(base + "/_dash-layout", timeout=10).status_code == 200
 
-            moved = requests.get(f"http://127.0.0.1:{plain}/cameras?kiosk=1", allow_redirects=False, timeout=5)
+            moved = wait_until(
+                lambda: requests.get(f"http://127.0.0.1:{plain}/cameras?kiosk=1", allow_redirects=False, timeout=5)
+            )
             assert moved.status_code == 301 and moved.headers["Location"] == f"{base}/cameras?kiosk=1"
             # Plain HTTP on the TLS port is no way in either.
             try:
                 assert requests.get(f"http://127.0.0.1:{port}/login", timeout=5).status_code >= 400
             except requests.ConnectionError:
                 pass
-            # The heartbeat reaches the workers over TLS too.
+            # Every process is up, and the web server's heartbeat reaches the workers over TLS too.
             doc = wait_until(
-                lambda: (
-                    (d := requests.get(base + "/healthz", verify=cert, timeout=5).json())["components"]
-                    .get("web", {})
-                    .get("status")
-                    == "up"
-                    and d
-                ),
+                lambda: (r := requests.get(base + "/healthz", verify=cert, timeout=5)).status_code == 200 and r.json(),
                 timeout=30,
             )
+            assert {"supervisor", "web", "web-redirect"} <= set(doc["components"])
             assert "answers in" in doc["components"]["web"]["detail"]
         finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=30) == 0
