@@ -43,8 +43,24 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         return body(ctx)
 
 
+# The rendering of the newest summary, per language: every wall screen asks for
+# the same one, so it is built once per summary (see queries/overview.py), and
+# shared read-only (Dash only reads a component tree to send it).
+_rendered: dict[str, tuple[object, list]] = {}
+
+
 def body(ctx: AppContext) -> list:
     data = overview(ctx.engine, ctx.settings)
+    lang = i18n.current_language()
+    cached = _rendered.get(lang)
+    if cached is not None and cached[0] is data:
+        return cached[1]
+    rendered = _render(ctx, data)
+    _rendered[lang] = (data, rendered)
+    return rendered
+
+
+def _render(ctx: AppContext, data: dict) -> list:
     cams, calls, skpd = data["cameras"], data["calls"], data["skpd"]
     installed = data["installed"]
     online, total = cams.get("online", 0), cams["total"]
