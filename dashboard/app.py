@@ -9,6 +9,7 @@ from typing import Any
 import dash
 from dash import ClientsideFunction, Input, Output
 from flask import Flask, Response, jsonify
+from flask_login import current_user
 from sqlalchemy import Engine
 
 from scc import health
@@ -47,6 +48,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @server.get("/healthz")
     def healthz() -> tuple[Response, int]:
         healthy, doc = health.summary(engine)
+        if not current_user.is_authenticated:
+            # Anyone on the LAN may ask whether it runs; what failed and why is for signed-in users.
+            doc["components"] = {name: {"status": c["status"]} for name, c in doc["components"].items()}
         return jsonify(doc), 200 if healthy else 503
 
     app = _Dash(
@@ -56,6 +60,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         pages_folder="",
         assets_folder=str(HERE / "assets"),
         serve_locally=True,
+        enable_mcp=False,  # no tool endpoint beside the pages, whatever the environment says
         suppress_callback_exceptions=True,
         title="Soppeng Command Center",
         update_title=None,  # type: ignore[arg-type]  # None: keep the title while callbacks run
@@ -70,6 +75,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         importlib.import_module(f"{__package__}.pages.{name}").register(app, ctx, access)
     server.config["SCC_ACCESS"] = access
     server.config["SCC_CONTEXT"] = ctx
+    server.config["SCC_DASH"] = app
     # Dash finishes its setup during the first request and marks it done before
     # it is; threads serving meanwhile answer 500 for its scripts. Do that first
     # request here, single-threaded, before the server takes connections.

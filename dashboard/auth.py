@@ -16,18 +16,18 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, Response, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy import Engine
 
 from scc import signin, users
-from scc.audit import record
+from scc.audit import record, record_once
 from scc.users import UserError
 
 from . import i18n
 from .access import ROUTER, Access
 from .context import AppContext
-from .security import PASSWORD_MAX, USERNAME_MAX, json_problem, quote, same_origin
+from .security import PASSWORD_MAX, USERNAME_MAX, callback_shape_problem, json_problem, quote, same_origin
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +156,11 @@ def _check_callback(role: str, access: Access) -> Any:
     if roles is None or role not in roles:
         log.warning("refused callback %s for %s (%s)", quote(output), current_user.username, role)
         return jsonify(error="not allowed"), 403
+    spec = current_app.config["SCC_DASH"].callback_map.get(output, {})
+    shape = callback_shape_problem(body, spec)
+    if shape:
+        log.warning("refused callback %s from %s: %s", quote(output), current_user.username, shape)
+        return jsonify(error=f"callback request refused: {shape}"), 400
     if output == ROUTER and not _router_arguments_ok(body):
         # Dash's own page router has no annotations to check: it reads a path and a query string.
         return jsonify(error="callback request refused: the page router takes text"), 400
@@ -194,7 +199,7 @@ def _client_addr() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths, so a link cannot bounce users elsewhere."""
-    if not target or len(target) > 2000:
+    if not target or len(target) > 2000 or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return "/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -217,9 +222,13 @@ def _login_page(*, error: str | None = None, status: int = 200, username: str = 
     ), status
 
 
-def _audit_signin(engine: Engine, action: str, username: str, addr: str) -> None:
+def _audit_signin(engine: Engine, action: str, username: str, addr: str, *, once_in_s: int = 0) -> None:
+    actor = username[:USERNAME_MAX] or "-"
     with engine.begin() as conn:
-        record(conn, username[:USERNAME_MAX] or "-", action, username[:USERNAME_MAX], remote_addr=addr)
+        if once_in_s:
+            record_once(conn, actor, action, username[:USERNAME_MAX], addr, timedelta(seconds=once_in_s))
+        else:
+            record(conn, actor, action, username[:USERNAME_MAX], remote_addr=addr)
 
 
 def _routes(server: Flask, ctx: AppContext, access: Access) -> None:
@@ -238,14 +247,14 @@ def _routes(server: Flask, ctx: AppContext, access: Access) -> None:
         addr = _client_addr()
         if len(username) > USERNAME_MAX or len(password) > PASSWORD_MAX:
             log.warning("sign-in with an over-long field from %s (user name %s)", addr, quote(username))
-            _audit_signin(engine, "auth.refused", username, addr)
+            _audit_signin(engine, "auth.refused", username, addr, once_in_s=auth_cfg.window_s)
             return _login_page(
                 error=i18n.t("login.failed"), status=400, next_url=next_url, username=username[:USERNAME_MAX]
             )
         attempt = signin.attempt(engine, username, addr, auth_cfg.max_failures, auth_cfg.window_s)
         if attempt is None:
             log.warning("sign-in throttled for %s from %s", quote(username), addr)
-            _audit_signin(engine, "auth.throttled", username, addr)
+            _audit_signin(engine, "auth.throttled", username, addr, once_in_s=auth_cfg.window_s)
             return _login_page(
                 error=i18n.t("login.throttled", minutes=auth_cfg.window_s // 60),
                 status=429,

@@ -45,7 +45,9 @@ def same_origin(request: Request) -> bool:
         return True
     own = (request.scheme, request.host)
     origin = request.headers.get("Origin")
-    if origin and origin != "null":
+    if origin == "null":
+        return False  # a sandboxed frame or a data: page: never one of ours
+    if origin:
         parts = urlsplit(origin)
         return (parts.scheme, parts.netloc) == own
     referer = request.headers.get("Referer")
@@ -69,6 +71,29 @@ def json_problem(body: Any) -> str | None:
             stack.extend((k, depth + 1) for k in value)
         elif isinstance(value, list):
             stack.extend((v, depth + 1) for v in value)
+    return None
+
+
+def callback_shape_problem(body: dict[str, Any], spec: dict[str, Any]) -> str | None:
+    """Why a callback body does not have the shape of the callback it names, or None.
+
+    Dash trusts the renderer to send what it declared; a hand-made body with a
+    number where the list of inputs belongs would otherwise fail deep in Dash.
+    """
+    for group in ("inputs", "state"):
+        items = body.get(group, [])
+        expected = len(spec.get(group, []))
+        if not isinstance(items, list) or len(items) != expected:
+            return f"{group}: expected a list of {expected}"
+        for item in items:
+            entries = item if isinstance(item, list) else [item]  # pattern-matching inputs come as lists
+            if not all(isinstance(e, dict) and isinstance(e.get("property"), str) and "id" in e for e in entries):
+                return f"{group}: each item has an id and a property"
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return "changedPropIds: a list of texts"
+    if not isinstance(body.get("outputs"), dict | list):
+        return "outputs: an object or a list"
     return None
 
 

@@ -64,8 +64,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_setup(args: argparse.Namespace, data_dir: Path) -> int:
     secrets.ensure(data_dir, GENERATED + (DEMO_GENERATED if args.demo else ()))
-    if args.self_signed:
+    if getattr(args, "self_signed", None):
         cert, key = data_dir / "tls" / "cert.pem", data_dir / "tls" / "key.pem"
+        if (cert.exists() or key.exists()) and not args.force:
+            print(
+                f"{cert.parent} already has a certificate or key (perhaps the regency's own); "
+                "add --force to replace them.",
+                file=sys.stderr,
+            )
+            return 1
         print(f"TLS certificate for {', '.join(args.self_signed)}: {cert}")
         print(f"  SHA-256 fingerprint: {tls.generate_self_signed(cert, key, args.self_signed)}")
         print("  Check that the browser shows this fingerprint the first time it connects.")
@@ -100,7 +107,7 @@ def cmd_setup(args: argparse.Namespace, data_dir: Path) -> int:
     print(f"\nSoppeng Command Center: {scheme}://{host}:{web.port}/")
     print(f"Data directory: {data_dir}")
     if lines:
-        print("First sign-in (passwords are shown this once; change them with `scc user reset NAME`):")
+        print("First sign-in (passwords are shown this once; change them on the Akun page):")
         for username, password in lines:
             print(f"  {username:<10} {password}")
     else:
@@ -178,13 +185,15 @@ def _parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=text)
         p.add_argument("--demo", action="store_true", help="also create demo users and demo secrets")
-        p.add_argument(
-            "--self-signed",
-            nargs="+",
-            metavar="NAME",
-            default=None,
-            help="make a self-signed TLS certificate for these host names / addresses and turn HTTPS on",
-        )
+        if name == "setup":  # once, on purpose: not on every start
+            p.add_argument(
+                "--self-signed",
+                nargs="+",
+                metavar="NAME",
+                default=None,
+                help="make a self-signed TLS certificate for these host names / addresses and turn HTTPS on",
+            )
+            p.add_argument("--force", action="store_true", help="with --self-signed: replace existing TLS files")
         p.set_defaults(func=func)
     sub.add_parser("check-config", help="validate config/ and exit").set_defaults(func=cmd_check_config)
     user = sub.add_parser("user", help="manage users")

@@ -1,8 +1,8 @@
 """Health of every process, kept in storage so that any process can read it.
 
-Two writers, one table each: the supervisor records whether a process runs
+One owner per row: the supervisor records whether each process runs
 (`record_process`), and every worker records its own heartbeat (`beat`),
-declaring how often it beats. Readers (/healthz, the admin page) combine the
+declaring how often it beats (the supervisor beats for itself too). Readers (/healthz, the admin page) combine the
 two: a running process whose heartbeat is overdue by HEARTBEAT_MISSES beats
 is "stale", alive but not working.
 """
@@ -84,6 +84,13 @@ def effective_status(process: dict[str, Any] | None, heartbeat: dict[str, Any] |
     if process is not None and process["status"] != "running":
         status: HealthStatus = process["status"]
         return status
+    if (
+        heartbeat is not None
+        and process is not None
+        and process["started_at"] is not None
+        and heartbeat["beat_at"] < process["started_at"]
+    ):
+        heartbeat = None  # a beat of the run before a restart says nothing of this one
     if heartbeat is None:
         started = process["started_at"] if process else None
         if started is not None and now - started > FIRST_BEAT_GRACE:

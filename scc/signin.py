@@ -12,9 +12,11 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, and_, delete, func, select
 
+from . import audit
 from .clock import utcnow
 from .storage.platform import login_attempts, sessions, users
-from .users import User, from_row
+from .users import User, UserError, from_row
+from .users import change_own_password as _set_own_password
 
 
 def open_session(engine: Engine, user: User, hours: int, remote_addr: str | None = None) -> str:
@@ -61,6 +63,8 @@ def attempt(engine: Engine, username: str, remote_addr: str, max_failures: int, 
     now = utcnow()
     username, remote_addr = username[:64], remote_addr[:64]  # the columns' width
     with engine.begin() as conn:
+        # Old attempts say nothing any more; without this the table grows with every guess.
+        conn.execute(delete(login_attempts).where(login_attempts.c.at < now - timedelta(days=1)))
         inserted = conn.execute(
             login_attempts.insert().values(at=now, username=username, remote_addr=remote_addr, success=False)
         ).inserted_primary_key
@@ -77,6 +81,36 @@ def attempt(engine: Engine, username: str, remote_addr: str, max_failures: int, 
     if (per_user or 0) > max_failures or (per_addr or 0) > 4 * max_failures:
         return None
     return attempt_id
+
+
+def change_own_password(
+    engine: Engine,
+    username: str,
+    current: str,
+    new: str,
+    *,
+    keep_session: str,
+    remote_addr: str,
+    max_failures: int,
+    window_s: int,
+) -> None:
+    """A signed-in user's own password change, under the same brake as sign-in:
+    a session left open on a wall screen is no way to guess its password."""
+    attempt_id = attempt(engine, username, remote_addr, max_failures, window_s)
+    if attempt_id is None:
+        with engine.begin() as conn:
+            audit.record_once(conn, username, "auth.throttled", username, remote_addr, timedelta(seconds=window_s))
+        raise UserError("throttled", "too many failed attempts", minutes=max(1, window_s // 60))
+    try:
+        _set_own_password(engine, username, current, new, keep_session=keep_session)
+    except UserError as exc:
+        if exc.code == "password_wrong":
+            with engine.begin() as conn:
+                audit.record(conn, username, "user.change_password_failed", username, remote_addr=remote_addr)
+            raise
+        succeeded(engine, attempt_id, username, remote_addr)  # the current password was right
+        raise
+    succeeded(engine, attempt_id, username, remote_addr)
 
 
 def succeeded(engine: Engine, attempt_id: int, username: str, remote_addr: str) -> None:

@@ -51,13 +51,12 @@ def generate_self_signed(cert_path: Path, key_path: Path, names: list[str]) -> s
         .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + timedelta(days=VALID_DAYS))
         .add_extension(x509.SubjectAlternativeName(alt), critical=False)
-        # As `openssl req -x509` makes it: its own issuer, so that a client given
-        # this file as its trust anchor (curl --cacert, an OS trust store) accepts it.
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        # A server certificate, not a CA: trusting it on a PC lets it vouch for these names only.
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True,
-                key_cert_sign=True,
+                key_cert_sign=False,
                 content_commitment=False,
                 key_encipherment=False,
                 data_encipherment=False,

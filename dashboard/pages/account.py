@@ -7,10 +7,11 @@ from typing import Annotated
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
+from flask import request
 from flask_login import current_user
 from pydantic import StringConstraints
 
-from scc import users
+from scc import signin, users
 from scc.users import MAX_PASSWORD, UserError
 
 from ..access import EVERYONE, Access
@@ -64,8 +65,16 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         try:
             if (new or "") != (repeat or ""):
                 raise UserError("password_mismatch", "the two new passwords differ")
-            users.change_own_password(
-                ctx.engine, current_user.username, current or "", new or "", keep_session=current_user.sid
+            auth = ctx.settings.app.auth
+            signin.change_own_password(
+                ctx.engine,
+                current_user.username,
+                current or "",
+                new or "",
+                keep_session=current_user.sid,
+                remote_addr=(request.remote_addr or "?")[:64],
+                max_failures=auth.max_failures,
+                window_s=auth.window_s,
             )
         except UserError as exc:
             return dbc.Alert(t("error." + exc.code, **exc.params), color="danger", id="account-error"), "", "", ""

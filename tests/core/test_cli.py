@@ -103,3 +103,5 @@ def test_self_signed_certificate_for_the_lan(tmp_path):
     assert "https://127.0.0.1:" in done.stdout
     assert "SCC_TLS_CERT=tls/cert.pem" in (tmp_path / "secrets.env").read_text()
     assert "PRIVATE KEY" not in done.stdout + done.stderr
+    again = scc(tmp_path, "setup", "--self-signed", "other.lan")  # e.g. the regency's own cert is there now
+    assert again.returncode == 1 and "--force" in again.stderr and tls.fingerprint(cert) in done.stdout

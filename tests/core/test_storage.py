@@ -253,7 +253,9 @@ def test_first_admin_created_once(database_url):
 
 def test_health_has_one_writer_per_table_and_a_silent_worker_goes_stale(database_url):
     engine = open_storage(database_url)
-    health.record_process(engine, "web", kind="web", status="running", pid=1, started_at=utcnow())
+    health.record_process(
+        engine, "web", kind="web", status="running", pid=1, started_at=utcnow() - timedelta(seconds=30)
+    )
     _, doc = health.summary(engine)
     assert doc["components"]["web"]["status"] == "starting"  # running, no heartbeat yet
     health.beat(engine, "web", interval_s=5, backlog=2, detail="answers in 3 ms")
@@ -278,6 +280,11 @@ def test_health_has_one_writer_per_table_and_a_silent_worker_goes_stale(database
         started_at=utcnow() - health.FIRST_BEAT_GRACE - timedelta(seconds=1),
     )
     assert {r.name: r.status for r in health.read_all(engine)}["camera-1"] == "stale"
+    # Restarted: the last run's heartbeat says nothing of the new process.
+    health.record_process(engine, "web", kind="web", status="running", started_at=utcnow())
+    assert {r.name: r.status for r in health.read_all(engine)}["web"] == "starting"
+    health.beat(engine, "web", interval_s=5)
+    assert {r.name: r.status for r in health.read_all(engine)}["web"] == "up"
     health.record_process(engine, "web", kind="web", status="restarting")
     assert {r.name: r.status for r in health.read_all(engine)}["web"] == "restarting"
     engine.dispose()

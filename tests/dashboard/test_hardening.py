@@ -76,6 +76,9 @@ def test_over_long_user_name_is_refused_audited_cut_and_logged_cut(app, caplog):
     assert not any("\x1b" in record.getMessage() or "\nforged" in record.getMessage() for record in caplog.records)
     refused = [a for a in audit.recent(engine_of(app), 20) if a["action"] == "auth.refused"]
     assert refused and len(refused[0]["actor"]) == 64 and refused[0]["remote_addr"] == "10.9.0.1"
+    for _ in range(30):  # a stream of refusals is one row per window: it cannot push real events off the page
+        client(app, addr="10.9.0.1").post("/login", data={"username": name + "x", "password": "x"})
+    assert len([a for a in audit.recent(engine_of(app), 100) if a["action"] == "auth.refused"]) == 1
 
 
 def test_over_long_password_is_not_hashed(app):
@@ -192,6 +195,13 @@ def test_changing_ones_own_password(app):
     assert here.get("/_dash-layout").status_code == 200  # this session goes on
     assert elsewhere.get("/_dash-layout").status_code == 401  # every other one ends
     assert ("siti", "user.change_password") in actions(app)
+    # Guessing the current password from an open session meets the sign-in brake, and is audited.
+    for _ in range(5):
+        assert "account-error" in change("wrong-guess-123", "guess-pass-12345", "guess-pass-12345")
+    throttled = change("new-pass-12345", "guess-pass-12345", "guess-pass-12345")
+    assert "account-error" in throttled and ("siti", "auth.throttled") in actions(app)
+    assert users.authenticate(engine, "siti", "new-pass-12345") is not None  # unchanged while throttled
+    assert ("siti", "user.change_password_failed") in actions(app)
 
 
 def test_password_change_is_for_the_signed_in_user_only(app):
@@ -211,3 +221,37 @@ def test_forbidden_and_unknown_pages_are_403_and_404_inside_the_shell(app):
     assert r.status_code == 404 and "_dash-config" in r.get_data(as_text=True)
     assert c.get("/metrics").status_code == 200 and c.get("/account").status_code == 200
     assert client(app).get("/no-such-page").status_code == 302  # signed out: to the sign-in page first
+
+
+def test_null_origin_and_control_characters_in_next_are_refused(app):
+    form = {"username": "operator", "password": PASSWORDS["operator"]}
+    r = client(app).post("/login", data=form, headers={"Origin": "null", "Referer": "http://localhost/login"})
+    assert r.status_code == 403
+    r = client(app).post("/login?next=/a%0d%0aSet-Cookie:x=1", data=form)
+    assert r.status_code == 302 and r.headers["Location"] == "/"
+
+
+MALFORMED_SHAPES: list[tuple[str, Any]] = [
+    ("inputs", 5),
+    ("inputs", [5]),
+    ("inputs", []),
+    ("inputs", [{}]),
+    ("state", "x"),
+    ("changedPropIds", 5),
+    ("changedPropIds", [1]),
+    ("outputs", 5),
+]
+
+
+def test_callback_bodies_of_the_wrong_shape_get_400(app, caplog):
+    c = client(app, "admin")
+    for key in server_side(app):
+        for field, value in MALFORMED_SHAPES:
+            body = callback_body(app, key)
+            if field == "inputs" and value == [] and not body["inputs"]:
+                continue
+            body[field] = value
+            with caplog.at_level(logging.ERROR):
+                status = post_callback(c, body).status_code
+            assert status in (400, 403), (key, field, value, status)
+    assert not [rec for rec in caplog.records if rec.exc_info], "a traceback was logged"

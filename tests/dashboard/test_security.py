@@ -6,6 +6,7 @@ without a declared role fails this suite.
 
 from __future__ import annotations
 
+import json
 import re
 
 from dashboard.access import ROUTER
@@ -50,6 +51,15 @@ def test_dash_internals_refused_without_session(app):
 
 
 def test_public_routes_are_exactly_the_allowlist(app):
+    assert set(PUBLIC) == {
+        "/login",
+        "/logout",
+        "/language",
+        "/healthz",
+        "/assets/00-bootstrap.min.css",
+        "/assets/scc.css",
+        "/assets/favicon.svg",
+    }
     for path in ("/login", "/healthz", "/assets/00-bootstrap.min.css", "/assets/scc.css"):
         assert client(app).get(path).status_code in (200, 503), path
     r = client(app).get("/assets/scc.js")
@@ -235,3 +245,16 @@ def test_user_errors_speak_the_admins_language(app):
     body["state"][2]["value"] = "operator"
     text = post_callback(client(app, "admin"), body).get_data(as_text=True)
     assert "Pengguna operator sudah ada." in text
+
+
+def test_health_details_are_for_signed_in_users(app):
+    from scc import health
+
+    engine = app.server.config["SCC_CONTEXT"].engine
+    health.beat(engine, "camera-worker-1", interval_s=5, backlog=3, detail="rtsp worker on /opt/scc")
+    anonymous = client(app).get("/healthz").get_json()
+    assert anonymous["components"]["camera-worker-1"] == {"status": "up"}
+    assert "/opt/scc" not in json.dumps(anonymous)
+    signed_in = client(app, "operator").get("/healthz").get_json()
+    assert signed_in["components"]["camera-worker-1"]["detail"] == "rtsp worker on /opt/scc"
+    assert signed_in["components"]["camera-worker-1"]["backlog"] == 3

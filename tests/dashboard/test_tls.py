@@ -85,7 +85,7 @@ def test_https_secure_cookie_redirect_and_heartbeat(tmp_path):
                 pass
             # Every process is up, and the web server's heartbeat reaches the workers over TLS too.
             doc = wait_until(
-                lambda: (r := requests.get(base + "/healthz", verify=cert, timeout=5)).status_code == 200 and r.json(),
+                lambda: (r := session.get(base + "/healthz", timeout=5)).status_code == 200 and r.json(),
                 timeout=30,
             )
             assert {"supervisor", "web", "web-redirect"} <= set(doc["components"])
