@@ -22,6 +22,7 @@ from gunicorn.app.base import BaseApplication
 from scc import health, secrets
 from scc.settings import InvalidConfig, Settings, default_data_dir, load_settings
 from scc.storage import connect, open_storage
+from scc.storage.db import UnknownSchema
 
 HEARTBEAT_S = 5
 
@@ -56,7 +57,10 @@ def main() -> None:
         settings = load_settings()
     except InvalidConfig as exc:
         sys.exit(f"Configuration error:\n{exc}")
-    open_storage(settings.database_url).dispose()  # migrate once, before the workers start
+    try:
+        open_storage(settings.database_url).dispose()  # migrate once, before the workers start
+    except UnknownSchema as exc:
+        sys.exit(f"Database error: {exc}")
     web = settings.app.web
     options: dict[str, Any] = {
         "bind": f"{web.host}:{web.port}",

@@ -24,6 +24,7 @@ from . import secrets, tls, users
 from .processes import plan
 from .settings import InvalidConfig, Settings, default_data_dir, load_settings
 from .storage import connect, open_storage
+from .storage.db import UnknownSchema
 from .supervisor import Supervisor
 
 GENERATED = ("SCC_SECRET_KEY",)
@@ -57,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     except users.UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except UnknownSchema as exc:
+        print(f"Database error: {exc}", file=sys.stderr)
+        return 3
     except SQLAlchemyError as exc:
         print(f"Database error: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 3

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dash import dcc, html
+from dash import html
 
 from ..i18n import t
 from .status import attrs, icon
@@ -37,7 +37,8 @@ def _problem(code: str, title: str, body: str, cls: str) -> html.Div:
                     [
                         html.H2(title, className="page-title problem-title"),
                         html.P(body, className="problem-body"),
-                        dcc.Link(t("forbidden.home"), href="/", className="btn btn-primary btn-lg problem-home"),
+                        # A full page load: the server sends "/" on to the role's own home page.
+                        html.A(t("forbidden.home"), href="/", className="btn btn-primary btn-lg problem-home"),
                     ]
                 ),
             ],

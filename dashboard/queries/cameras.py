@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,6 +28,15 @@ class CameraRow:
     last_error: str | None
 
 
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
+
+
+def without_credentials(text: str) -> str:
+    """An error text as a page may show it: FFmpeg and OpenCV repeat the URL they opened,
+    and that URL carries the camera's user name and password."""
+    return _USERINFO.sub(r"\1***@", text)
+
+
 def cameras(engine: Engine, settings: Settings) -> list[CameraRow]:
     """Every configured camera; status 'nodata' when its worker has not reported, 'planned' when not installed."""
     with engine.connect() as conn:
@@ -49,7 +59,7 @@ def cameras(engine: Engine, settings: Settings) -> list[CameraRow]:
                 last_frame_at=state.last_frame_at if state else None,
                 fps=state.fps if state else None,
                 reconnects=state.reconnects if state else 0,
-                last_error=state.last_error if state else None,
+                last_error=without_credentials(state.last_error) if state and state.last_error else None,
             )
         )
     return out

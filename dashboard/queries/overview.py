@@ -1,8 +1,9 @@
 """The overview's one read: a summary of every domain for the wall.
 
 Every wall screen and the bupati's office ask for the same summary every few
-seconds; one process reads it at most once a second and hands the same
-(read-only) result to the others meanwhile, as a dashboard's query cache does.
+seconds; each web process keeps its newest reading for a second and hands the
+same (read-only) result to every request meanwhile, as a dashboard's query
+cache does. Requests that miss together may each read once.
 """
 
 from __future__ import annotations

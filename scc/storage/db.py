@@ -12,6 +12,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -24,8 +26,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 def connect(url: str, *, pooled: bool = True) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout.
 
-    `pooled=False` holds no connection between uses: for a process that forks
-    afterwards (gunicorn's master), so that no child inherits a live connection.
+    `pooled=False` holds no connection between uses: for a background thread that
+    writes now and then (a heartbeat), so it keeps no connection open meanwhile.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -59,8 +61,23 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+class UnknownSchema(RuntimeError):
+    """The database was made by a schema this version does not know."""
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema up to the newest revision (idempotent)."""
+    known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config(engine)).walk_revisions()}
+    with engine.connect() as conn:
+        stored = set(MigrationContext.configure(conn).get_current_heads())
+    if stored - known:
+        # The pre-release schema (revision "0001", before the per-domain migrations) has no
+        # upgrade path: Alembic would take "0001" for "0001_platform" and fail halfway.
+        raise UnknownSchema(
+            f"the database is at revision {', '.join(sorted(stored - known))}, which this version does not know "
+            f"(known: {', '.join(sorted(known))}); a database from before the per-domain migrations must be "
+            "recreated: move it aside (e.g. var/scc.db) and run `scc setup` again"
+        )
     with engine.begin() as conn:
         cfg = alembic_config(engine)
         cfg.attributes["connection"] = conn

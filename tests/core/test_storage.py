@@ -319,3 +319,17 @@ def test_database_gone_is_reported_not_raised(tmp_path):
     engine = connect("postgresql+psycopg://nobody@127.0.0.1:1/none")
     ok, doc = health.summary(engine)
     assert not ok and doc["components"]["database"]["status"] == "down"
+
+
+def test_a_database_from_before_the_per_domain_migrations_is_refused_clearly(tmp_path):
+    from sqlalchemy import text
+
+    from scc.storage.db import UnknownSchema
+
+    engine = connect(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
+        conn.execute(text("INSERT INTO alembic_version VALUES ('0001')"))
+    with pytest.raises(UnknownSchema, match=r"revision 0001.*scc setup"):
+        migrate(engine)
+    engine.dispose()

@@ -209,12 +209,27 @@ def test_writes_are_audited(app):
 
 
 def test_camera_credentials_never_reach_the_browser(app):
+    from scc.clock import utcnow
+    from scc.storage.cameras import camera_state
+
+    engine = app.server.config["SCC_CONTEXT"].engine
+    settings = app.server.config["SCC_CONTEXT"].settings
+    camera = next(c for c in settings.cameras if c.status == "active" and c.password)
+    leaked = f"[rtsp @ 0x5] method DESCRIBE failed: 401 Unauthorized ({camera.stream_url('sub')})"
+    assert "test-camera-password" in leaked  # what FFmpeg writes when a camera refuses us
+    with engine.begin() as conn:
+        conn.execute(camera_state.delete().where(camera_state.c.camera_id == camera.id))
+        conn.execute(
+            camera_state.insert().values(camera_id=camera.id, status="error", last_error=leaked, updated_at=utcnow())
+        )
     c = client(app, "admin")
     body = callback_body(app, ROUTER)
     for path in ("/cameras", "/admin", "/"):
         body["inputs"][0]["value"] = path
         text = post_callback(c, body).get_data(as_text=True)
-        assert "test-camera-password" not in text and "rtsp://" not in text
+        assert "test-camera-password" not in text
+        if path == "/cameras":
+            assert "***@10.20." in text  # the error is shown, without the credentials
     assert "test-camera-password" not in c.get("/_dash-layout").get_data(as_text=True)
 
 
