@@ -27,7 +27,15 @@ from scc.users import UserError
 from . import i18n
 from .access import ROUTER, Access
 from .context import AppContext
-from .security import PASSWORD_MAX, USERNAME_MAX, callback_shape_problem, json_problem, quote, same_origin
+from .security import (
+    PASSWORD_MAX,
+    USERNAME_MAX,
+    callback_shape_problem,
+    client_addr,
+    json_problem,
+    quote,
+    same_origin,
+)
 
 log = logging.getLogger(__name__)
 
@@ -168,9 +176,9 @@ def _check_callback(role: str, access: Access) -> Any:
 
 
 def _router_arguments_ok(body: dict[str, Any]) -> bool:
-    items = [*(body.get("inputs") or []), *(body.get("state") or [])]
-    for item in items:
-        value = item.get("value") if isinstance(item, dict) else []
+    """The router's inputs (their shape already checked): text, and a path that starts with '/'."""
+    for item in [*body.get("inputs", []), *body.get("state", [])]:
+        value = item.get("value")
         if value is None:
             continue
         if not isinstance(value, str) or (item.get("property") == "pathname" and not value.startswith("/")):
@@ -190,11 +198,6 @@ def _page_status(response: Response, access: Access) -> Response:
     elif current_user.role not in roles:
         response.status_code = 403
     return response
-
-
-def _client_addr() -> str:
-    # The dashboard is served directly on the LAN, without a proxy to trust.
-    return (request.remote_addr or "?")[:64]
 
 
 def _safe_next(target: str | None) -> str:
@@ -244,7 +247,7 @@ def _routes(server: Flask, ctx: AppContext, access: Access) -> None:
             return _login_page(next_url=next_url)
         username = request.form.get("username", "").strip().lower()
         password = request.form.get("password", "")
-        addr = _client_addr()
+        addr = client_addr(request)
         if len(username) > USERNAME_MAX or len(password) > PASSWORD_MAX:
             log.warning("sign-in with an over-long field from %s (user name %s)", addr, quote(username))
             _audit_signin(engine, "auth.refused", username, addr, once_in_s=auth_cfg.window_s)
@@ -254,7 +257,6 @@ def _routes(server: Flask, ctx: AppContext, access: Access) -> None:
         attempt = signin.attempt(engine, username, addr, auth_cfg.max_failures, auth_cfg.window_s)
         if attempt is None:
             log.warning("sign-in throttled for %s from %s", quote(username), addr)
-            _audit_signin(engine, "auth.throttled", username, addr, once_in_s=auth_cfg.window_s)
             return _login_page(
                 error=i18n.t("login.throttled", minutes=auth_cfg.window_s // 60),
                 status=429,
@@ -282,7 +284,9 @@ def _routes(server: Flask, ctx: AppContext, access: Access) -> None:
     def logout() -> Any:
         if current_user.is_authenticated:
             with engine.begin() as conn:
-                record(conn, current_user.username, "auth.logout", current_user.username, remote_addr=_client_addr())
+                record(
+                    conn, current_user.username, "auth.logout", current_user.username, remote_addr=client_addr(request)
+                )
             signin.close_session(engine, current_user.sid)
             logout_user()
         return redirect(url_for("login"))

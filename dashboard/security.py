@@ -21,13 +21,15 @@ from urllib.parse import urlsplit
 from flask import Request
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
+from scc.users import MAX_PASSWORD
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_JSON_DEPTH = 32
 # Longer than any field of any form, short enough that nothing huge reaches a
 # callback, the database or a log line.
 MAX_STRING = 4000
 USERNAME_MAX = 64
-PASSWORD_MAX = 256  # argon2 hashes any length; a 10 MB password would be a cheap way to burn CPU
+PASSWORD_MAX = MAX_PASSWORD  # argon2 hashes any length; a 10 MB password would be a cheap way to burn CPU
 LOG_QUOTE_MAX = 80
 
 
@@ -37,6 +39,12 @@ def quote(value: object, limit: int = LOG_QUOTE_MAX) -> str:
     cut = text[:limit]
     escaped = cut.encode("unicode_escape").decode("ascii").replace('"', '\\"')
     return f'"{escaped}"' + (f"...(+{len(text) - limit} chars)" if len(text) > limit else "")
+
+
+def client_addr(request: Request) -> str:
+    """The client's address as stored and logged (the column's width). The dashboard is
+    served directly on the LAN, without a proxy whose forwarded header we could trust."""
+    return (request.remote_addr or "?")[:64]
 
 
 def same_origin(request: Request) -> bool:

@@ -57,8 +57,9 @@ def attempt(engine: Engine, username: str, remote_addr: str, max_failures: int, 
     """Count a sign-in attempt before checking the password.
 
     Returns the attempt's id, or None when this user from this address (or the
-    address across user names) failed too often lately. Recording first and
-    counting after means parallel guesses cannot all slip under the limit.
+    address across user names) failed too often lately; that is audited once per
+    window and address. Recording first and counting after means parallel
+    guesses cannot all slip under the limit.
     """
     now = utcnow()
     username, remote_addr = username[:64], remote_addr[:64]  # the columns' width
@@ -79,6 +80,8 @@ def attempt(engine: Engine, username: str, remote_addr: str, max_failures: int, 
         per_user = conn.scalar(select(func.count()).where(failed, login_attempts.c.username == username))
         per_addr = conn.scalar(select(func.count()).where(failed))
     if (per_user or 0) > max_failures or (per_addr or 0) > 4 * max_failures:
+        with engine.begin() as conn:  # audited once per window and address: a stream of guesses is one row
+            audit.record_once(conn, username, "auth.throttled", username, remote_addr, timedelta(seconds=window_s))
         return None
     return attempt_id
 
@@ -98,8 +101,6 @@ def change_own_password(
     a session left open on a wall screen is no way to guess its password."""
     attempt_id = attempt(engine, username, remote_addr, max_failures, window_s)
     if attempt_id is None:
-        with engine.begin() as conn:
-            audit.record_once(conn, username, "auth.throttled", username, remote_addr, timedelta(seconds=window_s))
         raise UserError("throttled", "too many failed attempts", minutes=max(1, window_s // 60))
     try:
         _set_own_password(engine, username, current, new, keep_session=keep_session)

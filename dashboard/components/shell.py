@@ -37,15 +37,10 @@ def wordmark() -> html.A:
     )
 
 
-def _nav_paths(access: Access, role: str) -> list[str]:
-    nav_for = getattr(access, "nav_for", None)  # pages hidden from the bar (the account page) stay out
-    return list(nav_for(role)) if nav_for else access.pages_for(role)
-
-
 def navigation(access: Access) -> html.Nav:
     links = [
         dbc.NavLink(t(access.titles[path]), href=path, active="exact", id=f"nav-{path.strip('/') or 'overview'}")
-        for path in _nav_paths(access, current_user.role)
+        for path in access.nav_for(current_user.role)  # the account page is reached from the user menu
     ]
     return html.Nav(links, className="scc-nav", id="scc-nav", **attrs(aria_label=t("shell.navigation")))
 

@@ -17,6 +17,7 @@ from scc.users import MAX_PASSWORD, UserError
 from ..access import EVERYONE, Access
 from ..context import AppContext
 from ..i18n import t
+from ..security import client_addr
 
 PATH = "/account"
 Password = Annotated[str, StringConstraints(max_length=MAX_PASSWORD)] | None
@@ -72,7 +73,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
                 current or "",
                 new or "",
                 keep_session=current_user.sid,
-                remote_addr=(request.remote_addr or "?")[:64],
+                remote_addr=client_addr(request),
                 max_failures=auth.max_failures,
                 window_s=auth.window_s,
             )
