@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import http.client
 import logging
-import os
 import re
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from scc import health, secrets
-from scc.settings import InvalidConfig, default_data_dir, load_settings
+from scc import boot, health
 from scc.storage import connect
 
 HEARTBEAT_S = 10
@@ -45,21 +43,14 @@ def redirect_server(host: str, port: int, https_port: int) -> ThreadingHTTPServe
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    os.umask(0o077)
-    secrets.load(default_data_dir())
-    try:
-        settings = load_settings()
-    except InvalidConfig as exc:
-        sys.exit(f"Configuration error:\n{exc}")
+    settings = boot.settings_or_exit()
     web = settings.app.web
     if not (web.tls.enabled and web.tls.http_redirect_port):
         sys.exit("web.tls.http_redirect_port is not set (it needs TLS on): nothing to redirect")
     server = redirect_server(web.host, web.tls.http_redirect_port, web.port)
-    own = "127.0.0.1" if web.host in ("0.0.0.0", "::") else web.host
 
     def probe() -> tuple[int, str]:
-        conn = http.client.HTTPConnection(own, web.tls.http_redirect_port, timeout=HEARTBEAT_S)
+        conn = http.client.HTTPConnection(web.local_host, web.tls.http_redirect_port, timeout=HEARTBEAT_S)
         try:
             conn.request("HEAD", "/")
             status = conn.getresponse().status

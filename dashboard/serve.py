@@ -9,7 +9,6 @@ each worker, and the HTTP-to-HTTPS redirect is a process of its own
 
 from __future__ import annotations
 
-import logging
 import os
 import ssl
 import sys
@@ -19,8 +18,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from scc import health, secrets
-from scc.settings import InvalidConfig, Settings, default_data_dir, load_settings
+from scc import boot, health
+from scc.settings import Settings
 from scc.storage import connect, open_storage
 from scc.storage.db import UnknownSchema
 
@@ -49,14 +48,7 @@ class _Gunicorn(BaseApplication):
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    os.umask(0o077)
-    secrets.load(default_data_dir())  # started alone (not by `scc run`), it reads the installation's secrets too
-    try:
-        settings = load_settings()
-    except InvalidConfig as exc:
-        sys.exit(f"Configuration error:\n{exc}")
+    settings = boot.settings_or_exit()
     try:
         open_storage(settings.database_url).dispose()  # migrate once, before the workers start
     except UnknownSchema as exc:
@@ -92,8 +84,7 @@ def start_heartbeat(settings: Settings) -> health.Heartbeat:
     """
     web = settings.app.web
     scheme = "https" if web.tls.enabled else "http"
-    host = "127.0.0.1" if web.host in ("0.0.0.0", "::") else web.host
-    url = f"{scheme}://{host}:{web.port}/login"
+    url = f"{scheme}://{web.local_host}:{web.port}/login"
     # Over loopback to ourselves: the certificate is for the names other hosts use.
     context = ssl._create_unverified_context() if web.tls.enabled else None
     pid = os.getpid()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import os
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import secrets, tls, users
+from . import boot, secrets, tls, users
 from .processes import plan
 from .settings import InvalidConfig, Settings, default_data_dir, load_settings
 from .storage import connect, open_storage
@@ -37,12 +36,9 @@ DEMO_USERS = (  # username, role, SKPD, full name
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    os.umask(0o077)  # the database, its journal, secrets and logs: readable by their owner only
+    boot.begin()
     args = _parser().parse_args(argv)
     data_dir = default_data_dir()
-    secrets.load(data_dir)
     if args.func not in (cmd_setup, cmd_run) and "SCC_SECRET_KEY" not in os.environ:
         print(
             f"No {data_dir / secrets.FILE}: this data directory is not set up yet.\n"
@@ -106,9 +102,8 @@ def cmd_setup(args: argparse.Namespace, data_dir: Path) -> int:
                 )
                 lines.append((username, password))
     web = settings.app.web
-    host = "127.0.0.1" if web.host in ("0.0.0.0", "::") else web.host
     scheme = "https" if web.tls.enabled else "http"
-    print(f"\nSoppeng Command Center: {scheme}://{host}:{web.port}/")
+    print(f"\nSoppeng Command Center: {scheme}://{web.local_host}:{web.port}/")
     print(f"Data directory: {data_dir}")
     if lines:
         print("First sign-in (passwords are shown this once; change them on the Akun page):")

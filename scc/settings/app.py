@@ -74,6 +74,11 @@ class WebConfig(Strict):
     max_body_kb: int = Field(default=2048, ge=64, le=65536, description="Largest request body accepted, in KiB.")
     tls: TlsConfig = Field(default_factory=TlsConfig, description="HTTPS; off while no certificate is set.")
 
+    @property
+    def local_host(self) -> str:
+        """Where a process on this machine reaches the server (a wildcard address is no destination)."""
+        return "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+
     @model_validator(mode="after")
     def _tls_consistent(self) -> WebConfig:
         tls_cert_and_key_go_together(self.tls)
