@@ -168,11 +168,13 @@ class Supervisor:
 
     def _report_self(self, status: ProcessStatus) -> None:
         try:
-            health.record_process(
-                self.engine, "supervisor", kind="supervisor", status=status, pid=os.getpid(), started_at=utcnow()
-            )
             if status == "running":
+                health.record_process(
+                    self.engine, "supervisor", kind="supervisor", status=status, pid=os.getpid(), started_at=utcnow()
+                )
                 self._beat()
+            else:  # when it started stays as it was
+                health.record_process(self.engine, "supervisor", kind="supervisor", status=status)
         except Exception as exc:
             log.error("cannot record the supervisor's state: %s", exc)
 
