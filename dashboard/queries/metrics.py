@@ -1,64 +1,327 @@
-"""SKPD metric reads: each metric's newest value, and which units are online."""
+"""SKPD metric reads: newest values, each unit's reporting state, history in buckets, rejections.
+
+The newest values come from `metric_latest` (kept by ingest as it commits), so
+the wall never scans the samples for a max(). History is aggregated in SQL into
+time buckets (hourly for a day, daily for a year), and every read whose result
+could grow with time carries a LIMIT: a callback never pulls years of raw rows.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, get_args
 
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, Integer, cast, extract, func, literal_column, select
 
-from scc.clock import utcnow
+from scc.clock import as_utc, utcnow
 from scc.settings import Settings
-from scc.storage.metrics import MetricFreshness, metric_samples, skpd_status
+from scc.settings.metrics import Metric
+from scc.settings.regency import Skpd
+from scc.storage.metrics import (
+    MetricFreshness,
+    MetricSource,
+    metric_latest,
+    metric_samples,
+    rejected_messages,
+    skpd_status,
+)
+
+# A unit's reporting, as the wall sums it up:
+#   online  its link is up and it reported within twice its shortest reporting interval
+#   stale   its link is up (or unknown) but its last report is older than that
+#   offline its link is down (its broker status said so, or its will did)
+#   never   nothing ever heard from it
+UnitState = Literal["online", "stale", "offline", "never"]
+UNIT_STATES: tuple[UnitState, ...] = get_args(UnitState)
+
+Range = Literal["24h", "7d", "30d", "1y"]
+RANGES: tuple[Range, ...] = get_args(Range)
+WITA_OFFSET_S = 8 * 3600  # buckets of a day start at midnight in Soppeng, not in Greenwich
+# Rows one history read may return, whatever the range and however many samples lie in it.
+MAX_ROWS = 5000
+REJECTIONS_LIMIT = 100
+PAYLOAD_CHARS = 160  # of a rejected payload (up to 64 KiB each), enough to recognise it
+REASON_CHARS = 400
 
 
-def latest_metrics(engine: Engine, settings: Settings, skpd_code: str | None = None) -> list[dict[str, Any]]:
-    """The catalog (for one SKPD or all) with each metric's newest value and whether it is late."""
-    newest = select(metric_samples.c.skpd_code, metric_samples.c.metric_key, func.max(metric_samples.c.ts).label("ts"))
-    if skpd_code:
-        newest = newest.where(metric_samples.c.skpd_code == skpd_code)
-    sub = newest.group_by(metric_samples.c.skpd_code, metric_samples.c.metric_key).subquery()
-    query = select(
-        metric_samples.c.skpd_code, metric_samples.c.metric_key, metric_samples.c.ts, metric_samples.c.value
-    ).join(
-        sub,
-        and_(
-            metric_samples.c.skpd_code == sub.c.skpd_code,
-            metric_samples.c.metric_key == sub.c.metric_key,
-            metric_samples.c.ts == sub.c.ts,
-        ),
-    )
+@dataclass(frozen=True)
+class Span:
+    length: timedelta
+    bucket_s: int  # seconds per point of a chart
+
+    @property
+    def buckets(self) -> int:
+        return int(self.length.total_seconds() // self.bucket_s) + 1
+
+
+SPANS: dict[Range, Span] = {
+    "24h": Span(timedelta(hours=24), 3600),
+    "7d": Span(timedelta(days=7), 3 * 3600),
+    "30d": Span(timedelta(days=30), 86400),
+    "1y": Span(timedelta(days=365), 86400),
+}
+
+
+@dataclass(frozen=True)
+class Latest:
+    """A metric of the catalog with its newest value (None: never reported)."""
+
+    metric: Metric
+    value: float | None
+    ts: datetime | None
+    freshness: MetricFreshness
+
+
+@dataclass(frozen=True)
+class UnitReport:
+    """One SKPD as the wall shows it: its state, when it last reported, and its newest figures."""
+
+    skpd: Skpd
+    state: UnitState
+    last_report: datetime | None
+    latest: dict[str, Latest]  # metric key -> newest value, in catalog order
+
+
+@dataclass(frozen=True)
+class Point:
+    at: datetime  # start of the bucket, UTC
+    value: float
+
+
+@dataclass(frozen=True)
+class Rejected:
+    received_at: datetime
+    skpd_code: str | None
+    source: MetricSource
+    reason: str
+    payload: str  # the first PAYLOAD_CHARS characters
+    payload_chars: int  # the whole payload's length
+
+
+# -- newest values and states --------------------------------------------------------------------
+
+
+def stale_after(settings: Settings, code: str) -> timedelta:
+    """A unit is late once it has been silent for twice its shortest expected reporting interval."""
+    intervals = [m.interval_s for m in settings.metrics if m.skpd == code]
+    return timedelta(seconds=2 * min(intervals, default=3600))
+
+
+def regency(engine: Engine, settings: Settings, now: datetime | None = None) -> list[UnitReport]:
+    """Every SKPD, in the official order: two small reads (one row per unit, one per metric)."""
+    return _reports(engine, settings, [s.code for s in settings.skpd], now)
+
+
+def unit(engine: Engine, settings: Settings, code: str, now: datetime | None = None) -> UnitReport:
+    if code not in settings.skpd_by_code:
+        raise KeyError(code)
+    return _reports(engine, settings, [code], now)[0]
+
+
+def _reports(engine: Engine, settings: Settings, codes: list[str], now: datetime | None) -> list[UnitReport]:
+    now = now or utcnow()
+    wanted = set(codes)
+    latest_q = select(metric_latest).where(metric_latest.c.skpd_code.in_(codes))
+    status_q = select(skpd_status).where(skpd_status.c.skpd_code.in_(codes))
     with engine.connect() as conn:
-        values = {(r.skpd_code, r.metric_key): r for r in conn.execute(query)}
-    now = utcnow()
-    out = []
+        values = {(r.skpd_code, r.metric_key): r for r in conn.execute(latest_q)}
+        links = {r.skpd_code: r for r in conn.execute(status_q)}
+    by_unit: dict[str, dict[str, Latest]] = {code: {} for code in codes}
+    heard: dict[str, datetime] = {}
     for metric in settings.metrics:
-        if skpd_code and metric.skpd != skpd_code:
+        if metric.skpd not in wanted:
             continue
-        sample = values.get((metric.skpd, metric.key))
-        status: MetricFreshness
-        if sample is None:
-            status = "nodata"
-        else:
-            status = "late" if now - sample.ts > timedelta(seconds=2 * metric.interval_s) else "ok"
+        row = values.get((metric.skpd, metric.key))
+        freshness: MetricFreshness = "nodata"
+        if row is not None:
+            ts = as_utc(row.ts)
+            freshness = "late" if now - ts > timedelta(seconds=2 * metric.interval_s) else "ok"
+            received = as_utc(row.received_at)
+            heard[metric.skpd] = max(heard.get(metric.skpd, received), received)
+        by_unit[metric.skpd][metric.key] = Latest(
+            metric, row.value if row else None, as_utc(row.ts) if row else None, freshness
+        )
+    out = []
+    for code in codes:
+        link = links.get(code)
+        last = heard.get(code)
+        if link is not None and link.last_message_at is not None:
+            said = as_utc(link.last_message_at)
+            last = max(last, said) if last else said
         out.append(
-            {
-                "metric": metric,
-                "value": sample.value if sample else None,
-                "ts": sample.ts if sample else None,
-                "status": status,
-            }
+            UnitReport(
+                settings.skpd_by_code[code], _state(link, last, now, stale_after(settings, code)), last, by_unit[code]
+            )
         )
     return out
 
 
+def _state(link: Any, last: datetime | None, now: datetime, late: timedelta) -> UnitState:
+    if link is not None and not link.online:
+        return "offline"
+    if last is None:
+        return "never"
+    return "stale" if now - last > late else "online"
+
+
+def state_counts(reports: Iterable[UnitReport]) -> dict[UnitState, int]:
+    counts: dict[UnitState, int] = dict.fromkeys(UNIT_STATES, 0)
+    for r in reports:
+        counts[r.state] += 1
+    return counts
+
+
+def flag_count(reports: Iterable[UnitReport], key: str) -> tuple[int, int, int]:
+    """(units whose newest `key` flag is up, units that reported it at all, units that should)."""
+    up = known = total = 0
+    for r in reports:
+        latest = r.latest.get(key)
+        if latest is None:
+            continue
+        total += 1
+        if latest.value is not None:
+            known += 1
+            up += latest.value >= 0.5
+    return up, known, total
+
+
 def skpd_availability(engine: Engine, settings: Settings) -> dict[str, Any]:
-    with engine.connect() as conn:
-        rows = {r.skpd_code: r for r in conn.execute(select(skpd_status))}
-    known = [s.code for s in settings.skpd]
+    """The overview's summary of the units: the same states as the metrics wall."""
+    reports = regency(engine, settings)
+    counts = state_counts(reports)
     return {
-        "total": len(known),
-        "online": sum(1 for c in known if c in rows and rows[c].online),
-        "offline": [c for c in known if c in rows and not rows[c].online],
-        "silent": sum(1 for c in known if c not in rows),
+        "total": len(reports),
+        "online": counts["online"],
+        "stale": counts["stale"],
+        "offline": [r.skpd.code for r in reports if r.state == "offline"],
+        "silent": counts["never"],
     }
+
+
+# -- history -------------------------------------------------------------------------------------
+
+
+def _epoch(conn: Connection, column: Any) -> ColumnElement[Any]:
+    """Seconds since 1970 of a stored UTC time, in the database's own dialect."""
+    if conn.dialect.name == "postgresql":
+        return func.floor(extract("epoch", column))
+    return cast(func.strftime("%s", column), Integer)
+
+
+def _bucket(conn: Connection, column: Any, size: int) -> ColumnElement[Any]:
+    """The start (epoch seconds, UTC) of the bucket of `size` seconds, aligned to WITA, holding `column`.
+    Literal numbers, so PostgreSQL sees the same expression in SELECT and GROUP BY."""
+    epoch = _epoch(conn, column)
+    offset: ColumnElement[int] = literal_column(str(WITA_OFFSET_S), Integer)
+    width: ColumnElement[int] = literal_column(str(int(size)), Integer)
+    if conn.dialect.name == "postgresql":
+        return func.floor((epoch + offset) / width) * width - offset
+    return (epoch + offset) // width * width - offset  # SQLite: integer division of positive numbers
+
+
+def series(
+    engine: Engine, settings: Settings, code: str, range_: Range, now: datetime | None = None
+) -> dict[str, list[Point]]:
+    """Each metric of `code` over `range_`, one point per bucket: the mean of a gauge, the highest
+    running total of a counter, and the share of time a flag was up (in %). At most MAX_ROWS rows."""
+    span = SPANS[range_]
+    since = (now or utcnow()) - span.length
+    kinds = {m.key: m.kind for m in settings.metrics if m.skpd == code}
+    if not kinds:
+        return {}
+    with engine.connect() as conn:
+        bucket = _bucket(conn, metric_samples.c.ts, span.bucket_s).label("bucket")
+        query = (
+            select(
+                metric_samples.c.metric_key, bucket, func.avg(metric_samples.c.value), func.max(metric_samples.c.value)
+            )
+            .where(metric_samples.c.skpd_code == code, metric_samples.c.ts >= since)
+            .group_by(metric_samples.c.metric_key, literal_column("bucket"))
+            .order_by(metric_samples.c.metric_key, literal_column("bucket"))
+            .limit(MAX_ROWS)
+        )
+        rows = conn.execute(query).all()
+    out: dict[str, list[Point]] = {key: [] for key in kinds}
+    for key, start, mean, top in rows:
+        kind = kinds.get(key)
+        if kind is None:
+            continue  # a key no longer in the catalog
+        value = float(top) if kind == "counter" else float(mean) * (100.0 if kind == "flag" else 1.0)
+        out[key].append(Point(datetime.fromtimestamp(int(start), UTC), value))
+    return out
+
+
+def uptime_by_unit(
+    engine: Engine, settings: Settings, key: str, range_: Range, now: datetime | None = None
+) -> dict[str, float]:
+    """The share of reports (in %) in which each unit's `key` flag was up over `range_`: one row per unit.
+
+    A year of every unit's five-minute flag is millions of rows (about 1.5 s on SQLite): the answer is
+    kept per process for a 1440th of the range (a minute for a day, half an hour at most), which moves
+    a share of a year by nothing anyone could see. Callers must not change it."""
+    if now is not None:
+        return _uptime(engine, settings, key, range_, now)
+    cache_key = (id(engine), key, range_)
+    ttl = min(1800.0, SPANS[range_].length.total_seconds() / 1440)
+    with _lock:
+        hit = _uptime_cache.get(cache_key)
+    if hit and time.monotonic() - hit[0] < ttl:
+        return hit[1]
+    result = _uptime(engine, settings, key, range_, utcnow())
+    with _lock:
+        _uptime_cache[cache_key] = (time.monotonic(), result)
+    return result
+
+
+_uptime_cache: dict[tuple[int, str, str], tuple[float, dict[str, float]]] = {}
+_lock = threading.Lock()
+
+
+def _uptime(engine: Engine, settings: Settings, key: str, range_: Range, now: datetime) -> dict[str, float]:
+    since = now - SPANS[range_].length
+    codes = [m.skpd for m in settings.metrics if m.key == key]
+    query = (
+        select(metric_samples.c.skpd_code, func.avg(metric_samples.c.value))
+        .where(
+            metric_samples.c.skpd_code.in_(codes),
+            metric_samples.c.metric_key == key,
+            metric_samples.c.ts >= since,
+        )
+        .group_by(metric_samples.c.skpd_code)
+        .limit(len(codes) or 1)
+    )
+    with engine.connect() as conn:
+        return {code: float(mean) * 100.0 for code, mean in conn.execute(query)}
+
+
+def shared_keys(settings: Settings) -> list[str]:
+    """Metric keys more than one unit reports (service up, website up...), in catalog order."""
+    seen: dict[str, int] = {}
+    for m in settings.metrics:
+        seen[m.key] = seen.get(m.key, 0) + 1
+    return [key for key, n in seen.items() if n > 1]
+
+
+# -- rejections ----------------------------------------------------------------------------------
+
+
+def rejections(engine: Engine, skpd_code: str | None = None, limit: int = REJECTIONS_LIMIT) -> list[Rejected]:
+    """The newest rejected messages (of one unit, or all), payloads cut in the database."""
+    t = rejected_messages.c
+    query = select(
+        t.received_at,
+        t.skpd_code,
+        t.source,
+        func.substr(t.reason, 1, REASON_CHARS),
+        func.substr(t.payload, 1, PAYLOAD_CHARS),
+        func.length(t.payload),
+    )
+    if skpd_code is not None:
+        query = query.where(t.skpd_code == skpd_code)
+    query = query.order_by(t.received_at.desc(), t.id.desc()).limit(max(1, min(limit, REJECTIONS_LIMIT)))
+    with engine.connect() as conn:
+        return [Rejected(as_utc(r[0]), r[1], r[2], r[3], r[4], int(r[5] or 0)) for r in conn.execute(query)]

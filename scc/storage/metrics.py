@@ -1,4 +1,4 @@
-"""The SKPD metrics' tables: accepted samples, each unit's availability, rejected messages."""
+"""The SKPD metrics' tables: accepted samples, each metric's newest value, availability, rejections."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from typing import Literal
 
 from sqlalchemy import Boolean, Column, Float, Index, String, Table, Text, UniqueConstraint
 
-from .base import UTC, Id, metadata
+from .base import UTC, Id, metadata, status_column_type
 
 # How fresh a metric is, against its expected reporting interval.
 MetricFreshness = Literal["ok", "late", "nodata"]
+# How a value arrived: over MQTT, typed into the web form, or uploaded as CSV.
+MetricSource = Literal["mqtt", "web", "csv"]
 
 metric_samples = Table(
     "metric_samples",
@@ -21,8 +23,21 @@ metric_samples = Table(
     Column("value", Float, nullable=False),
     Column("message_id", String(128), nullable=False),
     Column("received_at", UTC, nullable=False),
+    Column("source", status_column_type(MetricSource, "metric_source"), nullable=False, server_default="mqtt"),
+    # The de-duplication key: a redelivered or re-sent message carries the same id and is stored once.
     UniqueConstraint("skpd_code", "message_id", "metric_key", name="uq_metric_samples_message"),
     Index("ix_metric_samples_latest", "skpd_code", "metric_key", "ts"),
+)
+
+# Each metric's newest value, kept by ingest as it commits, so the wall never scans the samples.
+metric_latest = Table(
+    "metric_latest",
+    metadata,
+    Column("skpd_code", String(40), primary_key=True),
+    Column("metric_key", String(64), primary_key=True),
+    Column("ts", UTC, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("received_at", UTC, nullable=False),
 )
 
 skpd_status = Table(
@@ -43,4 +58,9 @@ rejected_messages = Table(
     Column("skpd_code", String(40)),
     Column("payload", Text, nullable=False),
     Column("reason", Text, nullable=False),
+    Column("message_id", String(128)),
+    Column("source", status_column_type(MetricSource, "metric_source"), nullable=False, server_default="mqtt"),
+    # sha256 of topic and payload: a redelivered bad message is kept once, like a good one.
+    Column("digest", String(64), unique=True),
+    Index("ix_rejected_messages_unit", "skpd_code", "received_at"),
 )

@@ -1,0 +1,489 @@
+"""Ingest benchmark: our broker config, the real ingest process, SQLite, publishers on this machine.
+
+    .venv/bin/python benchmarks/ingest.py [--messages 100000] [--nominal-s 60] [--backlog-units 38]
+
+Progress goes to stderr; the last stdout line is one JSON object:
+{"bench": "ingest", "msgs_per_s": ..., "e2e_p95_ms": ..., "backlog_drain_s": ..., "lost": 0, "duplicates": 0, ...}
+Goals: msgs_per_s >= 10,000; e2e_p95_ms <= 500 at the nominal load (38 units every 10 s);
+backlog_drain_s <= 30 for an hour of 38 units at 1 message/s (136,800 messages); lost 0, duplicates 0.
+
+Everything runs as in production: Mosquitto with the configuration `scc run` writes (accounts,
+ACL, persistence, queue size), `python -m streams.metrics.ingest` as its own process with its
+persistent session, SQLite in WAL mode. Load comes from Debian's `mosquitto_pub -l` (C, QoS 1,
+one process per unit, each signed in as that unit), so the publishers take as little of the two
+cores as possible. Floors, measured in the same run with the same load:
+  - the bare broker loop: a paho subscriber (QoS 1, MQTT 5, auto-ack) that only counts, in its
+    own process, for the throughput and for draining the same backlog;
+  - a bare bulk insert: SQLAlchemy Core executemany of the same rows into a fresh SQLite file.
+`*_ratio` figures are ours divided by the floor (throughput: ours / floor; time: ours / floor).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("SCC_SECRET_KEY", "bench-secret-key-" + "x" * 32)
+os.environ.setdefault("SCC_CAMERA_PASSWORD", "bench")
+
+import paho.mqtt.client as mqtt  # noqa: E402  (after the sys.path line)
+from sqlalchemy import create_engine, func, insert, select  # noqa: E402
+
+from scc.settings import load_settings  # noqa: E402
+from scc.settings.broker import INGEST_USER, accounts, password_env  # noqa: E402
+from scc.storage import open_storage  # noqa: E402
+from scc.storage.metrics import metric_samples  # noqa: E402
+from streams.agent import contract  # noqa: E402
+from streams.metrics.broker import write_config  # noqa: E402
+from tests.support.services import MosquittoBroker  # noqa: E402
+
+HOST = "127.0.0.1"
+
+
+def say(*parts: object) -> None:
+    print("[ingest-bench]", *parts, file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+class Rig:
+    """A broker with our configuration, an ingest process, and a SQLite file, in a temporary directory."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="scc-ingest-bench-"))
+        self.config_dir = self.dir / "config"
+        shutil.copytree(ROOT / "config", self.config_dir)
+        self.data_dir = self.dir / "data"
+        self.data_dir.mkdir(mode=0o700)
+        self.db_url = f"sqlite:///{self.data_dir / 'scc.db'}"
+        self.env = {**os.environ, "SCC_CONFIG_DIR": str(self.config_dir), "SCC_DATA_DIR": str(self.data_dir)}
+        self.env.update({"SCC_MQTT_TLS_PORT": "", "SCC_DATABASE_URL": self.db_url})
+        self.settings = load_settings(self.config_dir, self.data_dir, self.env)  # ports set at the broker's start
+        units = [s.code for s in self.settings.skpd]
+        self.passwords = {user: os.urandom(12).hex() for user in accounts(units)}
+        self.env.update({password_env(user): pw for user, pw in self.passwords.items()})
+        os.environ.update({password_env(user): pw for user, pw in self.passwords.items()})  # write_config reads them
+        self.broker = MosquittoBroker(configure=self._configure)
+        self.ingest: subprocess.Popen[bytes] | None = None
+        self.engine = open_storage(self.db_url)
+
+    def _configure(self, port: int) -> Path:
+        self.env["SCC_MQTT_PORT"] = str(port)
+        self.settings = load_settings(self.config_dir, self.data_dir, self.env)
+        return write_config(self.settings, self.data_dir / "broker")
+
+    @property
+    def port(self) -> int:
+        return self.broker.port
+
+    def start_ingest(self) -> None:
+        log = open(self.dir / "ingest.log", "ab")  # noqa: SIM115  (the child's output, for its whole life)
+        self.ingest = subprocess.Popen(
+            [sys.executable, "-m", "streams.metrics.ingest"], env=self.env, cwd=ROOT, stdout=log, stderr=log
+        )
+        deadline = time.monotonic() + 30
+        while "connected to the broker" not in (self.dir / "ingest.log").read_text():
+            if time.monotonic() > deadline or self.ingest.poll() is not None:
+                raise RuntimeError("ingest did not connect:\n" + (self.dir / "ingest.log").read_text()[-2000:])
+            time.sleep(0.05)
+
+    def stop_ingest(self, sig: int = signal.SIGTERM) -> None:
+        assert self.ingest is not None
+        self.ingest.send_signal(sig)
+        self.ingest.wait(timeout=60)
+        self.ingest = None
+
+    def rows(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.coalesce(func.max(metric_samples.c.id), 0))).scalar_one()
+
+    def wait_rows(self, target: int, timeout: float) -> float:
+        """Seconds until `target` rows are committed (polled every 50 ms)."""
+        start = time.monotonic()
+        while self.rows() < target:
+            if time.monotonic() - start > timeout:
+                raise RuntimeError(f"only {self.rows()} of {target} rows after {timeout:.0f} s")
+            time.sleep(0.05)
+        return time.monotonic() - start
+
+    def close(self) -> None:
+        if self.ingest is not None:
+            self.ingest.kill()
+        self.broker.close()
+        self.engine.dispose()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def unit_values(settings, unit: str) -> dict[str, float]:
+    """Every metric of the unit's catalog, inside its range."""
+    return {m.key: round((m.min + m.max) / 2, 1) for m in settings.metrics if m.skpd == unit}
+
+
+def write_lines(path: Path, unit: str, values: dict[str, float], n: int, prefix: str, ts: float | None = None) -> None:
+    with path.open("w") as out:
+        for k in range(n):
+            out.write(json.dumps(contract.message(values, ts=ts, message_id=f"{prefix}-{unit}-{k}")) + "\n")
+
+
+def publish_files(rig: Rig, files: dict[str, Path]) -> list[subprocess.Popen[bytes]]:
+    """One `mosquitto_pub -l` per unit, signed in as that unit; returns at once."""
+    return [
+        subprocess.Popen(
+            [
+                "mosquitto_pub",
+                "-h",
+                HOST,
+                "-p",
+                str(rig.port),
+                "-q",
+                "1",
+                "-u",
+                unit,
+                "-P",
+                rig.passwords[unit],
+                "-t",
+                contract.topic(unit, "telemetry"),
+                "-l",
+            ],
+            stdin=path.open("rb"),
+        )
+        for unit, path in files.items()
+    ]
+
+
+def floor_subscriber(port: int, password: str, n: int, client_id: str, ready: Path) -> None:
+    """The bare loop: receive and acknowledge (paho's auto-ack), count, nothing else."""
+    got = 0
+    done = threading.Event()
+
+    def on_message(_c, _u, _m) -> None:
+        nonlocal got
+        got += 1
+        if got >= n:
+            done.set()
+
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+    client.username_pw_set(INGEST_USER, password)
+    client.on_message = on_message
+    client.on_connect = lambda c, *_: (c.subscribe(f"{contract.PREFIX}/+/telemetry", qos=1), ready.touch())
+    client.connect(HOST, port, clean_start=False, properties=_session_properties())
+    client.loop_start()
+    done.wait(600)
+    client.disconnect()
+    client.loop_stop()
+
+
+def _session_properties():
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = 3600
+    props.ReceiveMaximum = 20000
+    return props
+
+
+def run_floor(rig: Rig, n: int, files: dict[str, Path] | None, client_id: str) -> float:
+    """Seconds for the bare loop to receive `n` messages: fresh publishers (files), or a queued backlog (None)."""
+    ready = rig.dir / f"{client_id}.ready"
+    ready.unlink(missing_ok=True)
+    sub = subprocess.Popen(
+        [
+            sys.executable,
+            __file__,
+            "--floor-subscriber",
+            str(rig.port),
+            rig.passwords[INGEST_USER],
+            str(n),
+            client_id,
+            str(ready),
+        ],
+        env=rig.env,
+    )
+    while not ready.exists():
+        time.sleep(0.02)
+    start = time.monotonic()
+    publishers = publish_files(rig, files) if files else []
+    sub.wait(timeout=600)
+    elapsed = time.monotonic() - start
+    for p in publishers:
+        p.wait()
+    return elapsed
+
+
+def bulk_insert_floor(rows: list[dict]) -> float:
+    """Rows per second of a bare SQLAlchemy Core executemany into a fresh SQLite file (1,000-row batches)."""
+    path = Path(tempfile.mkdtemp()) / "floor.db"
+    engine = open_storage(f"sqlite:///{path}")
+    start = time.perf_counter()
+    for i in range(0, len(rows), 1000):
+        with engine.begin() as conn:
+            conn.execute(insert(metric_samples), rows[i : i + 1000])
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    shutil.rmtree(path.parent, ignore_errors=True)
+    return len(rows) / elapsed
+
+
+def nominal_latency(rig: Rig, seconds: float) -> list[float]:
+    """38 units each publishing their figures every 10 s (QoS 1, its own connection); publish -> committed, ms."""
+    units = [s.code for s in rig.settings.skpd]
+    seen: list[float] = []
+    stop = threading.Event()
+    start_id = rig.rows()
+
+    def watch() -> None:  # when each row becomes visible in storage, against the time the unit published it
+        last = start_id
+        engine = create_engine(rig.db_url)
+        while not stop.is_set():
+            now = time.time()
+            with engine.connect() as conn:
+                new = conn.execute(
+                    select(metric_samples.c.id, metric_samples.c.message_id).where(metric_samples.c.id > last)
+                ).all()
+            for row in new:
+                last = max(last, row.id)
+                if row.message_id in sent:
+                    seen.append((now - sent.pop(row.message_id)) * 1000)
+            time.sleep(0.01)
+        engine.dispose()
+
+    sent: dict[str, float] = {}
+    clients = []
+    for unit in units:
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"nominal-{unit}", protocol=mqtt.MQTTv5)
+        client.username_pw_set(unit, rig.passwords[unit])
+        client.connect(HOST, rig.port)
+        # No loop thread per client: 38 of them fighting for the GIL delayed each publish by ~130 ms here,
+        # which measured the harness, not ingest. Publishing writes at once; PUBACKs are read below.
+        clients.append((unit, client, unit_values(rig.settings, unit), random.uniform(0, 10)))
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    began = time.monotonic()
+    rounds = 0
+    while time.monotonic() - began < seconds:
+        for unit, client, values, phase in clients:
+            due = began + rounds * 10 + phase
+            while time.monotonic() < due:
+                for _, other, _, _ in clients:
+                    other.loop(timeout=0)
+                time.sleep(0.002)
+            message = contract.message(values, message_id=f"nominal-{unit}-{rounds}")
+            sent[message["id"]] = time.time()
+            client.publish(contract.topic(unit, "telemetry"), contract.encode(message), qos=1)
+        rounds += 1
+    for _ in range(200):
+        for _, client, _, _ in clients:
+            client.loop(timeout=0)
+        time.sleep(0.01)
+    stop.set()
+    watcher.join()
+    for _, client, _, _ in clients:
+        client.disconnect()
+    if sent:
+        raise RuntimeError(f"{len(sent)} nominal messages never reached storage")
+    with rig.engine.connect() as conn:
+        stamps = conn.execute(
+            select(metric_samples.c.ts, metric_samples.c.received_at).where(
+                metric_samples.c.message_id.like("nominal-%")
+            )
+        ).all()
+    batched = [(r.received_at - r.ts).total_seconds() * 1000 for r in stamps]
+    say(
+        f"  message time -> its batch's received_at: p50 {percentile(batched, 0.5):.0f} ms, "
+        f"p95 {percentile(batched, 0.95):.0f} ms"
+    )
+    return seen
+
+
+def count_check(rig: Rig, expected_ids: int) -> tuple[int, int]:
+    """(lost, duplicates) over everything sent in the run."""
+    with rig.engine.connect() as conn:
+        rows = conn.execute(select(func.count()).select_from(metric_samples)).scalar_one()
+        keys = conn.execute(
+            select(func.count()).select_from(
+                select(metric_samples.c.skpd_code, metric_samples.c.message_id, metric_samples.c.metric_key)
+                .distinct()
+                .subquery()
+            )
+        ).scalar_one()
+        ids = conn.execute(
+            select(func.count()).select_from(
+                select(metric_samples.c.skpd_code, metric_samples.c.message_id).distinct().subquery()
+            )
+        ).scalar_one()
+    return expected_ids - ids, rows - keys
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=100_000, help="for the throughput run")
+    parser.add_argument("--nominal-s", type=float, default=60)
+    parser.add_argument("--backlog-units", type=int, default=38)
+    parser.add_argument("--backlog-per-unit", type=int, default=3600)
+    parser.add_argument("--one-value", action="store_true", help="throughput messages carry one value, not a catalog")
+    parser.add_argument("--floor-subscriber", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.floor_subscriber:
+        port, password, n, client_id, ready = args.floor_subscriber
+        floor_subscriber(int(port), password, int(n), client_id, Path(ready))
+        return 0
+
+    rig = Rig()
+    try:
+        rig.broker.start()
+        say(f"broker on {HOST}:{rig.port} with our configuration; data in {rig.dir}")
+        loaders = ["dpmptsp", "rsud"]  # two publishing units, each with its full catalog in every message
+        values = {u: {"service_up": 1.0} if args.one_value else unit_values(rig.settings, u) for u in loaders}
+        per_message = sum(len(v) for v in values.values()) / len(values)
+        n = args.messages
+        files = {}
+        for unit in loaders:
+            files[unit] = rig.dir / f"load-{unit}.jsonl"
+            write_lines(files[unit], unit, values[unit], n // len(loaders), "load")
+        expected_ids = n
+
+        say(f"floor: bare paho subscriber, {n} messages from {len(loaders)} mosquitto_pub processes")
+        floor_s = run_floor(rig, n, files, "floor-load")
+        floor_rate = n / floor_s
+
+        say("throughput: ingest process, same load")
+        rig.start_ingest()
+        start = time.monotonic()
+        publishers = publish_files(rig, files)
+        rig.wait_rows(int(n * per_message), timeout=300)
+        ours_s = time.monotonic() - start
+        for p in publishers:
+            p.wait()
+        rate = n / ours_s
+        say(f"  ours {rate:,.0f} msg/s ({rate * per_message:,.0f} rows/s); floor {floor_rate:,.0f} msg/s")
+
+        say(f"nominal load for {args.nominal_s:.0f} s: 38 units every 10 s")
+        latencies = nominal_latency(rig, args.nominal_s)
+        expected_ids += len(latencies)
+        p95 = percentile(latencies, 0.95)
+        say(f"  publish -> committed p50 {percentile(latencies, 0.5):.0f} ms, p95 {p95:.0f} ms ({len(latencies)})")
+
+        units = [s.code for s in rig.settings.skpd][: args.backlog_units]
+        backlog_n = len(units) * args.backlog_per_unit
+        say(f"backlog: ingest stopped, {backlog_n} messages queued by the broker ({len(units)} units)")
+        backlog_files = {}
+        hour_ago = time.time() - 3600
+        for unit in units:
+            backlog_files[unit] = rig.dir / f"backlog-{unit}.jsonl"
+            write_lines(backlog_files[unit], unit, {"service_up": 1}, args.backlog_per_unit, "backlog", ts=hour_ago)
+        rig.stop_ingest()
+        before = rig.rows()
+        for p in publish_files(rig, backlog_files):
+            p.wait()
+        expected_ids += backlog_n
+        start = time.monotonic()
+        rig.start_ingest()
+        rig.wait_rows(before + backlog_n, timeout=600)
+        drain_s = time.monotonic() - start
+        say(f"  drained in {drain_s:.1f} s ({backlog_n / drain_s:,.0f} msg/s)")
+
+        say("floor: the bare loop drains the same backlog")
+        rig.stop_ingest()
+        floor_backlog = {u: rig.dir / f"floor-backlog-{u}.jsonl" for u in units}
+        for unit in units:
+            write_lines(floor_backlog[unit], unit, {"service_up": 1}, args.backlog_per_unit, "fb", ts=hour_ago)
+        # A new persistent session for the floor, created (subscribed) before the backlog is queued.
+        run_floor(rig, 1, {units[0]: _one_line(rig, units[0])}, "floor-drain")
+        for p in publish_files(rig, floor_backlog):
+            p.wait()
+        floor_drain_s = run_floor(rig, backlog_n, None, "floor-drain")
+        say(f"  bare loop drained in {floor_drain_s:.1f} s")
+        # ingest's own session also queued that backlog: let it store it, and count it
+        rig.start_ingest()
+        expected_ids += backlog_n + 1
+        rig.wait_rows(rig.rows() + 1, timeout=30)
+        time.sleep(1)
+        deadline = time.monotonic() + 300
+        while count_check(rig, expected_ids)[0] > 0 and time.monotonic() < deadline:
+            time.sleep(0.5)
+
+        say("fault: ingest killed with SIGKILL in the middle of 20,000 messages, then restarted")
+        fault = {loaders[0]: rig.dir / "fault.jsonl"}
+        write_lines(fault[loaders[0]], loaders[0], values[loaders[0]], 20_000, "fault")
+        expected_ids += 20_000
+        target = rig.rows() + int(5000 * per_message)
+        publishers = publish_files(rig, fault)
+        rig.wait_rows(target, timeout=120)
+        rig.stop_ingest(signal.SIGKILL)
+        for p in publishers:
+            p.wait()
+        rig.start_ingest()
+        deadline = time.monotonic() + 120
+        while count_check(rig, expected_ids)[0] > 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        lost, duplicates = count_check(rig, expected_ids)
+        say(f"  lost {lost}, duplicates {duplicates} over {expected_ids} messages in the whole run")
+
+        sample_rows = [
+            dict(
+                skpd_code="dpmptsp",
+                metric_key=f"k{k % 7}",
+                ts=datetime.now(UTC),
+                value=1.0,
+                message_id=f"f{k}",
+                received_at=datetime.now(UTC),
+                source="mqtt",
+            )
+            for k in range(50_000)
+        ]
+        insert_floor = bulk_insert_floor(sample_rows)
+        result = {
+            "bench": "ingest",
+            "msgs_per_s": round(rate),
+            "rows_per_s": round(rate * per_message),
+            "values_per_msg": round(per_message, 1),
+            "floor_bare_loop_msgs_per_s": round(floor_rate),
+            "msgs_per_s_ratio": round(rate / floor_rate, 2),
+            "floor_bulk_insert_rows_per_s": round(insert_floor),
+            "rows_per_s_ratio": round(rate * per_message / insert_floor, 2),
+            "e2e_p50_ms": round(percentile(latencies, 0.5), 1),
+            "e2e_p95_ms": round(p95, 1),
+            "nominal_messages": len(latencies),
+            "backlog_messages": backlog_n,
+            "backlog_drain_s": round(drain_s, 2),
+            "floor_backlog_drain_s": round(floor_drain_s, 2),
+            "backlog_drain_ratio": round(drain_s / floor_drain_s, 2),
+            "lost": lost,
+            "duplicates": duplicates,
+            "messages_total": expected_ids,
+        }
+    finally:
+        rig.close()
+    print(json.dumps(result))
+    return 0
+
+
+def _one_line(rig: Rig, unit: str) -> Path:
+    path = rig.dir / "one.jsonl"
+    write_lines(path, unit, {"service_up": 1}, 1, "warm")
+    return path
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""How an SKPD's figures arrive: what became of a submission, the messages refused, how to connect a system.
+
+Shared by the unit's own page (metrics_own.py) and the admin page (every unit's
+rejections). Nothing here shows a password: the unit's broker password is
+given by the command center's admin and never leaves the server.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from scc.clock import WITA, utcnow
+from scc.settings import Settings
+from scc.settings.metrics import Metric
+
+from .. import i18n
+from ..i18n import t
+from ..queries.metrics import Rejected
+from .tables import table
+
+SHOWN_PROBLEMS = 20  # lines of a report listed; the rest counted
+SOURCES = {"mqtt": "MQTT", "web": "Web", "csv": "CSV"}
+TOPIC = "scc/v1/skpd/{code}/telemetry"
+
+
+def report(stored: int, problems: Sequence[str], *, alert_id: str, filename: str | None = None) -> dbc.Alert:
+    """`3 nilai tersimpan` and each problem on its own line (a CSV's bad rows by their line number)."""
+    colour = "success" if not problems else ("warning" if stored else "danger")
+    head = t("own.stored", n=stored) + (f" ({filename})" if filename else "")
+    shown = list(problems[:SHOWN_PROBLEMS])
+    more = len(problems) - len(shown)
+    return dbc.Alert(
+        [
+            html.P(head, className="report-stored mb-1"),
+            html.P(t("own.problems", n=len(problems)), className="mb-1") if problems else None,
+            html.Ul([html.Li(p) for p in shown], className="report-problems mb-0") if shown else None,
+            html.P(t("common.more", n=more), className="mb-0 mt-1") if more > 0 else None,
+        ],
+        color=colour,
+        id=alert_id,
+        className="report",
+    )
+
+
+def payload_text(row: Rejected) -> str:
+    cut = row.payload_chars > len(row.payload)
+    return row.payload + ("…" if cut else "")
+
+
+def rejections_table(settings: Settings, rows: Sequence[Rejected], *, table_id: str, show_unit: bool) -> object:
+    headers = [t("rejected.when")] + ([t("rejected.unit")] if show_unit else [])
+    headers += [t("rejected.source"), t("rejected.reason"), t("rejected.payload")]
+    body = []
+    for r in rows:
+        unit = settings.skpd_by_code[r.skpd_code].short if r.skpd_code in settings.skpd_by_code else r.skpd_code or "-"
+        cells: list[Any] = [i18n.datetime_wita(r.received_at), *([unit] if show_unit else [])]
+        cells += [
+            SOURCES.get(r.source, r.source),
+            html.Span(r.reason, className="reject-reason"),
+            html.Code(payload_text(r), className="reject-payload", title=t("rejected.chars", n=r.payload_chars)),
+        ]
+        body.append(cells)
+    return table(headers, body, table_id=table_id)
+
+
+def example_values(metrics: Sequence[Metric]) -> dict[str, float | int]:
+    """A plausible value for each metric: 1 for a flag, a tenth into its range otherwise."""
+    out: dict[str, float | int] = {}
+    for m in metrics:
+        if m.kind == "flag":
+            out[m.key] = 1
+        else:
+            value = m.min + (m.max - m.min) / 10
+            out[m.key] = int(value) if value >= 10 else round(value, 1)
+    return out
+
+
+def connection_help(settings: Settings, code: str, host: str) -> html.Div:
+    """The unit's broker account (its code), its topic, where the broker listens, a command and a payload."""
+    mqtt = settings.app.mqtt
+    metrics = [m for m in settings.metrics if m.skpd == code]
+    values = example_values([m for m in metrics if m.kind != "flag"][:2] or metrics[:1])
+    now = utcnow().astimezone(WITA).replace(minute=0, second=0, microsecond=0)
+    payload = {"id": f"{code}-{now:%Y%m%d-%H%M}", "ts": now.isoformat(), "values": values}
+    port = str(mqtt.tls_port) if mqtt.tls_port else None
+    options = [f"--unit {code}", f"--host {host}", f"--port {port or 8883}", "--cafile scc-ca.pem"]
+    options += ["--password-file sandi-mqtt.txt", *(f"{k}={v}" for k, v in values.items())]
+    command = "scc-publish send " + " \\\n  ".join(options)
+    facts: list[tuple[str, Any]] = [
+        (t("connect.user"), html.Code(code, id="connect-user")),
+        (t("connect.password"), t("connect.password_hint")),
+        (t("connect.host"), html.Code(host, id="connect-host")),
+        (t("connect.port"), html.Code(port, id="connect-port") if port else t("connect.tls_off")),
+        (t("connect.topic"), html.Code(TOPIC.format(code=code), id="connect-topic")),
+    ]
+    return html.Div(
+        [
+            html.Dl([part for k, v in facts for part in (html.Dt(k), html.Dd(v))], className="connect-facts"),
+            html.P(t("connect.command"), className="connect-label"),
+            html.Pre(command, className="connect-code", id="connect-command"),
+            html.P(t("connect.payload"), className="connect-label"),
+            html.Pre(json.dumps(payload, indent=1), className="connect-code", id="connect-payload"),
+            html.P(t("connect.keys", keys=", ".join(m.key for m in metrics)), className="connect-keys"),
+        ],
+        className="connect",
+    )

@@ -1,0 +1,257 @@
+"""MQTT ingest: every unit's messages validated, committed in batches, acknowledged only after commit.
+
+The broker keeps ingest's persistent session (MQTT 5, clean start off), so what
+arrives while ingest or the database is down waits in the broker's queue. A
+message is acknowledged (paho's manual ack) only once the batch holding it is
+committed: a crash or a kill -9 means redelivery, never loss, and the unique
+key on (unit, message id, metric) stores a redelivered message once.
+
+Messages collect in a list; every `batch_ms` the list is validated, committed,
+acknowledged, and each rejection's reason published to the unit's errors topic.
+While the database is down the list is kept and retried with back-off; the
+broker stops sending once ingest's receive maximum of unacknowledged messages
+is reached, so memory stays bounded and the rest waits in the broker's queue.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import ssl
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from scc import boot
+from scc.clock import utcnow
+from scc.health import Heartbeat
+from scc.settings import Settings
+from scc.settings.broker import INGEST_USER, password, password_env
+from scc.storage.db import connect
+from streams.agent import contract
+
+from . import store
+from .validate import Catalog, Rejection, check
+
+log = logging.getLogger("scc.metrics.ingest")
+
+SUBSCRIPTIONS = [(f"{contract.PREFIX}/+/{contract.TELEMETRY}", 1), (f"{contract.PREFIX}/+/{contract.STATUS}", 1)]
+SESSION_EXPIRY_S = 14 * 24 * 3600  # the broker keeps ingest's queue through a long outage
+RECEIVE_MAXIMUM = 20_000  # unacknowledged messages in flight to ingest: a few batches at full speed
+RETRY_MAX_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    topic: str
+    payload: bytes
+    mid: int
+    qos: int
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    host: str
+    port: int
+    username: str
+    password: str = field(repr=False)
+    client_id: str = ""
+    tls_ca: Path | None = None
+
+
+class Ingest:
+    """One persistent MQTT session feeding storage; `start()`, then `stop()`."""
+
+    def __init__(self, settings: Settings, engine: Engine, endpoint: Endpoint) -> None:
+        self.engine = engine
+        self.endpoint = endpoint
+        self.catalog = Catalog.from_settings(settings)
+        self.batch_s = settings.app.mqtt.batch_ms / 1000
+        self._pending: list[Received] = []
+        self._lock = threading.RLock()
+        self._due = 0.0  # monotonic time of the next commit
+        self._retry_s = 0.0
+        self._stop = threading.Event()
+        self.connected = threading.Event()
+        self.stored = 0  # messages committed since start (accepted or rejected), for health and benchmarks
+        self.client = self._client()
+        self._ticker = threading.Thread(target=self._tick, name="ingest-ticker", daemon=True)
+
+    def _client(self) -> mqtt.Client:
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=self.endpoint.client_id,
+            protocol=mqtt.MQTTv5,
+            manual_ack=True,
+        )
+        client.username_pw_set(self.endpoint.username, self.endpoint.password)
+        if self.endpoint.tls_ca is not None:
+            client.tls_set(ca_certs=str(self.endpoint.tls_ca), tls_version=ssl.PROTOCOL_TLS_CLIENT)
+        client.reconnect_delay_set(1, 30)
+        client.max_queued_messages_set(0)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_subscribe = self._on_subscribe
+        client.on_message = self._on_message
+        return client
+
+    def start(self) -> Ingest:
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = SESSION_EXPIRY_S
+        props.ReceiveMaximum = RECEIVE_MAXIMUM
+        self.client.connect_async(
+            self.endpoint.host, self.endpoint.port, keepalive=30, clean_start=False, properties=props
+        )
+        self.client.loop_start()
+        self._ticker.start()
+        return self
+
+    def stop(self) -> None:
+        """Commit and acknowledge what has arrived, then leave; the session stays on the broker."""
+        self._stop.set()
+        self._ticker.join(timeout=30)
+        self.flush(force=True)
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    @property
+    def backlog(self) -> int:
+        return len(self._pending)
+
+    # paho's network thread: nothing here may raise.
+    def _on_connect(
+        self, client: mqtt.Client, _userdata: object, _flags: object, reason: ReasonCode, _props: object
+    ) -> None:
+        if reason.is_failure:
+            log.error("broker refused ingest: %s", reason)
+            return
+        client.subscribe(SUBSCRIPTIONS)
+
+    def _on_subscribe(
+        self, _client: mqtt.Client, _userdata: object, _mid: int, reasons: list[ReasonCode], _props: object
+    ) -> None:
+        # Ready only once the broker has the subscriptions: a new session gets nothing published before.
+        refused = [str(r) for r in reasons if r.is_failure]
+        if refused:
+            log.error("broker refused ingest's subscriptions: %s", ", ".join(refused))
+            return
+        log.info("connected to the broker at %s:%s", self.endpoint.host, self.endpoint.port)
+        self.connected.set()
+
+    def _on_disconnect(
+        self, _client: mqtt.Client, _userdata: object, _flags: object, reason: ReasonCode, _props: object
+    ) -> None:
+        self.connected.clear()
+        # An acknowledgement belongs to the connection the message came on: what was not committed yet
+        # is dropped here and comes again, with the broker's redelivery, on the next connection.
+        with self._lock:
+            dropped, self._pending = len(self._pending), []
+        if not self._stop.is_set():
+            log.warning(
+                "lost the broker (%s); reconnecting, its queue keeps what arrives (%d uncommitted will come again)",
+                reason,
+                dropped,
+            )
+
+    def _on_message(self, _client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage) -> None:
+        # Committing here, on the network thread, rather than on a writer thread of its own: paho reads
+        # each packet with several recv() calls, and each would wait for the GIL behind a busy writer.
+        with self._lock:
+            self._pending.append(Received(message.topic, message.payload, message.mid, message.qos))
+        self.flush()
+
+    def _tick(self) -> None:
+        """Commits what waits when no new message comes to do it."""
+        while not self._stop.wait(self.batch_s / 2):
+            self.flush()
+
+    def flush(self, force: bool = False) -> None:
+        """Commit the pending messages if a batch is due; a database error keeps them for a retry."""
+        with self._lock:
+            now = time.monotonic()
+            if not self._pending or (now < self._due and not force):
+                return
+            taken = self._pending
+            try:
+                self._commit(taken)
+            except SQLAlchemyError as exc:
+                self._retry_s = min(max(self._retry_s * 2, 1.0), RETRY_MAX_S)
+                self._due = now + self._retry_s
+                log.error(
+                    "cannot store %d messages, retrying in %.0f s (not acknowledged, so nothing is lost): %s",
+                    len(taken),
+                    self._retry_s,
+                    str(exc).splitlines()[0][:200],
+                )
+                return
+            self._pending = []
+            self._retry_s = 0.0
+            self._due = now + self.batch_s
+
+    def _commit(self, messages: list[Received]) -> None:
+        now = utcnow()
+        batch = store.Batch.empty()
+        for received in messages:
+            outcome = check(self.catalog, received.topic, received.payload, now)
+            batch.samples.extend(outcome.samples)
+            batch.rejections.extend(outcome.rejections)
+            if outcome.availability is not None:
+                batch.availability.append(outcome.availability)
+        store.write(self.engine, batch, now)
+        self.stored += len(messages)
+        for received in messages:
+            if received.qos > 0:
+                self.client.ack(received.mid, received.qos)
+        for rejection in batch.rejections:
+            self._tell_unit(rejection)
+
+    def _tell_unit(self, rejection: Rejection) -> None:
+        if rejection.skpd_code is None:
+            log.warning("rejected a message on %s: %s", rejection.topic[:120], rejection.reason[:200])
+            return
+        body = {"id": rejection.message_id, "reason": rejection.reason, "at": utcnow().isoformat()}
+        self.client.publish(contract.topic(rejection.skpd_code, contract.ERRORS), json.dumps(body), qos=1)
+
+
+def endpoint_from(settings: Settings) -> Endpoint:
+    """Ingest's own account on the plain loopback listener."""
+    secret = password(INGEST_USER)
+    if secret is None:
+        raise SystemExit(f"{password_env(INGEST_USER)} is not set: run `scc setup` (it generates broker passwords)")
+    mqtt_config = settings.app.mqtt
+    return Endpoint(
+        mqtt_config.host, mqtt_config.port, INGEST_USER, secret.get_secret_value(), mqtt_config.ingest_client_id
+    )
+
+
+def main() -> None:
+    settings = boot.settings_or_exit()
+    engine = connect(settings.database_url)
+    ingest = Ingest(settings, engine, endpoint_from(settings)).start()
+
+    def probe() -> tuple[int, str]:
+        if not ingest.connected.is_set():
+            raise RuntimeError("not connected to the broker")
+        return ingest.backlog, f"{ingest.stored} messages stored since start"
+
+    heartbeat = Heartbeat(engine, "metrics-ingest", 5, probe).start()
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    done.wait()
+    heartbeat.stop()
+    ingest.stop()
+
+
+if __name__ == "__main__":
+    main()
