@@ -1,31 +1,57 @@
-"""Calls: the recorded incidents, and the call lines the center answers."""
+"""The live incident board: what is open, who is out, how many calls today. One screen, no scrolling.
+
+Operators work from it and the wall shows it: open incidents most urgent
+first (priority, then age), every response unit free or out, today's calls
+per line (WITA day). It reads only open incidents and today's calls
+(dashboard.queries.calls), so years of history cost it nothing.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 from dash import Input, Output, dcc, html
+from flask_login import current_user
+
+from scc.clock import utcnow
 
 from .. import i18n
 from ..access import STAFF, Access
-from ..components import labels, status
+from ..components import call_charts, labels, status
+from ..components import incidents as inc
 from ..components.states import empty
 from ..components.tables import kpi, panel, table
 from ..context import AppContext
 from ..i18n import t
-from ..queries.calls import incident_counts, recent_incidents
+from ..queries.calls import Board, board, today_by_line, units_status
 
 PATH = "/calls"
+WRITERS = frozenset({"admin", "operator"})
 
 
 def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
     def layout(**_):
+        take = (
+            dcc.Link(
+                [html.Span("+", className="take-plus", **status.attrs(aria_hidden="true")), t("board.take_call")],
+                href="/calls/new",
+                id="board-take-call",
+                className="btn btn-primary btn-lg take-call",
+            )
+            if current_user.role in WRITERS
+            else None
+        )
         return html.Div(
             [
-                html.H2(t("calls.title"), className="page-title"),
+                html.Div(
+                    [html.H2(t("calls.title"), className="page-title"), call_charts.tabs(PATH), take],
+                    className="board-head",
+                ),
                 dcc.Interval(id="calls-tick", interval=ctx.settings.app.web.refresh_s * 1000),
-                html.Div(id="calls-body", className="calls", children=body(ctx)),
+                html.Div(id="calls-body", className="calls board", children=body(ctx)),
             ],
-            className="page wall-page",
+            className="page wall-page fit-screen",
         )
 
     access.page(__name__, path=PATH, roles=STAFF, order=2, title_key="nav.calls", layout=layout)
@@ -42,75 +68,137 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
 
 
 def body(ctx: AppContext) -> list:
-    rows = recent_incidents(ctx.engine)
-    counts = incident_counts(ctx.engine)
+    now = utcnow()
+    open_ = board(ctx.engine, now)
+    units = units_status(ctx.engine, ctx.settings)
+    by_line = today_by_line(ctx.engine, now)
+    free = sum(1 for u in units if u.free)
     figures = html.Div(
         [
             kpi(
-                "calls-open",
+                "board-open",
                 t("overview.calls_open"),
-                i18n.number(counts["open"], digits=0),
+                i18n.number(open_.open, digits=0),
                 t("calls.open_hint"),
-                status.open_incidents_tone(counts["open"], [r["status"] for r in rows]),
+                status.open_incidents_tone(open_.open, [r["status"] for r in open_.rows]),
             ),
             kpi(
-                "calls-day",
-                t("calls.last_24h"),
-                i18n.number(counts["last_24h"], digits=0),
-                t("calls.day_hint"),
+                "board-overdue",
+                t("board.overdue"),
+                i18n.number(open_.overdue, digits=0),
+                t("board.overdue_hint"),
+                "alarm" if open_.overdue else "ok",
+            ),
+            kpi(
+                "board-today",
+                t("board.today"),
+                i18n.number(sum(by_line.values()), digits=0),
+                t("board.today_hint"),
                 None,
             ),
+            kpi(
+                "board-free",
+                t("board.units_free"),
+                f"{free}/{len(units)}",
+                t("board.units_free_hint"),
+                "ok" if free else "alarm",
+            ),
         ],
-        className="kpis kpis-stack",
+        className="kpis board-kpis",
     )
     return [
+        figures,
         html.Div(
             [
-                panel(t("calls.recent"), incidents(ctx, rows), panel_id="calls-recent", fit=True),
+                panel(
+                    t("board.open"),
+                    open_table(ctx, open_),
+                    panel_id="calls-recent",  # the wall tests know the incident list by this id
+                    fit=True,
+                    extra=open_.open - len(open_.rows),
+                ),
                 html.Div(
-                    [figures, panel(t("calls.lines"), lines(ctx), panel_id="calls-lines", fit=True)],
-                    className="calls-side",
+                    [
+                        panel(t("board.units"), unit_list(units), panel_id="board-units", fit=True),
+                        panel(t("board.by_line"), line_counts(ctx, by_line), panel_id="board-lines", fit=True),
+                    ],
+                    className="board-side",
                 ),
             ],
-            className="calls-main grow",
-        )
+            className="board-main grow",
+        ),
     ]
 
 
-def incidents(ctx: AppContext, rows: list[dict]):
-    if not rows:
-        return empty("calls.empty_title", "calls.empty_hint")
-    return table(
-        [t("calls.received"), t("calls.status"), t("calls.line"), t("calls.district"), t("calls.summary")],
-        [
+def open_table(ctx: AppContext, open_: Board):
+    if not open_.rows:
+        return empty("board.empty_title", "board.empty_hint")
+    rows = []
+    for r in open_.rows:
+        state: list[Any] = [status.badge("incident", r["status"])]
+        if r["overdue"]:
+            state += [" ", inc.overdue_mark()]
+        rows.append(
             [
-                i18n.when(r["received_at"]),
-                status.badge("incident", r["status"]),
+                inc.link(r["id"]),
+                inc.priority(r["priority"]),
+                inc.age(r),
+                html.Span(state, className="state-cell"),
                 labels.call_line(ctx.settings, r["line_code"]),
-                labels.district(ctx.settings, r["district"]),
-                r["summary"],
+                inc.category(r["category"]),
+                inc.place(ctx.settings, r),
+                inc.units(ctx.settings, r["units"]),
             ]
-            for r in rows
+        )
+    out = table(
+        [
+            t("board.number"),
+            t("board.priority"),
+            t("board.age"),
+            t("calls.status"),
+            t("calls.line"),
+            t("board.category"),
+            t("board.place"),
+            t("board.units_out"),
         ],
+        rows,
         table_id="calls-table",
+    )
+    # The rows of overdue complaints stand out in red too (the word is in the status cell).
+    for tr, r in zip(out.children[1].children, open_.rows, strict=True):
+        if r["overdue"]:
+            tr.className += " row-overdue"
+    return out
+
+
+def unit_list(units) -> html.Ul:
+    return html.Ul(
+        [
+            html.Li(
+                [html.Span(u.unit.name, className="unit-name-cell", title=u.unit.base), inc.free_busy(u.incident_id)],
+                className="unit-item fit-item" + ("" if u.free else " unit-out"),
+                **status.attrs(data_unit=u.unit.code, data_free="1" if u.free else "0"),
+            )
+            for u in units
+        ],
+        className="unit-list",
+        id="board-unit-list",
     )
 
 
-def lines(ctx: AppContext):
+def line_counts(ctx: AppContext, by_line: dict[str, int]) -> html.Ul:
     return html.Ul(
         [
             html.Li(
                 [
-                    html.Div(labels.call_line(ctx.settings, line.code), className="line-name", title=line.name),
-                    html.Div(
-                        ", ".join(line.numbers) or t("calls.no_number"),
-                        className="line-numbers" + ("" if line.numbers else " line-none"),
-                    ),
+                    html.Span(labels.call_line(ctx.settings, line.code), className="line-name", title=line.name),
+                    html.Span(i18n.number(by_line.get(line.code, 0), digits=0), className="line-count"),
                 ],
                 className="line-item fit-item",
+                **status.attrs(data_line=line.code),
             )
             for line in ctx.settings.call_lines
         ],
-        className="line-list",
-        id="call-lines",
+        className="line-list line-counts",
+        id="board-line-counts",
     )

@@ -1,14 +1,136 @@
-"""Call-center reads: recent incidents and how many are open."""
+"""Call-center reads: the live board, one incident and its timeline, the units, today's calls.
+
+The board is read every few seconds by every operator's screen and the wall,
+with years of incidents in storage: it only ever touches the open incidents
+(ix_incidents_status), the units out on them, and today's rows of call_log
+(its `at` index). Nothing here scans history.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, case, func, select
 
-from scc.clock import utcnow
-from scc.storage.calls import OPEN_STATUSES, incidents
+from scc.clock import WITA, as_utc, utcnow
+from scc.settings import Settings
+from scc.settings.calls import ResponseUnit
+from scc.storage.calls import OPEN_STATUSES, call_log, incident_events, incident_units, incidents
+
+BOARD_ROWS = 40  # more than a wall shows; the rest are counted, not sent
+
+
+@dataclass(frozen=True)
+class Board:
+    rows: list[dict[str, Any]]  # open incidents, most urgent first, each with "units" and "overdue"
+    open: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class UnitStatus:
+    unit: ResponseUnit
+    incident_id: int | None  # the incident it is out on; None when free
+
+    @property
+    def free(self) -> bool:
+        return self.incident_id is None
+
+
+def board(engine: Engine, now: datetime | None = None, limit: int = BOARD_ROWS) -> Board:
+    """Open incidents by priority then age, the units out on each, and how many are open and overdue."""
+    now = now or utcnow()
+    is_open = incidents.c.status.in_(OPEN_STATUSES)
+    late = case((incidents.c.due_at < now, 1), else_=0)
+    with engine.connect() as conn:
+        total, overdue = conn.execute(select(func.count(), func.coalesce(func.sum(late), 0)).where(is_open)).one()
+        rows = [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(incidents)
+                .where(is_open)
+                .order_by(incidents.c.priority, incidents.c.received_at, incidents.c.id)
+                .limit(limit)
+            )
+        ]
+        out = _busy(conn)
+    units: dict[int, list[str]] = {}
+    for code, incident_id in out.items():
+        units.setdefault(incident_id, []).append(code)
+    for r in rows:
+        r["units"] = sorted(units.get(r["id"], []))
+        r["overdue"] = r["due_at"] is not None and as_utc(r["due_at"]) < now
+    return Board(rows=rows, open=int(total or 0), overdue=int(overdue or 0))
+
+
+def _busy(conn: Any) -> dict[str, int]:
+    # A unit comes back when its incident leaves the open statuses (callcenter.lifecycle.advance), so
+    # the busy ones are found through the open incidents: two indexed lookups, not a scan of every
+    # assignment ever made.
+    rows = conn.execute(
+        select(incident_units.c.unit_code, incident_units.c.incident_id)
+        .join(incidents, incidents.c.id == incident_units.c.incident_id)
+        .where(incidents.c.status.in_(OPEN_STATUSES), incident_units.c.released_at.is_(None))
+    )
+    return {r.unit_code: r.incident_id for r in rows}
+
+
+def units_status(engine: Engine, settings: Settings) -> list[UnitStatus]:
+    """Every configured response unit, free or out on an incident, in the configured order."""
+    with engine.connect() as conn:
+        out = _busy(conn)
+    return [UnitStatus(unit=u, incident_id=out.get(u.code)) for u in settings.response_units]
+
+
+def day_start(now: datetime) -> datetime:
+    """Midnight WITA of `now`'s day, in UTC: "today" in Soppeng."""
+    local = as_utc(now).astimezone(WITA)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(as_utc(now).tzinfo)
+
+
+def today_by_line(engine: Engine, now: datetime | None = None) -> dict[str, int]:
+    """Calls since midnight WITA per line code (calls on no known line under "")."""
+    since = day_start(now or utcnow())
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(call_log.c.line_code, func.count()).where(call_log.c.at >= since).group_by(call_log.c.line_code)
+        )
+        return {(code or ""): int(n) for code, n in rows}
+
+
+def incident(engine: Engine, incident_id: int) -> dict[str, Any] | None:
+    """One incident with the units out on it now ("units": codes), or None."""
+    with engine.connect() as conn:
+        row = conn.execute(select(incidents).where(incidents.c.id == incident_id)).first()
+        if row is None:
+            return None
+        out = conn.execute(
+            select(incident_units.c.unit_code)
+            .where(incident_units.c.incident_id == incident_id, incident_units.c.released_at.is_(None))
+            .order_by(incident_units.c.assigned_at)
+        )
+        return {**row._mapping, "units": [r.unit_code for r in out]}
+
+
+def exists(engine: Engine, incident_id: int) -> bool:
+    with engine.connect() as conn:
+        return conn.scalar(select(incidents.c.id).where(incidents.c.id == incident_id)) is not None
+
+
+def timeline(engine: Engine, incident_id: int) -> list[dict[str, Any]]:
+    """The incident's events, oldest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(incident_events)
+            .where(incident_events.c.incident_id == incident_id)
+            .order_by(incident_events.c.at, incident_events.c.id)
+        )
+        return [dict(r._mapping) for r in rows]
+
+
+# -- the overview's figures ------------------------------------------------------------------
 
 
 def recent_incidents(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:

@@ -1,0 +1,299 @@
+"""Past incidents in bulk: a year of the call center's work for the benchmark, a few weeks for the demo.
+
+Every incident is over (closed, cancelled or a prank) and carries what the live
+services would have written: its timestamps, the status steps and units on its
+timeline, the unit out on it until it was released, and its calls in the call
+log (a repeat call now and then, and ~8% abandoned or unanswered calls with no
+incident). The same seed writes the same rows. Rows go in by executemany in
+chunks, with ids chosen here so the timeline rows can name their incident
+without a round trip per incident.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import accumulate
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, func, select, text
+
+from scc.clock import WITA
+from scc.settings import Settings
+from scc.storage.calls import call_log, incident_events, incident_units, incidents
+
+from . import callmix
+from .callmix import CallMaker, fitting_units
+
+CHUNK = 5_000
+LOST_SHARE = 0.08  # calls that never became an incident: the caller hung up, or nobody answered
+REPEAT_SHARE = 0.04
+CANCEL_EARLY, CANCEL_LATE, COMPLAINT_CANCEL = 0.04, 0.02, 0.08
+
+
+@dataclass(slots=True)
+class _Past:
+    """One incident's story in epoch seconds; rows are made from it once ids are known."""
+
+    received: float
+    fields: dict[str, Any]
+    status: str
+    operator: str
+    dispatched: float | None = None
+    on_scene: float | None = None
+    resolved: float | None = None
+    closed: float = 0.0
+    unit: str | None = None
+    settled_by: str | None = None
+    repeat: float | None = None
+
+
+def seed_history(
+    engine: Engine, settings: Settings, n: int = 100_000, *, end: datetime, days: int = 365, seed: int = 1
+) -> int:
+    """Write `n` finished incidents received over the `days` before `end`; the number written.
+
+    Nothing ends after `end`. Ids follow the existing rows, so it may run on a
+    database that has incidents already (the demo seeds only an empty one).
+    """
+    if end.tzinfo is None:
+        raise ValueError("end: needs a time zone")
+    if n < 0 or days < 1:
+        raise ValueError("n must not be negative, days at least 1")
+    rng = random.Random(seed)
+    maker = CallMaker(settings, rng)
+    pasts = sorted(_stories(settings, maker, rng, n, end.timestamp(), days), key=lambda p: p.received)
+    lost = _lost_calls(maker, rng, int(n * LOST_SHARE), end.timestamp(), days)
+    with engine.connect() as conn, _bulk(conn):
+        first = (conn.execute(select(func.max(incidents.c.id))).scalar() or 0) + 1
+        for start in range(0, len(pasts), CHUNK):
+            _write(conn, pasts[start : start + CHUNK], first + start, settings.call_policy.complaint_days)
+            conn.commit()
+        _write_lost(conn, lost)
+        if conn.dialect.name == "postgresql":  # ids were chosen here: the sequence must move past them
+            conn.execute(
+                text("SELECT setval(pg_get_serial_sequence('incidents', 'id'), (SELECT max(id) FROM incidents))")
+            )
+        conn.commit()
+    return len(pasts)
+
+
+@contextmanager
+def _bulk(conn: Connection) -> Iterator[None]:
+    """On SQLite, checks off for this connection while it seeds, back on before it returns to the pool.
+
+    SQLite re-evaluates a CHECK's IN-list at great cost per row of an executemany (a third of
+    the time here), and looks up each timeline row's incident. The values written are the
+    Literal types' own, and the incidents are written, with the ids chosen here, before their rows.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.exec_driver_sql("PRAGMA ignore_check_constraints=ON")
+    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction: this is before the first
+    try:
+        yield
+    finally:
+        conn.rollback()
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        conn.exec_driver_sql("PRAGMA ignore_check_constraints=OFF")
+
+
+def _times(rng: random.Random, n: int, end: float, days: int) -> list[float]:
+    """`n` moments over the days before `end`, busier by day (WITA) than at night."""
+    midnight = datetime.fromtimestamp(end, UTC).astimezone(WITA).replace(hour=0, minute=0, second=0, microsecond=0)
+    base = (midnight - timedelta(days=days - 1)).timestamp()
+    hours = rng.choices(range(24), cum_weights=list(accumulate(callmix.HOURLY)), k=n)
+    out = []
+    for hour in hours:
+        at = base + rng.randrange(days) * 86_400 + hour * 3600 + rng.random() * 3600
+        out.append(at if at < end else at - 86_400)  # later today has not happened: the same hour yesterday
+    return out
+
+
+def _stories(
+    settings: Settings, maker: CallMaker, rng: random.Random, n: int, end: float, days: int
+) -> Iterator[_Past]:
+    rates = callmix.line_rates(settings)
+    lines = rng.choices(list(rates), weights=list(rates.values()), k=n)
+    units_for: dict[tuple[str, str | None], list[str]] = {}
+    for received, line in zip(_times(rng, n, end, days), lines, strict=True):
+        call = maker.call(line)
+        fields, category = call.fields, call.category
+        operator = callmix.OPERATORS[int(rng.random() * len(callmix.OPERATORS))]
+        past = _Past(received, fields, "closed", operator)
+        if category == "prank":
+            past.status, past.closed = "prank", received  # as the intake closes one: at once
+        elif category == "complaint":
+            if rng.random() < COMPLAINT_CANCEL:
+                past.status, past.closed = "cancelled", received + rng.uniform(600, 10_800)
+            else:
+                past.resolved = received + 60 * callmix.complaint_minutes(rng)
+                past.closed = past.resolved + rng.uniform(600, 36_000)
+                past.settled_by = fields["skpd_code"]
+        else:
+            key = (category, fields["district"])
+            if key not in units_for:
+                units_for[key] = fitting_units(settings, category, fields["district"])
+            _emergency(settings, rng, past, units_for[key], category, call.priority)
+        if past.closed > end:  # it would end in the future: it happened that much earlier
+            _shift(past, end - past.closed - rng.uniform(60, 3600))
+        span = min(1800.0, past.closed - past.received)  # a repeat call joins while it is open, in the window
+        if span > 60 and rng.random() < REPEAT_SHARE:
+            past.repeat = past.received + rng.uniform(60, span)
+        yield past
+
+
+def _emergency(
+    settings: Settings, rng: random.Random, past: _Past, units: list[str], category: str, priority: int
+) -> None:
+    t = past.received + 60 * callmix.dispatch_minutes(priority, rng)
+    if rng.random() < CANCEL_EARLY or not units:
+        past.status, past.closed = "cancelled", t
+        return
+    unit = units[0] if rng.random() < 0.8 or len(units) == 1 else rng.choice(units[1:])
+    past.unit, past.dispatched = unit, t
+    t += 60 * callmix.travel_minutes(settings, unit, past.fields["district"], rng)
+    if rng.random() < CANCEL_LATE:
+        past.status, past.closed = "cancelled", t
+        return
+    past.on_scene = t
+    past.resolved = t + 60 * callmix.on_scene_minutes(category, rng)
+    past.closed = past.resolved + rng.uniform(120, 1800)
+
+
+def _shift(past: _Past, by: float) -> None:
+    past.received += by
+    past.closed += by
+    for name in ("dispatched", "on_scene", "resolved"):
+        value = getattr(past, name)
+        if value is not None:
+            setattr(past, name, value + by)
+
+
+def _lost_calls(maker: CallMaker, rng: random.Random, count: int, end: float, days: int) -> list[tuple[Any, ...]]:
+    """(at, line, number, district, outcome, duration) of calls that never became an incident."""
+    rates = callmix.line_rates(maker.settings)
+    lines = rng.choices(list(rates), weights=list(rates.values()), k=count)
+    out = []
+    for at, line in zip(_times(rng, count, end, days), lines, strict=True):
+        abandoned = rng.random() < 0.7
+        district = maker.lines[line].district or maker.district(rng)
+        outcome, duration = ("abandoned", rng.randrange(3, 60)) if abandoned else ("unanswered", 0)
+        out.append((at, line, _e164(maker.number()), district, outcome, duration))
+    return out
+
+
+def _e164(number: str | None) -> str | None:
+    """The stored form of a number `CallMaker.number` draws (0812... -> +62812...), without a parser per row."""
+    return "+62" + number[1:] if number else None
+
+
+def _status_at(past: _Past, at: float) -> str:
+    for status, since in (("on_scene", past.on_scene), ("dispatched", past.dispatched)):
+        if since is not None and at >= since:
+            return status
+    return "received"
+
+
+INCIDENT_COLUMNS = (
+    *("id", "line_code", "district", "village", "landmark", "caller_number", "caller_name", "category", "priority"),
+    *("summary", "status", "received_at", "dispatched_at", "on_scene_at", "resolved_at", "closed_at", "source"),
+    *("created_by", "version", "updated_at", "updated_by", "skpd_code", "due_at"),
+)
+EVENT_COLUMNS = ("incident_id", "kind", "status", "at", "operator", "note", "unit_code")
+UNIT_COLUMNS = ("incident_id", "unit_code", "assigned_at", "assigned_by", "released_at")
+CALL_COLUMNS = ("at", "line_code", "caller_number", "district", "outcome", "duration_s", "incident_id", "source")
+
+
+_SECONDS = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.000000" for s in range(86_400)]
+
+
+class _Writer:
+    """Rows straight to the driver: SQLAlchemy's per-value processing would be most of the time here.
+
+    Timestamps go in as each backend stores `UTCDateTime`: aware UTC for PostgreSQL,
+    SQLAlchemy's SQLite text form of the UTC time (what `scc.storage.base` writes there).
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.sqlite = conn.dialect.name == "sqlite"
+        self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        self._days: dict[int, str] = {}
+
+    def stamp(self, epoch: float | None) -> Any:
+        """A moment to the second, as stored; SQLite's text is built from cached day and second strings."""
+        if epoch is None:
+            return None
+        second = int(epoch)
+        if not self.sqlite:
+            return datetime.fromtimestamp(second, UTC)
+        day, into = divmod(second, 86_400)
+        prefix = self._days.get(day)
+        if prefix is None:
+            prefix = self._days[day] = datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d ")
+        return prefix + _SECONDS[into]
+
+    def insert(self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            named = ", ".join(table.c[name].name for name in columns)  # a column renamed in the schema fails here
+            marks = ", ".join([self.mark] * len(columns))
+            self.conn.exec_driver_sql(f"INSERT INTO {table.name} ({named}) VALUES ({marks})", rows)
+
+
+def _write_lost(conn: Connection, lost: list[tuple[Any, ...]]) -> None:
+    w = _Writer(conn)
+    rows = [(w.stamp(at), line, number, district, outcome, duration, None, "intake")
+            for at, line, number, district, outcome, duration in lost]  # fmt: skip
+    w.insert(call_log, CALL_COLUMNS, rows)
+
+
+def _write(conn: Connection, pasts: list[_Past], first_id: int, due_days: int) -> None:
+    w = _Writer(conn)
+    stamp = w.stamp
+    rows: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
+    units: list[tuple[Any, ...]] = []
+    calls: list[tuple[Any, ...]] = []
+    for incident_id, past in enumerate(pasts, start=first_id):
+        f, op = past.fields, past.operator
+        received, closed = stamp(past.received), stamp(past.closed)
+        dispatched, on_scene, resolved = stamp(past.dispatched), stamp(past.on_scene), stamp(past.resolved)
+        number, line, district = _e164(f["caller_number"]), f["line_code"], f["district"]
+        # (when, kind, status, stored time, operator, note, unit), in the order the services would write them
+        steps: list[tuple[Any, ...]] = [
+            (past.received, "status", "prank" if past.status == "prank" else "received", received, op, "", None)
+        ]
+        if past.dispatched is not None:
+            steps.append((past.dispatched, "unit", "dispatched", dispatched, op, "", past.unit))
+            steps.append((past.dispatched, "status", "dispatched", dispatched, op, "", None))
+            units.append((incident_id, past.unit, dispatched, op, resolved or closed))
+        if past.on_scene is not None:
+            steps.append((past.on_scene, "status", "on_scene", on_scene, op, "", None))
+        if past.resolved is not None:
+            note = "Sudah ditangani" if past.settled_by else ""
+            steps.append((past.resolved, "status", "resolved", resolved, past.settled_by or op, note, None))
+        if past.status != "prank":
+            steps.append((past.closed, "status", past.status, closed, op, "", None))
+        saves = len(steps) - 1 - (past.dispatched is not None)
+        calls.append((received, line, number, district, "answered", 40 + int(past.received) % 260, incident_id,
+                      "intake"))  # fmt: skip
+        if past.repeat is not None:
+            again = stamp(past.repeat)
+            steps.append((past.repeat, "call", _status_at(past, past.repeat), again, op, f["caller_name"], None))
+            steps.sort(key=lambda step: step[0])
+            calls.append((again, line, number, district, "answered", 20 + int(past.repeat) % 100, incident_id,
+                          "intake"))  # fmt: skip
+        due = stamp(past.received + due_days * 86_400) if f["skpd_code"] else None
+        rows.append((incident_id, line, district, f["village"], f["landmark"], number, f["caller_name"], f["category"],
+                     f["priority"], f["summary"], past.status, received, dispatched, on_scene, resolved, closed,
+                     "intake", op, 1 + saves, closed, op, f["skpd_code"], due))  # fmt: skip
+        events += [(incident_id, kind, status, at, who, note, unit) for _, kind, status, at, who, note, unit in steps]
+    w.insert(incidents, INCIDENT_COLUMNS, rows)
+    w.insert(incident_events, EVENT_COLUMNS, events)
+    w.insert(incident_units, UNIT_COLUMNS, units)
+    w.insert(call_log, CALL_COLUMNS, calls)

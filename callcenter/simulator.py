@@ -1,0 +1,238 @@
+"""The demo's call center at work: calls ring, operators dispatch units, incidents close.
+
+`python -m callcenter.simulator` (the supervisor starts it in the demo) writes
+only through the call center's own services (`intake.take_call`,
+`lifecycle.dispatch/advance/release`, `complaints.settle`), so the pages see
+exactly what real operators would leave behind, and the simulated operators
+meet the same rules: a busy unit is refused ("busy") and someone else's save
+makes theirs "stale"; both are retried on a later tick. Calls that never became
+an incident (the caller hung up, nobody answered) go straight to the call log,
+as the intake has no form for them.
+
+Calls arrive as a Poisson process per line, busier by day (WITA) than at night,
+at the rates of `callmix` made `speed` times faster so a viewer sees something
+every half minute; an incident's steps (dispatch, travel, work on scene,
+closing) take realistic minutes made `pace` times shorter. At its first start
+on an empty database it writes a few weeks of past incidents (`history`), so
+the KPI pages have something to show.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import random
+import signal
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from scc import boot
+from scc.clock import utcnow
+from scc.health import Heartbeat
+from scc.settings import Settings
+from scc.storage.calls import OPEN_STATUSES, call_log, incidents
+from scc.storage.db import connect
+
+from . import callmix
+from .callmix import Call, CallMaker
+from .desk import Desk
+from .history import seed_history
+from .intake import take_call
+from .phone import normalise
+
+log = logging.getLogger("scc.calls.simulator")
+
+HEARTBEAT_S = 5
+DEFAULT_SPEED = 60.0  # calls come this much faster than in life: one every ~30 s by day
+DEFAULT_PACE = 30.0  # an incident's steps take this much less time than in life
+MAX_LAG = timedelta(minutes=2)  # after an outage, calls not taken meanwhile are not made up in a burst
+LOST_SHARE = 0.06
+REPEAT_SHARE = 0.06
+DEMO_HISTORY, DEMO_HISTORY_DAYS = 3000, 60
+
+
+class CallSimulator:
+    """`adopt()` the open incidents of a previous run, then `step()` often (or `run()` until told to stop)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        speed: float = DEFAULT_SPEED,
+        pace: float = DEFAULT_PACE,
+        seed: int | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        if speed <= 0 or pace <= 0:
+            raise ValueError("speed and pace must be positive")
+        self.engine, self.settings, self.speed, self.pace, self.clock = engine, settings, speed, pace, clock
+        self.rng = random.Random(seed)
+        self.maker = CallMaker(settings, self.rng)
+        # Thinning: candidate calls come at the busiest hour's rate, and each is kept with
+        # probability busyness/peak, which makes a Poisson process whose rate follows the day.
+        self.peak_per_s = {
+            line: daily * callmix.PEAK * speed / 86_400 for line, daily in callmix.line_rates(settings).items()
+        }
+        self.next_call: dict[str, datetime] = {}
+        self.counts: Counter[str] = Counter()
+        self.desk = Desk(engine, settings, self.rng, pace, self.counts)
+        self.last_loop = time.monotonic()
+
+    # -- one tick -----------------------------------------------------------------------------
+
+    def step(self) -> int:
+        """Take the calls that rang since the last step and move every incident that is due; the writes done."""
+        now = self.clock()
+        return self._arrivals(now) + self.desk.work(now)
+
+    def adopt(self) -> int:
+        """Carry on the open incidents a previous run of the simulator left."""
+        return self.desk.adopt(self.clock())
+
+    def _arrivals(self, now: datetime) -> int:
+        done = 0
+        for line, rate in self.peak_per_s.items():
+            at = self.next_call.get(line)
+            if at is None or now - at > MAX_LAG:
+                at = now + timedelta(seconds=self.rng.expovariate(rate))
+            while at <= now:
+                if self.rng.random() < callmix.busyness(at) / callmix.PEAK:
+                    done += self._ring(line, now)
+                at += timedelta(seconds=self.rng.expovariate(rate))
+            self.next_call[line] = at
+        return done
+
+    def _ring(self, line: str, now: datetime) -> int:
+        r = self.rng.random()
+        if r < LOST_SHARE:
+            self._lost(line, now)
+            return 1
+        again = self._repeat_of(line, now) if r < LOST_SHARE + REPEAT_SHARE else None
+        if again is not None:
+            call = again
+        else:
+            made = self.maker.call(line)
+            call = Call(made.fields, made.category, made.priority)
+        taken = take_call(self.engine, self.settings, call.fields, operator=self.desk.operator())
+        if taken.linked:
+            self.counts["repeats"] += 1
+            return 1
+        self.counts["pranks" if call.category == "prank" else "calls"] += 1
+        if call.category != "prank":
+            self.desk.open(taken.incident_id, taken.version, call, now)
+        return 1
+
+    def _repeat_of(self, line: str, now: datetime) -> Call | None:
+        """The same caller again about an incident still open (typed another way): it joins that incident."""
+        window = timedelta(minutes=self.settings.call_policy.repeat_window_min)
+        open_ones = [c for c in self.desk.cases.values() if c.caller_number and c.status in OPEN_STATUSES
+                     and c.category != "complaint" and c.line_code == line and now - c.received < window]  # fmt: skip
+        if not open_ones:
+            return None
+        case = open_ones[int(self.rng.random() * len(open_ones))]
+        typed = case.caller_number or ""
+        summary = "Menelepon lagi: bantuan belum datang" if case.status == "received" else "Menelepon lagi"
+        fields = {"line_code": line, "caller_number": f"+62 {typed[1:4]}-{typed[4:8]}-{typed[8:]}",
+                  "district": case.district, "category": case.category, "priority": case.priority,
+                  "summary": summary, "skpd_code": None}  # fmt: skip
+        return Call(fields, case.category, case.priority)
+
+    def _lost(self, line: str, now: datetime) -> None:
+        """A call nobody took down: no service writes these, so the simulator logs it as the PBX would."""
+        abandoned = self.rng.random() < 0.7
+        district = self.maker.lines[line].district or self.maker.district(self.rng)
+        with self.engine.begin() as conn:
+            conn.execute(
+                call_log.insert().values(
+                    at=now,
+                    line_code=line,
+                    caller_number=normalise(self.maker.number()),
+                    district=district,
+                    outcome="abandoned" if abandoned else "unanswered",
+                    duration_s=self.rng.randrange(3, 60) if abandoned else 0,
+                    source="intake",
+                )
+            )
+        self.counts["lost"] += 1
+
+    # -- the process --------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event, tick_s: float = 1.0) -> None:
+        """Step until `stop`; a failed step (the database gone away) is logged and retried with back-off."""
+        wait = tick_s
+        while not stop.is_set():
+            self.last_loop = time.monotonic()
+            try:
+                self.step()
+                wait = tick_s
+            except SQLAlchemyError as exc:
+                self.counts["db_errors"] += 1
+                wait = min(wait * 2, 30.0)
+                log.error("database: %s; again in %.0f s", str(exc).splitlines()[0], wait)
+            except Exception:  # one bad moment must not end the demo
+                self.counts["errors"] += 1
+                wait = min(wait * 2, 30.0)
+                log.exception("simulator step failed; again in %.0f s", wait)
+            stop.wait(wait)
+
+    def probe(self) -> tuple[int, str]:
+        """For the heartbeat: (incidents waiting for a unit, what the call center does)."""
+        if time.monotonic() - self.last_loop > 3 * HEARTBEAT_S + 30:
+            raise RuntimeError("the simulator loop has stalled")
+        cases = list(self.desk.cases.values())
+        waiting = sum(c.waiting for c in cases)
+        c = self.counts
+        return waiting, (
+            f"{len(cases)} open incidents, {waiting} waiting for a unit; since start {c['calls']} calls, "
+            f"{c['repeats']} repeat, {c['lost']} lost, {c['closed']} closed, {c['busy']} busy, {c['stale']} stale"
+        )
+
+
+def seed_if_empty(engine: Engine, settings: Settings, n: int, days: int) -> int:
+    """Past incidents for the KPI pages, on a database that has none yet; how many were written."""
+    with engine.connect() as conn:
+        if conn.execute(select(incidents.c.id).limit(1)).first() is not None:
+            return 0
+    return seed_history(engine, settings, n, end=utcnow(), days=days, seed=int(time.time()))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m callcenter.simulator", description=__doc__.splitlines()[0])
+    parser.add_argument("--speed", type=float, default=DEFAULT_SPEED, help="calls come this much faster than in life")
+    parser.add_argument("--pace", type=float, default=DEFAULT_PACE, help="an incident's steps run this much faster")
+    parser.add_argument("--seed", type=int, help="random seed, for a repeatable run")
+    parser.add_argument("--history", type=int, default=DEMO_HISTORY, help="past incidents on an empty database")
+    parser.add_argument("--history-days", type=int, default=DEMO_HISTORY_DAYS, help="over this many days")
+    args = parser.parse_args(argv)
+    if args.speed <= 0 or args.pace <= 0 or args.history < 0 or args.history_days < 1:
+        parser.error("--speed and --pace must be positive, --history not negative, --history-days at least 1")
+    settings = boot.settings_or_exit()
+    engine = connect(settings.database_url)
+    simulator = CallSimulator(engine, settings, speed=args.speed, pace=args.pace, seed=args.seed)
+    try:
+        seeded = seed_if_empty(engine, settings, args.history, args.history_days) if args.history else 0
+        if seeded:
+            log.info("wrote %d past incidents over %d days for the KPI pages", seeded, args.history_days)
+        log.info("carrying on %d open incidents", simulator.adopt())
+    except SQLAlchemyError as exc:  # the loop retries; the demo runs without history rather than not at all
+        log.error("cannot prepare the call center: %s", str(exc).splitlines()[0])
+    heartbeat = Heartbeat(connect(settings.database_url, pooled=False), "calls-sim", HEARTBEAT_S, simulator.probe)
+    heartbeat.start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    log.info("calls at %g times life's rate, incidents %g times faster", args.speed, args.pace)
+    simulator.run(stop)
+    heartbeat.stop()
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,278 @@
+"""Taking a call: a form for the keyboard, in the order the caller is asked.
+
+Line (focused on arrival), number, name, where (district, village, landmark,
+a camera site if there is one), what (category, with the SKPD for a
+complaint), how urgent (1/2/3, the keys work), and what was said. Tab walks
+the fields in that order; Enter in a text field, or Ctrl+Enter anywhere,
+takes the call. The check and the record are callcenter.intake's: its
+errors come back on the field they name. A repeat caller joins the incident
+already open for them, and the incident page says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, dcc, html, no_update
+from flask import abort
+from flask_login import current_user
+
+from callcenter.errors import CallError
+from callcenter.intake import take_call
+
+from ..access import Access, has_role
+from ..components import incidents as inc
+from ..components.tables import panel
+from ..context import AppContext
+from ..i18n import t
+
+PATH = "/calls/new"
+WRITERS = frozenset({"admin", "operator"})
+# The service's field -> the form's control, in tab order.
+FIELDS = {
+    "line_code": "intake-line",
+    "caller_number": "intake-number",
+    "caller_name": "intake-name",
+    "district": "intake-district",
+    "village": "intake-village",
+    "landmark": "intake-landmark",
+    "site": "intake-site",
+    "category": "intake-category",
+    "skpd_code": "intake-skpd",
+    "priority": "intake-priority",
+    "summary": "intake-summary",
+}
+TEXT_INPUTS = ("intake-number", "intake-name", "intake-village", "intake-landmark")
+
+# Runs in the browser once the form is on the page: focus the line, Ctrl+Enter takes the call from any
+# field, 1/2/3 pick the priority while it has the focus. Preventing keydown's default also stops the
+# description's own Enter handling, so one key press is one call taken.
+KEYS_JS = """
+function (ready) {
+    var form = document.getElementById("intake-form");
+    if (!form) { return window.dash_clientside.no_update; }
+    if (!form.dataset.keys) {
+        form.dataset.keys = "1";
+        form.addEventListener("keydown", function (e) {
+            if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+                e.preventDefault();
+                document.getElementById("intake-submit").click();
+                return;
+            }
+            var radio = e.target.closest && e.target.closest("#intake-priority");
+            if (radio && ["1", "2", "3"].indexOf(e.key) >= 0) {
+                var pick = radio.querySelector("input[value='" + e.key + "']");
+                if (pick) { e.preventDefault(); pick.click(); pick.focus(); }
+            }
+        });
+    }
+    window.setTimeout(function () {
+        var line = document.getElementById("intake-line");
+        if (line && !form.contains(document.activeElement)) { line.focus(); }
+    }, 0);
+    return ready;
+}
+"""
+SKPD_JS = """
+function (category) { return category === "complaint" ? "intake-row" : "intake-row d-none"; }
+"""
+
+
+def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
+    def layout(**_):
+        return html.Div(
+            [
+                html.Div(
+                    [
+                        dcc.Link(["← ", t("intake.back")], href="/calls", className="back-link", id="intake-back"),
+                        html.H2(t("intake.title"), className="page-title"),
+                    ],
+                    className="title-block",
+                ),
+                dcc.Location(id="intake-go", refresh="callback-nav"),
+                dcc.Store(id="intake-ready", data=1),
+                dcc.Store(id="intake-keys"),
+                panel(t("intake.form"), form(ctx), panel_id="intake-panel", className="intake-panel"),
+            ],
+            className="page intake-page",
+        )
+
+    access.page(__name__, path=PATH, roles=WRITERS, order=20, title_key="nav.calls", layout=layout, nav=False)
+
+    app.clientside_callback(KEYS_JS, Output("intake-keys", "data"), Input("intake-ready", "data"))
+    app.clientside_callback(SKPD_JS, Output("intake-skpd-row", "className"), Input("intake-category", "value"))
+
+    @access.callback(
+        app,
+        Output("intake-go", "href"),
+        Output("intake-result", "children"),
+        *[Output(f"{control}-error", "children") for control in FIELDS.values()],
+        Input("intake-submit", "n_clicks"),
+        Input("intake-summary", "n_submit"),
+        *[Input(control, "n_submit") for control in TEXT_INPUTS],
+        *[State(control, "value") for control in FIELDS.values()],
+        roles=WRITERS,
+        prevent_initial_call=True,
+    )
+    def submit(
+        _click: int | None,
+        _enter: int | None,
+        _n1: int | None,
+        _n2: int | None,
+        _n3: int | None,
+        _n4: int | None,
+        line_code: str | None,
+        caller_number: str | None,
+        caller_name: str | None,
+        district: str | None,
+        village: str | None,
+        landmark: str | None,
+        site: str | None,
+        category: str | None,
+        skpd_code: str | None,
+        priority: Literal[1, 2, 3, "1", "2", "3"] | None,
+        summary: str | None,
+    ):
+        if not has_role(WRITERS):
+            abort(403)
+        if not any((_click, _enter, _n1, _n2, _n3, _n4)):
+            raise dash.exceptions.PreventUpdate
+        fields: dict[str, Any] = {
+            "line_code": line_code or "",
+            "caller_number": caller_number,
+            "caller_name": caller_name or "",
+            "district": district or None,
+            "village": village or "",
+            "landmark": landmark or "",
+            "site": site or None,
+            "category": category or "",
+            "skpd_code": (skpd_code or None) if category == "complaint" else None,
+            "priority": inc.parse_priority(priority),
+            "summary": summary or "",
+        }
+        clear = [None] * len(FIELDS)
+        try:
+            taken = take_call(ctx.engine, ctx.settings, fields, operator=current_user.username)
+        except CallError as exc:
+            field = str(exc.details.get("field", ""))
+            if exc.code != "invalid" or field not in FIELDS:
+                return no_update, dbc.Alert([t("intake.failed"), " ", exc.message], color="danger"), *clear
+            errors = [
+                [html.Span(t(f"intake.err_{name}")), html.Small(exc.message, className="error-detail")]
+                if name == field
+                else None
+                for name in FIELDS
+            ]
+            return no_update, dbc.Alert(t("intake.check_field"), color="danger"), *errors
+        href = f"/calls/{taken.incident_id}" + ("?linked=1" if taken.linked else "")
+        return href, None, *clear
+
+
+def _row(label: str, control_id: str, control: Any, *, hint: str = "", row_id: str | None = None) -> html.Div:
+    # A radio group has no one control a <label> could name; its title is a plain heading.
+    title = (
+        html.Div(label, className="intake-label form-label", id=f"{control_id}-label")
+        if isinstance(control, dbc.RadioItems)
+        else dbc.Label(label, html_for=control_id, className="intake-label")
+    )
+    parts: list[Any] = [title, control]
+    if hint:
+        parts.append(html.Div(hint, className="intake-hint"))
+    parts.append(inc.field_error(control_id))
+    named: dict[str, Any] = {"id": row_id} if row_id else {}
+    return html.Div(parts, className="intake-row", **named)
+
+
+def form(ctx: AppContext) -> html.Div:
+    s = ctx.settings
+    sites = inc.site_options(s)
+    return html.Div(
+        [
+            html.Div(
+                [
+                    _row(
+                        t("intake.line"),
+                        "intake-line",
+                        dbc.Select(id="intake-line", options=inc.blank("intake.pick_line") + inc.line_options(s)),
+                    ),
+                    _row(
+                        t("intake.number"),
+                        "intake-number",
+                        dbc.Input(id="intake-number", type="tel", autocomplete="off", inputmode="tel"),
+                        hint=t("intake.number_hint"),
+                    ),
+                    _row(t("intake.name"), "intake-name", dbc.Input(id="intake-name", autocomplete="off")),
+                    _row(
+                        t("intake.district"),
+                        "intake-district",
+                        dbc.Select(
+                            id="intake-district", options=inc.blank("intake.pick_district") + inc.district_options(s)
+                        ),
+                    ),
+                    _row(t("intake.village"), "intake-village", dbc.Input(id="intake-village", autocomplete="off")),
+                    _row(
+                        t("intake.landmark"),
+                        "intake-landmark",
+                        dbc.Input(id="intake-landmark", autocomplete="off"),
+                        hint=t("intake.landmark_hint"),
+                    ),
+                    _row(
+                        t("intake.site"),
+                        "intake-site",
+                        dbc.Select(id="intake-site", options=inc.blank("intake.no_site") + sites),
+                        hint=t("intake.site_hint"),
+                    ),
+                ],
+                className="intake-col",
+            ),
+            html.Div(
+                [
+                    _row(
+                        t("intake.category"),
+                        "intake-category",
+                        dbc.Select(
+                            id="intake-category", options=inc.blank("intake.pick_category") + inc.category_options()
+                        ),
+                    ),
+                    _row(
+                        t("intake.skpd"),
+                        "intake-skpd",
+                        dbc.Select(id="intake-skpd", options=inc.blank("intake.pick_skpd") + inc.skpd_options(s)),
+                        hint=t("intake.skpd_hint"),
+                        row_id="intake-skpd-row",
+                    ),
+                    _row(
+                        t("intake.priority"),
+                        "intake-priority",
+                        dbc.RadioItems(
+                            id="intake-priority",
+                            name="intake-priority",  # one group: Tab leaves it, the arrows move in it
+                            options=inc.priority_options(),
+                            value=2,
+                            className="priority-radio",
+                        ),
+                        hint=t("intake.priority_hint"),
+                    ),
+                    _row(
+                        t("intake.summary"),
+                        "intake-summary",
+                        dbc.Textarea(id="intake-summary", rows=4, submit_on_enter=True),
+                        hint=t("intake.summary_hint"),
+                    ),
+                    html.Div(
+                        [
+                            dbc.Button(t("intake.submit"), id="intake-submit", color="primary", size="lg"),
+                            html.Span(t("intake.keys_hint"), className="intake-hint"),
+                        ],
+                        className="intake-actions",
+                    ),
+                    html.Div(id="intake-result", role="status"),
+                ],
+                className="intake-col",
+            ),
+        ],
+        id="intake-form",
+        className="intake-form",
+    )

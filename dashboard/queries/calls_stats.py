@@ -1,0 +1,349 @@
+"""Call-center figures for the bupati and the supervisors: calls, response times, the map, complaints.
+
+Counts are grouped in SQL over a `>= since` range of an indexed time column
+(call_log.at, incidents.received_at), so a year of history in storage costs a
+read of the chosen days only. Percentiles need the values themselves: the
+database subtracts the timestamps and only the minutes come back, one small
+row per incident of the range; p50 and p90 are computed here (linear
+interpolation between the closest ranks, as numpy and spreadsheets do).
+
+A range is counted in WITA days: "today" starts at midnight in Soppeng, "7
+days" at the midnight six days before. The period it is compared with has the
+same length and ends as many days earlier, so this morning is compared with
+yesterday morning, not with a whole yesterday.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal, get_args
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    and_,
+    cast,
+    extract,
+    func,
+    literal_column,
+    select,
+)
+
+from scc.clock import WITA, as_utc, to_wita, utcnow
+from scc.storage.calls import OPEN_STATUSES, call_log, incident_events, incidents
+
+Window = Literal["today", "7d", "30d"]
+WINDOWS: tuple[Window, ...] = get_args(Window)
+DAYS: dict[Window, int] = {"today": 1, "7d": 7, "30d": 30}
+MISSED = ("abandoned", "unanswered")
+OPEN_MARKERS = 400  # open incidents drawn on the map; more than that is a disaster, counted not drawn
+COMPLAINTS_LIMIT = 300
+NOTES_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Period:
+    since: datetime
+    until: datetime
+
+
+def periods(window: Window, now: datetime | None = None) -> tuple[Period, Period]:
+    """(the chosen range, the one it is compared with): WITA days up to now, and as many days earlier."""
+    now = as_utc(now or utcnow())
+    days = DAYS[window]
+    midnight = to_wita(now).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days - 1)
+    since = as_utc(midnight.replace(tzinfo=WITA))
+    shift = timedelta(days=days)
+    return Period(since, now), Period(since - shift, now - shift)
+
+
+def percentile(ordered: Sequence[float], q: float) -> float | None:
+    """The q-th percentile (0..100) of sorted values, interpolated between the two closest ranks."""
+    if not ordered:
+        return None
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+@dataclass(frozen=True)
+class Times:
+    """Response times in minutes of a group of incidents: received -> dispatched, received -> on scene."""
+
+    incidents: int = 0
+    dispatch_p50: float | None = None
+    dispatch_p90: float | None = None
+    scene_p50: float | None = None
+    scene_p90: float | None = None
+
+
+@dataclass(frozen=True)
+class Calls:
+    total: int = 0
+    missed: int = 0  # abandoned + unanswered
+    by_line: dict[str | None, int] = field(default_factory=dict)
+    by_district: dict[str | None, int] = field(default_factory=dict)
+    by_hour: list[int] = field(default_factory=lambda: [0] * 24)  # WITA hour of day
+    outcomes_by_line: dict[str | None, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    window: Window
+    current: Period
+    previous: Period
+    calls: Calls
+    previous_calls: Calls
+    overall: Times
+    previous_overall: Times
+    by_district: dict[str | None, Times]
+    previous_by_district: dict[str | None, Times]
+    by_line: dict[str | None, Times]
+    previous_by_line: dict[str | None, Times]
+
+
+def _in(column: Any, period: Period) -> ColumnElement[bool]:
+    return and_(column >= period.since, column <= period.until)
+
+
+def _minutes(conn: Connection, later: Any, earlier: Any) -> ColumnElement[Any]:
+    """Minutes between two stored times, computed by the database (no datetime parsed here)."""
+    if conn.dialect.name == "postgresql":
+        return cast(extract("epoch", later - earlier), Float) / 60.0
+    return (func.julianday(later) - func.julianday(earlier)) * 1440.0
+
+
+def _hour(conn: Connection, column: Any) -> ColumnElement[Any]:
+    """The WITA hour of day (0-23) of a stored UTC time. Literal texts, so PostgreSQL sees one
+    expression in SELECT and GROUP BY."""
+    if conn.dialect.name == "postgresql":
+        return cast(extract("hour", func.timezone(literal_column("'Asia/Makassar'"), column)), Integer)
+    return cast(func.strftime(literal_column("'%H'"), column, literal_column("'+8 hours'")), Integer)
+
+
+def _calls(conn: Connection, period: Period, *, detail: bool = True) -> Calls:
+    by_line: dict[str | None, int] = defaultdict(int)
+    outcomes: dict[str | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    total = missed = 0
+    rows = conn.execute(
+        select(call_log.c.line_code, call_log.c.outcome, func.count())
+        .where(_in(call_log.c.at, period))
+        .group_by(call_log.c.line_code, call_log.c.outcome)
+    )
+    for line, outcome, n in rows:
+        total += n
+        by_line[line] += n
+        outcomes[line][outcome] += n
+        if outcome in MISSED:
+            missed += n
+    if not detail:
+        return Calls(total=total, missed=missed)
+    hour = _hour(conn, call_log.c.at)
+    hours = [0] * 24
+    districts: dict[str | None, int] = defaultdict(int)
+    # One scan for both: at most 9 districts x 24 hours come back.
+    for district, h, n in conn.execute(
+        select(call_log.c.district, hour, func.count())
+        .where(_in(call_log.c.at, period))
+        .group_by(call_log.c.district, hour)
+    ):
+        districts[district] += n
+        if h is not None and 0 <= int(h) < 24:
+            hours[int(h)] += n
+    return Calls(
+        total=total,
+        missed=missed,
+        by_line=dict(by_line),
+        by_district=dict(districts),
+        by_hour=hours,
+        outcomes_by_line={line: dict(o) for line, o in outcomes.items()},
+    )
+
+
+def _times(n: int, dispatch: list[float], scene: list[float]) -> Times:
+    dispatch = sorted(v for v in dispatch if v >= 0)  # a clock set wrong at the intake: not a response time
+    scene = sorted(v for v in scene if v >= 0)
+    return Times(
+        incidents=n,
+        dispatch_p50=percentile(dispatch, 50),
+        dispatch_p90=percentile(dispatch, 90),
+        scene_p50=percentile(scene, 50),
+        scene_p90=percentile(scene, 90),
+    )
+
+
+def _responses(conn: Connection, period: Period) -> tuple[Times, dict[str | None, Times], dict[str | None, Times]]:
+    """Response times of the emergencies received in `period` (complaints are settled, not responded to):
+    overall, per district, per line."""
+    result = conn.execute(
+        select(
+            incidents.c.line_code,
+            incidents.c.district,
+            _minutes(conn, incidents.c.dispatched_at, incidents.c.received_at),
+            _minutes(conn, incidents.c.on_scene_at, incidents.c.received_at),
+        ).where(_in(incidents.c.received_at, period), incidents.c.category != "complaint")
+    )
+    # Only texts and numbers come back, nothing to convert: the driver's own tuples, not a Row per incident
+    # (a month is thousands of rows, and this read is most of the page's time).
+    rows = result.cursor.fetchall() if result.cursor is not None else result.all()
+    result.close()
+    # Per (line, district) first, a few dozen groups; districts, lines and the whole are joined from them.
+    pairs: dict[tuple[str | None, str | None], tuple[list[int], list[float], list[float]]] = {}
+    for line, district, dispatch, scene in rows:
+        entry = pairs.get((line, district))
+        if entry is None:
+            entry = pairs[(line, district)] = ([0], [], [])
+        entry[0][0] += 1
+        if dispatch is not None:
+            entry[1].append(dispatch)
+        if scene is not None:
+            entry[2].append(scene)
+
+    def joined(which: int) -> dict[str | None, Times]:
+        merged: dict[str | None, tuple[list[int], list[float], list[float]]] = {}
+        for key, (n, dispatch, scene) in pairs.items():
+            into = merged.setdefault(key[which], ([0], [], []))
+            into[0][0] += n[0]
+            into[1].extend(dispatch)
+            into[2].extend(scene)
+        return {k: _times(n[0], d, s) for k, (n, d, s) in merged.items()}
+
+    every = _times(
+        len(rows),
+        [v for _, d, _ in pairs.values() for v in d],
+        [v for _, _, s in pairs.values() for v in s],
+    )
+    return every, joined(1), joined(0)
+
+
+def kpi(engine: Engine, window: Window, now: datetime | None = None) -> Kpi:
+    current, previous = periods(window, now)
+    with engine.connect() as conn:
+        calls = _calls(conn, current)
+        previous_calls = _calls(conn, previous, detail=False)
+        overall, by_district, by_line = _responses(conn, current)
+        previous_overall, previous_by_district, previous_by_line = _responses(conn, previous)
+    return Kpi(
+        window=window,
+        current=current,
+        previous=previous,
+        calls=calls,
+        previous_calls=previous_calls,
+        overall=overall,
+        previous_overall=previous_overall,
+        by_district=by_district,
+        previous_by_district=previous_by_district,
+        by_line=by_line,
+        previous_by_line=previous_by_line,
+    )
+
+
+# -- the map -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DistrictCount:
+    open: int = 0  # still open now, whenever received: an open incident is part of any range up to now
+    total: int = 0  # received in the range
+
+
+@dataclass(frozen=True)
+class MapData:
+    counts: dict[str | None, DistrictCount]
+    open_incidents: list[dict[str, Any]]  # id, district, status, priority, category
+    open_total: int
+
+
+def map_data(engine: Engine, window: Window, now: datetime | None = None) -> MapData:
+    current, _ = periods(window, now)
+    emergency = incidents.c.category != "complaint"  # complaints have their page; the map is for responders
+    with engine.connect() as conn:
+        totals: dict[str | None, int] = dict(
+            conn.execute(
+                select(incidents.c.district, func.count())
+                .where(_in(incidents.c.received_at, current), emergency)
+                .group_by(incidents.c.district)
+            ).all()
+        )
+        is_open = and_(incidents.c.status.in_(OPEN_STATUSES), emergency)
+        opened: dict[str | None, int] = dict(
+            conn.execute(select(incidents.c.district, func.count()).where(is_open).group_by(incidents.c.district)).all()
+        )
+        markers = conn.execute(
+            select(incidents.c.id, incidents.c.district, incidents.c.status, incidents.c.priority, incidents.c.category)
+            .where(is_open)
+            .order_by(incidents.c.received_at.desc())
+            .limit(OPEN_MARKERS)
+        ).all()
+    counts = {d: DistrictCount(open=opened.get(d, 0), total=totals.get(d, 0)) for d in {*totals, *opened}}
+    return MapData(counts=counts, open_incidents=[dict(r._mapping) for r in markers], open_total=sum(opened.values()))
+
+
+# -- complaints ----------------------------------------------------------------------------------------
+
+COMPLAINT_COLUMNS = (
+    incidents.c.id,
+    incidents.c.skpd_code,
+    incidents.c.summary,
+    incidents.c.district,
+    incidents.c.village,
+    incidents.c.landmark,
+    incidents.c.status,
+    incidents.c.received_at,
+    incidents.c.due_at,
+    incidents.c.resolved_at,
+    incidents.c.closed_at,
+    incidents.c.version,
+)
+
+
+def complaints(engine: Engine, skpd_code: str | None = None, limit: int = COMPLAINTS_LIMIT) -> list[dict[str, Any]]:
+    """Complaints, open ones first (the nearest deadline first), then the latest settled; only those
+    routed to `skpd_code` when one is given (an SKPD's staff never get another unit's)."""
+    query = select(*COMPLAINT_COLUMNS).where(incidents.c.category == "complaint")
+    if skpd_code is not None:
+        query = query.where(incidents.c.skpd_code == skpd_code)
+    is_open = incidents.c.status.in_(OPEN_STATUSES)
+    with engine.connect() as conn:
+        open_rows = conn.execute(query.where(is_open).order_by(incidents.c.due_at, incidents.c.id).limit(limit)).all()
+        done = conn.execute(
+            query.where(~is_open).order_by(incidents.c.received_at.desc()).limit(max(limit - len(open_rows), 0))
+        ).all()
+    return [dict(r._mapping) for r in (*open_rows, *done)]
+
+
+def complaint_notes(engine: Engine, incident_id: int, skpd_code: str | None = None) -> list[dict[str, Any]]:
+    """A complaint's timeline, newest first; nothing when it is not a complaint (of `skpd_code`)."""
+    owner = [incidents.c.skpd_code == skpd_code] if skpd_code is not None else []
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(incident_events.c.at, incident_events.c.kind, incident_events.c.status)
+            .add_columns(incident_events.c.operator, incident_events.c.note)
+            .join(incidents, incidents.c.id == incident_events.c.incident_id)
+            .where(incidents.c.id == incident_id, incidents.c.category == "complaint", *owner)
+            .order_by(incident_events.c.at.desc(), incident_events.c.id.desc())
+            .limit(NOTES_LIMIT)
+        ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def overdue(complaint: dict[str, Any], now: datetime | None = None) -> bool:
+    due = complaint.get("due_at")
+    return complaint.get("status") in OPEN_STATUSES and due is not None and as_utc(due) < as_utc(now or utcnow())
+
+
+def complaint(engine: Engine, incident_id: int, skpd_code: str | None = None) -> dict[str, Any] | None:
+    """One complaint (routed to `skpd_code`, when given); None for anything else."""
+    query = select(*COMPLAINT_COLUMNS).where(incidents.c.id == incident_id, incidents.c.category == "complaint")
+    if skpd_code is not None:
+        query = query.where(incidents.c.skpd_code == skpd_code)
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    return dict(row._mapping) if row else None

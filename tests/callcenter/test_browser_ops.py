@@ -1,0 +1,197 @@
+"""The operators' pages in Debian's Chromium against the production server (the `live_server` fixture).
+
+The "done when" of the call-center pages: an operator signs in, takes a fire
+call on a district's line with the keyboard only, sends that district's
+truck, marks it on scene, resolved, and closes it, in under a minute, and
+the board shows the truck free again. Board, intake form and incident page
+are photographed at 1920x1080 (the folder the dashboard's browser tests use)
+and must fit the wall screen without a scrollbar where they are wall pages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from callcenter.intake import take_call
+from dashboard import i18n
+from scc.clock import utcnow
+from scc.settings import load_settings
+from scc.storage import open_storage
+from tests.support.web import PASSWORDS
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT_MS = 15_000
+WALL = {"width": 1920, "height": 1080}
+ID = i18n.catalog("id")
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    configured = os.environ.get("SCC_SCREENSHOT_DIR")
+    folder = Path(configured) if configured else tmp_path_factory.getbasetemp() / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(live_server) -> dict:
+    """The live server with a few open incidents on other lines, as a working day has."""
+    settings = load_settings()
+    engine = open_storage(live_server["db_url"])
+    try:
+        calls = [
+            dict(line_code="psc-119", caller_number="0813 1111 2222", district="lalabata", village="Lemba",
+                 category="medical", priority=1, summary="Ibu hamil pendarahan"),
+            dict(line_code="p2tp2a", caller_number="0813 3333 4444", district="ganra", village="Ganra",
+                 category="violence", priority=2, summary="Anak dipukul tetangga"),
+            dict(line_code="polres-110", district="marioriwawo", village="Takalala", category="crime",
+                 priority=3, summary="Motor hilang di parkiran pasar"),
+            dict(line_code="psc-119", caller_number="0813 5555 6666", district="lalabata", category="complaint",
+                 skpd_code="dpmptsp", priority=3, summary="Izin usaha belum terbit",
+                 received_at=utcnow().replace(microsecond=0) - __import__("datetime").timedelta(days=5)),
+        ]  # fmt: skip
+        for fields in calls:
+            take_call(engine, settings, fields, operator="admin")
+    finally:
+        engine.dispose()
+    return live_server
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=WALL)
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page, base: str, username: str) -> None:
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORDS[username])
+    with page.expect_navigation():
+        page.click("#login-submit")
+    page.wait_for_selector("#logout", state="attached")
+
+
+def shoot(page, folder: Path, name: str) -> None:
+    page.locator("#wita-clock .clock-time").wait_for(state="visible")
+    page.wait_for_timeout(200)  # one frame for scc.js to cut the lists to the screen
+    page.screenshot(path=str(folder / f"{name}.png"))
+
+
+def no_scrollbar(page) -> None:
+    sizes = page.evaluate(
+        """() => ({sh: document.documentElement.scrollHeight, ih: window.innerHeight,
+                  sw: document.documentElement.scrollWidth, iw: window.innerWidth})"""
+    )
+    assert sizes["sh"] <= sizes["ih"] and sizes["sw"] <= sizes["iw"], sizes
+
+
+def unit_free(page, code: str) -> str | None:
+    return page.locator(f"#board-unit-list [data-unit='{code}']").get_attribute("data-free")
+
+
+def citta_count(page, url: str, table: str, column: int) -> int:
+    """Citta's figure in a district table of the KPI or map page (today's range); 0 when it has no row."""
+    page.goto(url)
+    page.locator(f"#{table} tbody tr").first.wait_for()
+    cells = [row.locator("td").all_inner_texts() for row in page.locator(f"#{table} tbody tr").all()]
+    found = [c for c in cells if c and c[0].strip() == "Citta"]
+    return int(found[0][column].replace(".", "").strip()) if found else 0
+
+
+def test_operator_takes_a_fire_call_and_closes_it_with_the_keyboard(server, page, shots):
+    base = server["url"]
+    sign_in(page, base, "operator")
+    on_map = citta_count(page, base + "/calls/map", "map-table", 2)
+    in_kpi = citta_count(page, base + "/calls/kpi", "kpi-times-district-panel table", 1)
+    page.goto(base + "/calls")
+    page.locator("#calls-table").wait_for()
+    assert unit_free(page, "truk-citta") == "1"
+    shoot(page, shots, "calls-board")
+    no_scrollbar(page)
+
+    started = time.monotonic()
+    # From the board to the form with the keyboard: the big button is a link.
+    page.focus("#board-take-call")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/calls/new$"))
+    line = page.locator("#intake-line")
+    line.wait_for()
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'intake-line'")
+    kb = page.keyboard
+    kb.type("Damkar Citta")  # a native select picks by typing its option's name
+    assert line.input_value() == "damkar-citta"
+    kb.press("Tab")
+    kb.type("0812 7777 1234")
+    kb.press("Tab")
+    kb.type("Pak Andi")
+    kb.press("Tab")
+    kb.type("Citta")
+    assert page.locator("#intake-district").input_value() == "citta"
+    kb.press("Tab")
+    kb.type("Tinco")
+    kb.press("Tab")
+    kb.type("depan pasar Citta")
+    kb.press("Tab")  # the camera site: none
+    kb.press("Tab")
+    kb.type("Keb")
+    assert page.locator("#intake-category").input_value() == "fire"
+    kb.press("Tab")  # the SKPD is only for a complaint: not in the way
+    kb.press("1")
+    assert page.locator("#intake-priority input[value='1']").is_checked()
+    kb.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "intake-summary"
+    kb.type("Rumah panggung terbakar, api besar")
+    shoot(page, shots, "calls-intake")
+    kb.press("Enter")
+
+    page.wait_for_url(re.compile(r"/calls/\d+$"))
+    page.locator("#incident-actions").wait_for()
+    unit = page.locator("#incident-unit")
+    assert unit.input_value() == "truk-citta", "the district's own truck comes first"
+
+    def step(button: str, status: str) -> None:
+        page.click(button)
+        page.locator(f"#incident-head [data-status='{status}']").wait_for()
+
+    step("#incident-dispatch", "dispatched")
+    step("#incident-to-on_scene", "on_scene")
+    shoot(page, shots, "calls-incident")
+    step("#incident-to-resolved", "resolved")
+    step("#incident-to-closed", "closed")
+    assert page.locator("#incident-to-closed").is_hidden() and page.locator("#incident-dispatch").is_hidden()
+    elapsed = time.monotonic() - started
+    assert elapsed < 60, f"took {elapsed:.1f} s"
+    events = page.locator("#incident-events tbody tr")
+    assert events.count() >= 6  # received, sent, dispatched, on scene, resolved, closed
+
+    page.click("#incident-back")
+    page.locator("#calls-table").wait_for()
+    assert unit_free(page, "truk-citta") == "1"
+    # The KPIs and the map show it: one more incident in Citta today.
+    assert citta_count(page, base + "/calls/map", "map-table", 2) == on_map + 1
+    assert citta_count(page, base + "/calls/kpi", "kpi-times-district-panel table", 1) == in_kpi + 1
+
+
+def test_board_marks_overdue_complaints_and_fits_the_wall(server, page, shots):
+    sign_in(page, server["url"], "bupati")
+    page.goto(server["url"] + "/calls")
+    page.locator("#calls-table").wait_for()
+    overdue = page.locator("#calls-table tr.row-overdue")
+    assert overdue.count() >= 1
+    assert ID["incident.overdue"] in overdue.first.inner_text()
+    assert page.locator("#board-take-call").count() == 0  # the bupati watches, does not take calls
+    no_scrollbar(page)
+    shoot(page, shots, "calls-board-viewer")
+    page.locator("#calls-table a.incident-link").first.click()
+    page.locator("#incident-details").wait_for()
+    assert page.locator("#incident-actions").count() == 0
+    shoot(page, shots, "calls-incident-viewer")
