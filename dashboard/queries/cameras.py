@@ -1,15 +1,35 @@
-"""Camera reads: every configured camera with its stored state."""
+"""Camera reads: every configured camera with its stored state, the wall's groups and pages, links down,
+uptime and outages for the health page, the camera processes' CPU, and each user's wall layout.
+
+Everything here reads what the camera workers stored (scc.storage.cameras); nothing opens a camera.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Literal, get_args
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 
+from scc import health
+from scc.camera_access import may_view
+from scc.clock import as_utc, utcnow
 from scc.settings import Settings
-from scc.storage.cameras import CameraDisplayStatus, camera_state
+from scc.storage.cameras import CameraDisplayStatus, camera_outages, camera_state, wall_prefs
+
+GroupBy = Literal["all", "site", "skpd", "district", "uplink"]
+GROUPS: tuple[GroupBy, ...] = get_args(GroupBy)
+Layout = Literal["1", "2x2", "3x3", "4x4", "5x5"]
+# Tiles per side: 5x5 is for a 4K wall, where a 640x360 sub-stream still has a pixel per pixel.
+LAYOUTS: dict[Layout, int] = {"1": 1, "2x2": 2, "3x3": 3, "4x4": 4, "5x5": 5}
+TOURS: tuple[int, ...] = (0, 10, 20, 30, 60)  # seconds per page in tour mode; 0: no tour
+# Statuses that mean "no picture from this camera": what a dead uplink does to every camera behind it.
+# An error (401, unknown path, codec) is the camera's own fault, never the link's.
+DARK: frozenset[str] = frozenset({"offline", "stale"})
+CPU = re.compile(r"cpu\s*(\d+(?:[.,]\d+)?)\s*%", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -26,6 +46,49 @@ class CameraRow:
     fps: float | None
     reconnects: int
     last_error: str | None
+    uplink: str = ""
+    width: int | None = None
+    height: int | None = None
+    codec: str | None = None
+
+
+@dataclass(frozen=True)
+class WallPage:
+    group: str  # the group's key (a site, an SKPD code, a district code, an uplink)
+    part: int  # 1-based: a group larger than one page takes several
+    parts: int
+    cameras: tuple[CameraRow, ...]
+
+
+@dataclass(frozen=True)
+class LinkDown:
+    uplink: str
+    link: str  # fibre | radio
+    cameras: tuple[str, ...]  # ids of its cameras without a picture
+
+
+@dataclass(frozen=True)
+class Outage:
+    camera_id: str
+    uplink: str
+    started_at: datetime
+    ended_at: datetime | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class ProcessCpu:
+    name: str
+    status: str
+    cpu_pct: float | None
+    beat_at: datetime | None
+
+
+@dataclass(frozen=True)
+class WallPrefs:
+    layout: Layout = "4x4"  # the 16 installed cameras at once
+    group_by: GroupBy = "all"
+    tour_s: int = 0
 
 
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
@@ -37,14 +100,20 @@ def without_credentials(text: str) -> str:
     return _USERINFO.sub(r"\1***@", text)
 
 
-def cameras(engine: Engine, settings: Settings) -> list[CameraRow]:
-    """Every configured camera; status 'nodata' when its worker has not reported, 'planned' when not installed."""
+def cameras(
+    engine: Engine, settings: Settings, *, role: str | None = None, skpd_code: str | None = None
+) -> list[CameraRow]:
+    """Every configured camera; status 'nodata' when its worker has not reported, 'planned' when not installed.
+    With `role`, only the installed cameras that role (and unit) may view (scc.camera_access.may_view),
+    and every planned one for staff."""
     with engine.connect() as conn:
         states = {r.camera_id: r for r in conn.execute(select(camera_state))}
     out = []
     for cam in settings.cameras:
-        state = states.get(cam.id)
         planned = cam.status == "planned"
+        if role is not None and not (may_view(role, skpd_code, cam) or (planned and role != "skpd")):
+            continue
+        state = states.get(cam.id)
         status: CameraDisplayStatus = "planned" if planned else (state.status if state else "nodata")
         out.append(
             CameraRow(
@@ -60,6 +129,200 @@ def cameras(engine: Engine, settings: Settings) -> list[CameraRow]:
                 fps=state.fps if state else None,
                 reconnects=state.reconnects if state else 0,
                 last_error=without_credentials(state.last_error) if state and state.last_error else None,
+                uplink=cam.uplink,
+                width=state.width if state else None,
+                height=state.height if state else None,
+                codec=state.codec if state else None,
             )
         )
     return out
+
+
+# -- the wall: groups, pages, links down ------------------------------------------------------------
+
+
+def group_key(row: CameraRow, by: GroupBy) -> str:
+    """The group a camera falls in; "all" is one group of every camera (the key is empty)."""
+    return {"all": "", "site": row.site, "skpd": row.skpd, "district": row.district, "uplink": row.uplink}[by]
+
+
+def groups(rows: Iterable[CameraRow], by: GroupBy) -> list[tuple[str, list[CameraRow]]]:
+    """Installed cameras by `by`, groups in the order of their first camera in config/cameras.yaml
+    (the regency's own order: the hospital first), cameras in config order within a group."""
+    out: dict[str, list[CameraRow]] = {}
+    for row in rows:
+        if not row.planned:
+            out.setdefault(group_key(row, by), []).append(row)
+    return list(out.items())
+
+
+def wall_pages(rows: Iterable[CameraRow], by: GroupBy, layout: Layout) -> list[WallPage]:
+    """The wall's pages: each group on pages of `layout`'s tiles; a page never mixes two groups,
+    so a tour shows one place (one unit, one link) at a time; "all" fills every page."""
+    per_page = LAYOUTS[layout] ** 2
+    pages = []
+    for key, members in groups(rows, by):
+        parts = -(-len(members) // per_page)
+        for i in range(parts):
+            pages.append(WallPage(key, i + 1, parts, tuple(members[i * per_page : (i + 1) * per_page])))
+    return pages
+
+
+def links_down(rows: Iterable[CameraRow]) -> list[LinkDown]:
+    """Uplinks whose cameras went dark together: two or more without a picture and none with one.
+    The wall shows one banner for each instead of an alarm per camera."""
+    by_link: dict[str, list[CameraRow]] = {}
+    for row in rows:
+        if not row.planned:
+            by_link.setdefault(row.uplink, []).append(row)
+    out = []
+    for uplink, members in by_link.items():
+        dark = [m.id for m in members if m.status in DARK]
+        lit = [m for m in members if m.status == "online"]
+        if len(dark) >= 2 and not lit:
+            out.append(LinkDown(uplink, members[0].link, tuple(dark)))
+    return out
+
+
+# -- health: outages and uptime ------------------------------------------------------------------
+
+
+def outages(engine: Engine, camera_ids: Sequence[str], since: datetime) -> list[Outage]:
+    """The outages of these cameras that were still going at `since` or began after it, oldest first."""
+    if not camera_ids:
+        return []
+    t = camera_outages.c
+    query = (
+        select(t.camera_id, t.uplink, t.started_at, t.ended_at, t.reason)
+        .where(t.camera_id.in_(list(camera_ids)), or_(t.ended_at.is_(None), t.ended_at >= since))
+        .order_by(t.started_at)
+    )
+    with engine.connect() as conn:
+        return [
+            Outage(
+                r.camera_id,
+                r.uplink,
+                as_utc(r.started_at),
+                as_utc(r.ended_at) if r.ended_at else None,
+                without_credentials(r.reason or ""),
+            )
+            for r in conn.execute(query)
+        ]
+
+
+Span = tuple[datetime, datetime]
+
+
+def _merged(spans: Iterable[Span]) -> list[Span]:
+    out: list[Span] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _down_spans(items: Iterable[Outage], since: datetime, now: datetime) -> list[Span]:
+    """Outages cut to the window [since, now]; one still open lasts until now."""
+    spans = []
+    for o in items:
+        start, end = max(o.started_at, since), min(o.ended_at or now, now)
+        if end > start:
+            spans.append((start, end))
+    return _merged(spans)
+
+
+def _all_down(per_camera: Sequence[list[Span]]) -> list[Span]:
+    """The spans during which every one of the cameras was down at once (intersection of their unions)."""
+    if not per_camera:
+        return []
+    common = per_camera[0]
+    for spans in per_camera[1:]:
+        common = [(max(a0, b0), min(a1, b1)) for a0, a1 in common for b0, b1 in spans if min(a1, b1) > max(a0, b0)]
+    return _merged(common)
+
+
+def _percent(down: list[Span], since: datetime, now: datetime) -> float:
+    window = (now - since).total_seconds()
+    lost = sum((end - start).total_seconds() for start, end in down)
+    return max(0.0, 100.0 * (1 - lost / window)) if window > 0 else 100.0
+
+
+@dataclass(frozen=True)
+class Uptime:
+    key: str  # a camera id or an uplink
+    pct_24h: float
+    pct_7d: float
+    outages_24h: int
+
+
+def uptime(engine: Engine, rows: Sequence[CameraRow], now: datetime | None = None) -> tuple[list[Uptime], list[Uptime]]:
+    """(per camera, per uplink) uptime in % over 24 h and 7 days, from the recorded outages.
+
+    A camera is down from an outage's start to its end (now, while open); time before its first
+    record counts as up, since nothing says otherwise. An uplink is down while every installed camera
+    on it is down at once: one camera's fault is not the link's."""
+    now = now or utcnow()
+    installed = [r for r in rows if not r.planned]
+    week = now - timedelta(days=7)
+    day = now - timedelta(days=1)
+    found = outages(engine, [r.id for r in installed], week)
+    by_camera: dict[str, list[Outage]] = {r.id: [] for r in installed}
+    for o in found:
+        by_camera.setdefault(o.camera_id, []).append(o)
+    cams = []
+    spans: dict[str, tuple[list[Span], list[Span]]] = {}
+    for r in installed:
+        d, w = _down_spans(by_camera[r.id], day, now), _down_spans(by_camera[r.id], week, now)
+        spans[r.id] = (d, w)
+        count = sum(1 for o in by_camera[r.id] if (o.ended_at or now) > day)
+        cams.append(Uptime(r.id, _percent(d, day, now), _percent(w, week, now), count))
+    links: dict[str, list[str]] = {}
+    for r in installed:
+        links.setdefault(r.uplink, []).append(r.id)
+    out_links = []
+    for uplink, ids in links.items():
+        d = _all_down([spans[i][0] for i in ids])
+        w = _all_down([spans[i][1] for i in ids])
+        out_links.append(Uptime(uplink, _percent(d, day, now), _percent(w, week, now), len(d)))
+    return cams, out_links
+
+
+# -- the camera processes -----------------------------------------------------------------------
+
+
+def camera_processes(engine: Engine) -> list[ProcessCpu]:
+    """The camera workers' and the relay's health, with the CPU each says in its heartbeat ("cpu 3.2%")."""
+    out = []
+    for c in health.read_all(engine):
+        if c.name.startswith("camera-worker-") or c.name == "camera-relay":
+            found = CPU.search(c.detail or "")
+            cpu = float(found.group(1).replace(",", ".")) if found else None
+            out.append(ProcessCpu(c.name, c.status, cpu, c.beat_at))
+    return out
+
+
+# -- the wall's layout, per user ------------------------------------------------------------------
+
+
+def load_wall_prefs(engine: Engine, username: str) -> WallPrefs:
+    with engine.connect() as conn:
+        row = conn.execute(select(wall_prefs).where(wall_prefs.c.username == username)).first()
+    if row is None:
+        return WallPrefs()
+    layout = row.layout if row.layout in LAYOUTS else WallPrefs.layout
+    group_by = row.group_by if row.group_by in GROUPS else WallPrefs.group_by
+    tour_s = row.tour_s if row.tour_s in TOURS else 0
+    return WallPrefs(layout, group_by, tour_s)
+
+
+def save_wall_prefs(engine: Engine, username: str, prefs: WallPrefs) -> None:
+    """Remembered for the user, not the browser: the same wall on any screen they sign in to."""
+    if prefs.layout not in LAYOUTS or prefs.group_by not in GROUPS or prefs.tour_s not in TOURS:
+        raise ValueError("unknown wall layout, grouping or tour interval")
+    values = {"layout": prefs.layout, "group_by": prefs.group_by, "tour_s": prefs.tour_s, "updated_at": utcnow()}
+    with engine.begin() as conn:
+        done = conn.execute(wall_prefs.update().where(wall_prefs.c.username == username).values(**values))
+        if done.rowcount == 0:
+            conn.execute(wall_prefs.insert().values(username=username, **values))

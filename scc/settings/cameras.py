@@ -21,6 +21,10 @@ class Camera(Strict):
     skpd: Code = Field(description="SKPD that owns the camera.")
     district: Code = Field(description="District the camera is in.")
     link: Literal["fibre", "radio"] = Field(description="LAN link kind; radio drops in rain.")
+    uplink: Code = Field(
+        description="The link (a fibre run or a radio hop) the camera reaches the command center over; "
+        "cameras on one uplink drop together, and the wall shows one banner for them."
+    )
     status: Literal["active", "planned"] = Field(description="Planned cameras are listed but not connected.")
     position: Position = Field(description="Approximate position.")
     main_url: str | None = Field(default=None, description="RTSP main stream, without credentials.")
@@ -59,6 +63,13 @@ class Camera(Strict):
         secret = self.password.get_secret_value() if self.password else ""
         userinfo = quote(self.username, safe="") + (":" + quote(secret, safe="") if secret else "")
         return urlunsplit(parts._replace(netloc=f"{userinfo}@{parts.netloc}"))
+
+    def simulated(self, host: str, port: int) -> Camera:
+        """This camera with its streams on the local RTSP simulator, at /<id>/main and /<id>/sub."""
+        if self.status != "active":
+            return self
+        base = f"rtsp://{host}:{port}/{self.id}"
+        return self.model_copy(update={"main_url": f"{base}/main", "sub_url": f"{base}/sub"})
 
 
 class CamerasFile(Strict):

@@ -1,0 +1,319 @@
+"""The WebRTC relay: live camera video to browsers, one camera pull fanned out to every viewer.
+
+`python -m streams.cameras.relay` listens on loopback (settings
+`cameras.relay`) for WHEP-style signalling that only the web app sends:
+
+- `POST /whep/<camera id>?stream=sub|main`, body an SDP offer, header
+  `Authorization: Bearer <grant>`: 201 with the SDP answer (non-trickle: every
+  candidate is in it) and `Location: /whep/<session id>`;
+- `DELETE /whep/<session id>` with a grant to end that session: 204;
+- `GET /state`: the streams being relayed and their viewers (camera ids and
+  counts only).
+
+A grant (scc.camera_access) is signed by the web app for one user and one
+camera stream, after it checked the user may see that camera; without a valid
+one the relay answers 401. Cameras are pulled only while someone watches
+(relay_source.py), and no URL or password ever leaves this process: errors
+name the camera by id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import secrets
+import signal
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import aioice.ice
+import av.logging
+from aiohttp import web
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.sdp import SessionDescription
+
+from scc import boot
+from scc.camera_access import STREAMS, Stream, end_scope, read_grant, view_scope
+from scc.health import CpuMeter, Heartbeat
+from scc.settings import Settings
+from scc.storage.db import connect
+
+from .relay_source import Source, SourceError, Sources
+
+log = logging.getLogger("scc.cameras.relay")
+
+MAX_OFFER_BYTES = 64 * 1024  # a browser's offer is a few kB
+CONNECT_WITHIN_S = 30.0  # a viewer whose ICE never completes is let go, with the camera it held
+
+
+@dataclass
+class Viewer:
+    session_id: str
+    user: str
+    source: Source
+    pc: RTCPeerConnection
+    started: float
+    ended: bool = False
+    deadline: asyncio.Task[None] | None = None
+
+
+class Relay:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.secret = settings.app.web.secret_key
+        self.cameras = {c.id: c for c in settings.cameras if c.status == "active"}
+        self.sources = Sources(settings.app.cameras)
+        self.viewers: dict[str, Viewer] = {}
+
+    # -- signalling ---------------------------------------------------------------
+
+    async def offer(self, request: web.Request) -> web.Response:
+        camera_id = request.match_info["camera"]
+        stream = request.query.get("stream", "sub")
+        if stream not in STREAMS:
+            return _error(400, "stream must be sub or main")
+        watch: Stream = "main" if stream == "main" else "sub"
+        grant = read_grant(self.secret, _bearer(request), view_scope(camera_id, watch))
+        if grant is None:
+            return _error(401, "a valid grant from the web app is required")
+        camera = self.cameras.get(camera_id)
+        if camera is None:
+            return _error(404, "no such active camera")
+        if request.content_length is not None and request.content_length > MAX_OFFER_BYTES:
+            return _error(413, "offer too large")
+        offer = await request.text()
+        if "m=video" not in offer:
+            return _error(400, "the offer has no video")
+        try:
+            source = await self.sources.acquire(camera, watch)
+        except SourceError as exc:
+            log.warning("%s (asked by %s)", exc, grant.user)
+            return _error(exc.status, str(exc))
+        try:
+            answer, pc = await self._answer(source, offer)
+        except ValueError as exc:
+            self.sources.release(source)
+            log.warning("camera %s: refused the offer of %s: %s", source.feed.label, grant.user, exc)
+            return _error(400, f"offer refused: {exc}")
+        viewer = Viewer(secrets.token_urlsafe(18), grant.user, source, pc, time.monotonic())
+        self.viewers[viewer.session_id] = viewer
+        self._watch(viewer)
+        log.info("camera %s: viewer %s joined (%d watching)", source.feed.label, grant.user, source.viewers)
+        return web.Response(
+            status=201,
+            text=answer,
+            content_type="application/sdp",
+            headers={"Location": f"/whep/{viewer.session_id}"},
+        )
+
+    async def _answer(self, source: Source, offer: str) -> tuple[str, RTCPeerConnection]:
+        # No STUN: the LAN has no internet, and a public server only made connecting slower.
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+            if not any(t.kind == "video" for t in pc.getTransceivers()):
+                raise ValueError("no video in the offer")
+            pc.addTrack(source.subscribe())
+            answer = await pc.createAnswer()
+            _require_h264(answer.sdp)
+            await pc.setLocalDescription(answer)  # gathers every candidate: the answer is complete
+        except Exception as exc:
+            await pc.close()
+            raise ValueError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+        return pc.localDescription.sdp, pc
+
+    def _watch(self, viewer: Viewer) -> None:
+        @viewer.pc.on("connectionstatechange")
+        async def changed() -> None:
+            if viewer.pc.connectionState in ("failed", "closed"):
+                await self.end(viewer, f"connection {viewer.pc.connectionState}")
+
+        async def must_connect() -> None:
+            await asyncio.sleep(CONNECT_WITHIN_S)
+            if viewer.pc.connectionState != "connected":
+                await self.end(viewer, "never connected")
+
+        viewer.deadline = asyncio.ensure_future(must_connect())
+
+    async def hang_up(self, request: web.Request) -> web.Response:
+        session_id = request.match_info["session"]
+        grant = read_grant(self.secret, _bearer(request), end_scope(session_id))
+        if grant is None:
+            return _error(401, "a valid grant from the web app is required")
+        viewer = self.viewers.get(session_id)
+        if viewer is None:
+            return _error(404, "no such session")
+        if viewer.user != grant.user:
+            return _error(403, "not your session")
+        await self.end(viewer, "closed by the viewer")
+        return web.Response(status=204)
+
+    async def end(self, viewer: Viewer, why: str) -> None:
+        if viewer.ended:
+            return
+        viewer.ended = True
+        if viewer.deadline is not None and viewer.deadline is not asyncio.current_task():
+            viewer.deadline.cancel()
+        self.viewers.pop(viewer.session_id, None)
+        self.sources.release(viewer.source)
+        log.info(
+            "camera %s: viewer %s left (%s; %d watching)",
+            viewer.source.feed.label,
+            viewer.user,
+            why,
+            viewer.source.viewers,
+        )
+        await viewer.pc.close()
+
+    async def state(self, _request: web.Request) -> web.Response:
+        return web.json_response(self.snapshot())
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "sources": [
+                {
+                    "camera": s.feed.camera.id,
+                    "stream": s.feed.stream,
+                    "viewers": s.viewers,
+                    "lingering": s.linger is not None,
+                    "packets": s.feed.packets,
+                    "reconnects": s.feed.reconnects,
+                    "last_error": s.feed.last_error,
+                }
+                for s in self.sources
+            ],
+            "viewers": len(self.viewers),
+        }
+
+    async def close(self) -> None:
+        for viewer in list(self.viewers.values()):
+            await self.end(viewer, "relay stopping")
+        await self.sources.close()
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_OFFER_BYTES)
+        app.router.add_post("/whep/{camera}", self.offer)
+        app.router.add_delete("/whep/{session}", self.hang_up)
+        app.router.add_get("/state", self.state)
+        return app
+
+
+def _bearer(request: web.Request) -> str | None:
+    value = request.headers.get("Authorization", "")
+    return value[7:].strip() if value.startswith("Bearer ") else None
+
+
+def _error(status: int, text: str) -> web.Response:
+    return web.Response(status=status, text=text, content_type="text/plain")
+
+
+def _require_h264(sdp: str) -> None:
+    """The camera's packets are H.264; aiortc answers with the browser's first choice, so that must be it."""
+    for media in SessionDescription.parse(sdp).media:
+        if media.kind == "video":
+            if not media.rtp.codecs or media.rtp.codecs[0].mimeType.lower() != "video/h264":
+                raise ValueError("the offer must prefer H.264 (the relay passes the camera's H.264 through)")
+            return
+    raise ValueError("no video in the answer")
+
+
+def restrict_ice(addresses: list[str]) -> None:
+    """Offer only these local addresses as ICE candidates. aiortc has no setting for it; it asks
+    aioice, which asks this one function for the machine's addresses."""
+    if not addresses:
+        return
+    every = aioice.ice.get_host_addresses
+    present = set(every(use_ipv4=True, use_ipv6=True))
+    missing = [a for a in addresses if a not in present]
+    if missing:
+        log.warning("relay.ice_addresses not on this machine (not offered): %s", ", ".join(missing))
+
+    def configured(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        return [a for a in every(use_ipv4=use_ipv4, use_ipv6=use_ipv6) if a in addresses]
+
+    aioice.ice.get_host_addresses = configured
+
+
+class Redact(logging.Filter):
+    """Camera credentials out of every log line, whoever writes it: aiortc's MediaPlayer names its
+    URL, password included, in its own warnings."""
+
+    _USERINFO = re.compile(r"(rtsps?://)[^/@\s]*@")
+
+    def __init__(self, secrets_: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets_ if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        clean = self._USERINFO.sub(r"\1***@", text)
+        for secret in self.secrets:
+            clean = clean.replace(secret, "***")
+        if clean != text:
+            record.msg, record.args = clean, None
+        return True
+
+
+def redact_logs(settings: Settings) -> None:
+    passwords = [c.password.get_secret_value() for c in settings.cameras if c.password]
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(Redact(passwords))
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    config = settings.app.cameras.relay
+    restrict_ice(config.ice_addresses)
+    relay = Relay(settings)
+    runner = web.AppRunner(relay.app(), access_log=None)  # the web app logs who watches what
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port)
+    await site.start()
+    log.info("relay listening on %s:%d (signalling, loopback)", config.host, config.port)
+    engine = connect(settings.database_url)
+    meter = CpuMeter()
+    loop = asyncio.get_running_loop()
+
+    def probe() -> tuple[int, str]:
+        doc = asyncio.run_coroutine_threadsafe(_snapshot(relay), loop).result(timeout=5)
+        return doc["viewers"], f"{len(doc['sources'])} streams, {doc['viewers']} viewers, CPU {meter.percent():.1f}%"
+
+    heartbeat = Heartbeat(engine, "camera-relay", 5, probe).start()
+    try:
+        await stop.wait()
+    finally:
+        heartbeat.stop()
+        await relay.close()
+        await runner.cleanup()
+        engine.dispose()
+
+
+async def _snapshot(relay: Relay) -> dict[str, Any]:
+    return relay.snapshot()
+
+
+def main() -> None:
+    settings = boot.settings_or_exit()
+    redact_logs(settings)
+    logging.getLogger("aiortc").setLevel(logging.WARNING)
+    # Its warnings are about packets without timestamps at the start of a stream: noise, and they name URLs.
+    logging.getLogger("aiortc.contrib.media").setLevel(logging.ERROR)
+    logging.getLogger("aioice").setLevel(logging.WARNING)
+    # FFmpeg's own log lines name the stream URL, password included: PyAV keeps them off; so do we.
+    av.logging.set_level(None)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(settings, stop)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()
