@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,7 +21,7 @@ from flask_login import current_user
 
 from scc.users import ROLES
 
-from .security import ArgumentsError, argument_checker, quote
+from .security import MAX_STRING, ArgumentsError, argument_checker, quote
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,10 @@ class Access:
         self.callbacks: dict[str, frozenset[str]] = {ROUTER: EVERYONE}
         self.functions: dict[str, Callable[..., Any]] = {}
         self.hidden: set[str] = set()  # pages reached from elsewhere than the navigation bar
+        self.nav_roles: dict[str, frozenset[str]] = {}  # pages in the navigation bar of some roles only
+        # Pages whose path is a template (`/metrics/<code>`): its pattern, its variables, and who may see which.
+        self.templates: dict[str, tuple[re.Pattern[str], Callable[..., bool | None] | None]] = {}
+        self.text_limits: dict[str, int] = {}  # callbacks that take one long text (an uploaded file)
 
     # -- pages --------------------------------------------------------------------
 
@@ -53,45 +58,103 @@ class Access:
         order: int,
         title_key: str,
         layout: Callable[..., object],
-        nav: bool = True,
+        nav: bool | Iterable[str] = True,
+        allow: Callable[..., bool | None] | None = None,
     ) -> None:
-        """Register a Dash page whose layout renders only for `roles`."""
+        """Register a Dash page whose layout renders only for `roles`.
+
+        `nav`: in the navigation bar of every role that may open it (True), of none (False), or of
+        these roles only (others reach it from another page).
+
+        `path` may be a template, `/metrics/<code>`: each variable is one path segment, given to the
+        layout and to `allow`, which says whether the signed-in user may see that one (True), may not
+        (False: 403), or whether there is no such thing (None: 404). A template page must come after
+        the fixed paths it overlaps (a higher `order`): Dash tries pages in that order.
+        """
         allowed = frozenset(roles)
         self.pages[path] = allowed
         self.titles[path] = title_key
         self._order[path] = order
-        if not nav:
+        if nav is False:
             self.hidden.add(path)
+        elif nav is not True:
+            self.nav_roles[path] = frozenset(nav)
+        names = re.findall(r"<([a-z_]+)>", path)
+        if names:
+            literal = re.split(r"<[a-z_]+>", path)
+            pattern = re.compile("^" + "([^/]+)".join(map(re.escape, literal)) + "$")
+            self.templates[path] = (pattern, allow)
 
         @functools.wraps(layout)
         def guarded_layout(**kwargs: Any) -> object:
-            if not has_role(allowed):
-                from .components.states import forbidden
+            from .components.states import forbidden, not_found
 
+            if not has_role(allowed):
                 return forbidden()
+            if allow is not None:
+                verdict = allow(**{name: kwargs.get(name) for name in names})
+                if verdict is None:
+                    return not_found()
+                if not verdict:
+                    return forbidden()
             return layout(**kwargs)
 
+        options: dict[str, Any] = {"path_template": path} if names else {"path": path}
         dash.register_page(
-            module, path=path, name=title_key, order=order, title="Soppeng Command Center", layout=guarded_layout
+            module, name=title_key, order=order, title="Soppeng Command Center", layout=guarded_layout, **options
         )
 
+    def resolve(self, path: str) -> tuple[str, dict[str, str]] | None:
+        """The registered page (its path or template) a request path opens, with the template's variables."""
+        path = path.rstrip("/") or "/"
+        if path in self.pages:
+            return path, {}
+        for template, (pattern, _) in self.templates.items():
+            match = pattern.match(path)
+            if match:
+                names = re.findall(r"<([a-z_]+)>", template)
+                return template, dict(zip(names, match.groups(), strict=True))
+        return None
+
     def page_roles(self, path: str) -> frozenset[str] | None:
-        return self.pages.get(path.rstrip("/") or "/")
+        found = self.resolve(path)
+        return self.pages[found[0]] if found else None
+
+    def page_status(self, path: str, role: str) -> int:
+        """What the page at `path` is for `role`: 200, 403 (not for this user) or 404 (no such page)."""
+        found = self.resolve(path)
+        if found is None:
+            return 404
+        key, variables = found
+        if role not in self.pages[key]:
+            return 403
+        allow = self.templates.get(key, (None, None))[1]
+        if allow is not None:
+            verdict = allow(**variables)
+            if verdict is None:
+                return 404
+            if not verdict:
+                return 403
+        return 200
 
     def pages_for(self, role: str) -> list[str]:
-        """The pages a role may open, in navigation order (the first is its home page)."""
-        return [p for p in sorted(self.pages, key=self._order.__getitem__) if role in self.pages[p]]
+        """The pages a role may open, in navigation order (the first is its home page); templates are
+        reached from other pages, never a home."""
+        ordered = sorted(self.pages, key=self._order.__getitem__)
+        return [p for p in ordered if role in self.pages[p] and p not in self.templates]
 
     def nav_for(self, role: str) -> list[str]:
-        return [p for p in self.pages_for(role) if p not in self.hidden]
+        return [p for p in self.pages_for(role) if p not in self.hidden and role in self.nav_roles.get(p, {role})]
 
     # -- callbacks ----------------------------------------------------------------
 
     def callback(
-        self, app: dash.Dash, *dependencies: Any, roles: Iterable[str], **kwargs: Any
+        self, app: dash.Dash, *dependencies: Any, roles: Iterable[str], max_text: int = 0, **kwargs: Any
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """`app.callback` that only runs for signed-in users with one of `roles`,
-        with arguments of the types its parameters are annotated with."""
+        with arguments of the types its parameters are annotated with. `max_text`: the longest text its
+        request may carry, where one argument is a whole file (dcc.Upload's contents); its annotation
+        bounds that argument, and web.max_body_kb the request."""
         allowed = frozenset(roles)
 
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -118,12 +181,17 @@ class Access:
             for key in set(app.callback_map) - before:
                 self.callbacks[key] = allowed
                 self.functions[key] = fn
+                if max_text > MAX_STRING:
+                    self.text_limits[key] = max_text
             return fn
 
         return decorate
 
     def callback_roles(self, output: str) -> frozenset[str] | None:
         return self.callbacks.get(output)
+
+    def text_limit(self, output: object) -> int:
+        return self.text_limits.get(output, MAX_STRING) if isinstance(output, str) else MAX_STRING
 
 
 def has_role(roles: Iterable[str]) -> bool:

@@ -16,12 +16,30 @@ from scc import health
 from scc.settings import Settings, load_settings
 from scc.storage import open_storage
 
-from . import auth, i18n
+from . import auth, camera_routes, i18n
 from .access import Access
 from .components import shell
 from .context import AppContext
 
-PAGES = ("overview", "cameras", "calls", "metrics", "admin", "account", "not_found_404")
+PAGES = (
+    "overview",
+    "cameras",
+    "cameras_health",
+    "calls",
+    "calls_intake",
+    "calls_kpi",
+    "calls_map",
+    "calls_import",
+    "calls_incident",
+    "complaints",
+    "metrics",
+    "metrics_compare",
+    "metrics_own",
+    "metrics_unit",
+    "admin",
+    "account",
+    "not_found_404",
+)
 HERE = Path(__file__).parent
 
 
@@ -53,6 +71,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             doc["components"] = {name: {"status": c["status"]} for name, c in doc["components"].items()}
         return jsonify(doc), 200 if healthy else 503
 
+    camera_routes.install(server, ctx)  # live video signalling and snapshots, each camera checked per user
     app = _Dash(
         __name__,
         server=server,  # type: ignore[arg-type]  # Dash's annotation omits a Flask instance

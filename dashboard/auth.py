@@ -155,11 +155,11 @@ def _check_callback(role: str, access: Access) -> Any:
         body = None
     if not isinstance(body, dict):
         return jsonify(error="a callback request is a JSON object"), 400
-    problem = json_problem(body)
+    output = body.get("output")
+    problem = json_problem(body, access.text_limit(output))
     if problem:
         log.warning("refused callback body from %s: %s", current_user.username, problem)
         return jsonify(error=f"callback request refused: {problem}"), 400
-    output = body.get("output")
     roles = access.callback_roles(output) if isinstance(output, str) else None
     if roles is None or role not in roles:
         log.warning("refused callback %s for %s (%s)", quote(output), current_user.username, role)
@@ -176,12 +176,14 @@ def _check_callback(role: str, access: Access) -> Any:
 
 
 def _router_arguments_ok(body: dict[str, Any]) -> bool:
-    """The router's inputs (their shape already checked): text, and a path that starts with '/'."""
+    """The router's inputs (their shape already checked): text, and a path that starts with '/' (always
+    given: Dash matches path templates against it)."""
     for item in [*body.get("inputs", []), *body.get("state", [])]:
         value = item.get("value")
-        if value is None:
-            continue
-        if not isinstance(value, str) or (item.get("property") == "pathname" and not value.startswith("/")):
+        if item.get("property") == "pathname":
+            if not isinstance(value, str) or not value.startswith("/"):
+                return False
+        elif value is not None and not isinstance(value, str):
             return False
     return True
 
@@ -192,11 +194,9 @@ def _page_status(response: Response, access: Access) -> Response:
         return response
     if not current_user.is_authenticated:
         return response
-    roles = access.page_roles(request.path)
-    if roles is None:
-        response.status_code = 404
-    elif current_user.role not in roles:
-        response.status_code = 403
+    status = access.page_status(request.path, current_user.role)
+    if status != 200:
+        response.status_code = status
     return response
 
 

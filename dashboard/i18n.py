@@ -1,18 +1,19 @@
 """Language and formats: Bahasa Indonesia by default, English on request.
 
-Texts live in locales/<lang>.json (one flat key -> text map per language,
-tests keep the key sets equal). Numbers and dates are formatted by Babel,
+Texts live in locales/<lang>.json, plus one locales/<lang>.<room>.json per
+capability that has many (one flat key -> text map per file; a key is defined
+in one file only, and tests keep each language's key set equal). Numbers and dates are formatted by Babel,
 so Indonesian readers see `1.234,5` and `23 Nov 2026`; times are WITA.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_compact_decimal, format_decimal
 from flask import current_app, has_request_context, request
 from flask_login import current_user
@@ -27,7 +28,14 @@ _LOCALES = Path(__file__).with_name("locales")
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
-    return json.loads((_LOCALES / f"{lang}.json").read_text(encoding="utf-8"))
+    merged: dict[str, str] = {}
+    for path in sorted(_LOCALES.glob(f"{lang}.*json")):  # id.json, id.calls.json, ...
+        texts = json.loads(path.read_text(encoding="utf-8"))
+        twice = merged.keys() & texts.keys()
+        if twice:
+            raise ValueError(f"{path.name} defines again: {', '.join(sorted(twice))}")
+        merged.update(texts)
+    return merged
 
 
 def current_language() -> str:
@@ -91,3 +99,11 @@ def when(moment: datetime | None, lang: str | None = None) -> str:
     clock = "HH.mm" if lang == "id" else "HH:mm"
     pattern = clock if local.date() == utcnow().astimezone(WITA).date() else f"d MMM {clock}"
     return format_datetime(local, pattern, tzinfo=WITA, locale=lang) + " WITA"
+
+
+def age(moment: datetime | None, lang: str | None = None, now: datetime | None = None, *, short: bool = False) -> str:
+    """How long ago, in words: `3 menit`, `2 jam`, `5 hari` (`3 minutes`); short: `3 mnt` (`3m`)."""
+    if moment is None:
+        return "-"
+    delta = max((now or utcnow()) - as_utc(moment), timedelta(0))
+    return format_timedelta(delta, format="narrow" if short else "long", locale=lang or current_language())

@@ -65,15 +65,16 @@ def same_origin(request: Request) -> bool:
     return False  # browsers send Origin on every POST; without either we cannot tell
 
 
-def json_problem(body: Any) -> str | None:
-    """Why a parsed callback body is unacceptable, or None."""
+def json_problem(body: Any, max_string: int = MAX_STRING) -> str | None:
+    """Why a parsed callback body is unacceptable, or None. `max_string`: larger for a callback that
+    takes a whole file (access.Access.callback's max_text)."""
     stack: list[tuple[Any, int]] = [(body, 1)]
     while stack:
         value, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
             return f"nested deeper than {MAX_JSON_DEPTH} levels"
-        if isinstance(value, str) and len(value) > MAX_STRING:
-            return f"a text longer than {MAX_STRING} characters"
+        if isinstance(value, str) and len(value) > max_string:
+            return f"a text longer than {max_string} characters"
         if isinstance(value, dict):
             stack.extend((v, depth + 1) for v in value.values())
             stack.extend((k, depth + 1) for k in value)

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import boot, secrets, tls, users
 from .processes import plan
 from .settings import InvalidConfig, Settings, default_data_dir, load_settings
+from .settings.broker import accounts, password_env
 from .storage import connect, open_storage
 from .storage.db import UnknownSchema
 from .supervisor import Supervisor
@@ -79,6 +80,8 @@ def cmd_setup(args: argparse.Namespace, data_dir: Path) -> int:
         secrets.set_values(data_dir, {"SCC_TLS_CERT": "tls/cert.pem", "SCC_TLS_KEY": "tls/key.pem"})
     secrets.load(data_dir)
     settings = load_settings()
+    secrets.ensure(data_dir, broker_secrets(settings))  # the SKPD list is in the settings
+    secrets.load(data_dir)
     engine = open_storage(settings.database_url)
     _owner_only(data_dir, settings)
     admin_pw = settings.app.auth.admin_password
@@ -105,6 +108,10 @@ def cmd_setup(args: argparse.Namespace, data_dir: Path) -> int:
     scheme = "https" if web.tls.enabled else "http"
     print(f"\nSoppeng Command Center: {scheme}://{web.local_host}:{web.port}/")
     print(f"Data directory: {data_dir}")
+    mqtt = settings.app.mqtt
+    lan = f"TLS port {mqtt.tls_port}" if settings.tls_files and mqtt.tls_port else "none until TLS is set up"
+    print(f"MQTT broker: {mqtt.host}:{mqtt.port} on this machine; for the SKPD units on the LAN: {lan}")
+    print(f"  Broker passwords (SCC_MQTT_PASSWORD_<CODE>): {data_dir / secrets.FILE}")
     if lines:
         print("First sign-in (passwords are shown this once; change them on the Akun page):")
         for username, password in lines:
@@ -114,6 +121,11 @@ def cmd_setup(args: argparse.Namespace, data_dir: Path) -> int:
     print()
     engine.dispose()
     return 0
+
+
+def broker_secrets(settings: Settings) -> tuple[str, ...]:
+    """The variables holding the broker's passwords: one per SKPD, ingest's and admin's."""
+    return tuple(password_env(user) for user in accounts(unit.code for unit in settings.skpd))
 
 
 def _owner_only(data_dir: Path, settings: Settings) -> None:
@@ -128,6 +140,9 @@ def _owner_only(data_dir: Path, settings: Settings) -> None:
 
 
 def cmd_run(args: argparse.Namespace, data_dir: Path) -> int:
+    if args.demo:
+        # The demo's cameras are the local RTSP simulator's; every process inherits this.
+        os.environ.setdefault("SCC_CAMERAS_SIMULATED", "true")
     cmd_setup(args, data_dir)  # migrates
     settings = load_settings()
     engine = connect(settings.database_url)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -157,6 +158,22 @@ def summary(engine: Engine) -> tuple[bool, dict[str, Any]]:
         "checked_at": now.isoformat(),
         "components": components,
     }
+
+
+class CpuMeter:
+    """This process's CPU time (all its threads) over wall time since the previous reading, in % of one core.
+
+    For a worker's heartbeat detail, so the health pages can show what each process costs.
+    """
+
+    def __init__(self) -> None:
+        self._cpu, self._wall = time.process_time(), time.monotonic()
+
+    def percent(self) -> float:
+        cpu, wall = time.process_time(), time.monotonic()
+        share = 100.0 * (cpu - self._cpu) / max(wall - self._wall, 1e-6)
+        self._cpu, self._wall = cpu, wall
+        return share
 
 
 class Heartbeat:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 from .settings import Settings
 from .supervisor import ProcessSpec
 
+_TCP_TABLES = (Path("/proc/net/tcp"), Path("/proc/net/tcp6"))
+_LISTEN = "0A"  # the state LISTEN in those tables
+
 
 def plan(settings: Settings, *, demo: bool) -> list[ProcessSpec]:
     python = sys.executable
+    mqtt = settings.app.mqtt
     specs = [
         # The web server: Dash pages behind gunicorn (several processes; state lives in storage).
         ProcessSpec("web", "web", [python, "-m", "dashboard"]),
@@ -17,4 +23,50 @@ def plan(settings: Settings, *, demo: bool) -> list[ProcessSpec]:
     if settings.app.web.tls.enabled and settings.app.web.tls.http_redirect_port:
         # Plain HTTP answered with a redirect to HTTPS, in a process of its own.
         specs.append(ProcessSpec("web-redirect", "web", [python, "-m", "dashboard.redirect"]))
+    specs += [
+        # Mosquitto, configured from config/ (it replaces the Python process that writes its files).
+        ProcessSpec("broker", "metrics", [python, "-m", "streams.metrics.broker"], probe=listening(mqtt.port)),
+        ProcessSpec("metrics-ingest", "metrics", [python, "-m", "streams.metrics.ingest"]),
+    ]
+    cams = settings.app.cameras
+    if cams.simulate:
+        # The demo's cameras: a real RTSP server (GStreamer) painting each active camera's streams;
+        # first, so the workers find their cameras at once. Radio cameras drop on the rain schedule.
+        specs.append(
+            ProcessSpec(
+                "rtsp-sim", "cameras", [python, "-m", "streams.cameras.simulator"], probe=listening(cams.simulator.port)
+            )
+        )
+    # Camera workers, each reading every N-th camera, so a hung camera never delays the others.
+    n = cams.workers.processes
+    specs += [
+        ProcessSpec(f"camera-worker-{k}", "cameras", [python, "-m", "streams.cameras.worker", "--slice", f"{k}/{n}"])
+        for k in range(n)
+    ]
+    # The WebRTC relay: pulls a camera only while someone watches it; the web app forwards offers to it.
+    specs.append(ProcessSpec("camera-relay", "cameras", [python, "-m", "streams.cameras.relay"]))
+    if demo:
+        # Every SKPD's unit, publishing plausible readings through the broker like a real one.
+        specs.append(ProcessSpec("metrics-sim", "metrics", [python, "-m", "streams.metrics.simulator"]))
+        # Calls ringing, units dispatched, incidents closed, through the call center's own services;
+        # on an empty database it first writes a few weeks of past incidents for the KPI pages.
+        specs.append(ProcessSpec("calls-sim", "calls", [python, "-m", "callcenter.simulator"]))
     return specs
+
+
+def listening(port: int) -> Callable[[], tuple[int, str]]:
+    """A probe: does a socket listen on `port`?
+
+    Read from the kernel's tables rather than by connecting: Mosquitto logs every connection,
+    and a probe every few seconds would bury the units' own connections in its log.
+    """
+
+    def probe() -> tuple[int, str]:
+        for table in _TCP_TABLES:
+            for line in table.read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == _LISTEN and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    return 0, f"listening on port {port}"
+        raise ConnectionError(f"nothing listens on port {port}")
+
+    return probe

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import Engine, and_, delete, func, select
+from sqlalchemy import Engine, and_, delete, func, select, text
 
 from . import audit
 from .clock import utcnow
@@ -63,20 +63,24 @@ def attempt(engine: Engine, username: str, remote_addr: str, max_failures: int, 
     """
     now = utcnow()
     username, remote_addr = username[:64], remote_addr[:64]  # the columns' width
+    failed = and_(
+        login_attempts.c.success.is_(False),
+        login_attempts.c.remote_addr == remote_addr,
+        login_attempts.c.at >= now - timedelta(seconds=window_s),
+    )
     with engine.begin() as conn:
+        # One address's attempts are counted one at a time. Without this lock,
+        # PostgreSQL hands out ids in one order and commits them in another, so
+        # two parallel guesses can each miss the other and both pass the limit.
+        # SQLite's single writer already serialises the transaction.
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": "signin:" + remote_addr})
         # Old attempts say nothing any more; without this the table grows with every guess.
         conn.execute(delete(login_attempts).where(login_attempts.c.at < now - timedelta(days=1)))
         inserted = conn.execute(
             login_attempts.insert().values(at=now, username=username, remote_addr=remote_addr, success=False)
         ).inserted_primary_key
         attempt_id: int = inserted[0] if inserted else 0
-    failed = and_(
-        login_attempts.c.success.is_(False),
-        login_attempts.c.remote_addr == remote_addr,
-        login_attempts.c.at >= now - timedelta(seconds=window_s),
-        login_attempts.c.id <= attempt_id,
-    )
-    with engine.connect() as conn:
         per_user = conn.scalar(select(func.count()).where(failed, login_attempts.c.username == username))
         per_addr = conn.scalar(select(func.count()).where(failed))
     if (per_user or 0) > max_failures or (per_addr or 0) > 4 * max_failures:

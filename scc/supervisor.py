@@ -3,7 +3,8 @@
 Starts the processes in the order given, restarts one that dies (with a
 growing delay, so a crash loop does not eat the CPU), records whether each
 one runs in storage for /healthz (the processes beat their own heartbeats,
-see scc.health), and on SIGINT/SIGTERM stops them all in reverse order:
+see scc.health; for one that cannot, the supervisor beats while a probe of
+it succeeds), and on SIGINT/SIGTERM stops them all in reverse order:
 SIGTERM first, SIGKILL for what is still there after a grace period.
 """
 
@@ -15,6 +16,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +37,9 @@ class ProcessSpec:
     kind: str
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)
+    # For a program that cannot beat a heartbeat of its own (Mosquitto): the supervisor beats for it
+    # while this succeeds; (backlog, detail) as for health.Heartbeat, raising when it is not working.
+    probe: Callable[[], tuple[int, str]] | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -190,3 +195,24 @@ class Supervisor:
             )
         except Exception as exc:
             log.error("cannot record the supervisor's heartbeat: %s", exc)
+        for child in self.children:
+            if child.spec.probe is not None and child.proc is not None and child.proc.poll() is None:
+                self._beat_for(child, child.spec.probe)
+
+    def _beat_for(self, child: _Child, probe: Callable[[], tuple[int, str]]) -> None:
+        try:
+            backlog, detail = probe()
+        except Exception as exc:  # not working: its heartbeat goes stale
+            log.warning("%s: no heartbeat: %s", child.spec.name, exc)
+            return
+        try:
+            health.beat(
+                self.engine,
+                child.spec.name,
+                interval_s=max(1, round(self.heartbeat_s)),
+                backlog=backlog,
+                detail=detail,
+                last_activity=utcnow(),
+            )
+        except Exception as exc:
+            log.error("cannot record the heartbeat of %s: %s", child.spec.name, exc)

@@ -16,8 +16,19 @@ python=/usr/bin/python3
 
 missing=()
 "$python" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+# The cameras: GStreamer's RTSP server and its Python bindings for the simulated cameras
+# (streams/cameras/simulator.py), its encoders (x264, x265, JPEG: plugins good/bad/ugly), cairo
+# painting from Python (python3-gi-cairo); libav and x for GStreamer's decoders and text overlays.
+for package in gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 python3-gi python3-gi-cairo \
+    gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
+    gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x; do
+  [ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" = "install ok installed" ] || missing+=("$package")
+done
 if [ "$mode" = test ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # The WebRTC tests make their own network namespace with a veth pair (ip, unshare).
+  command -v ip >/dev/null || missing+=(iproute2)
+  command -v unshare >/dev/null || missing+=(util-linux)
   # The tests start their own throwaway PostgreSQL cluster and Mosquitto brokers
   # (tests/support/services.py); they need the server binaries, not running services.
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)

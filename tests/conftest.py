@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import create_engine, text
 
 from tests.support.services import free_port, postgres_url
-from tests.support.web import ROOT, seed_users
+from tests.support.web import ROOT, WebServer, seed_users
 
 # Secrets every test process sees (the real values come from secrets.env in production).
 os.environ.setdefault("SCC_SECRET_KEY", "test-secret-key-" + "x" * 32)
@@ -78,36 +74,24 @@ def live_server(tmp_path_factory):
     from scc.storage import open_storage
 
     data_dir = tmp_path_factory.mktemp("live")
-    port = free_port()
-    env = {
-        **os.environ,
-        "SCC_DATA_DIR": str(data_dir),
-        "SCC_WEB_PORT": str(port),
-        "SCC_WEB_HOST": "127.0.0.1",
-        "SCC_WEB_WORKERS": "2",
-    }
     engine = open_storage(f"sqlite:///{data_dir / 'scc.db'}")
     seed_users(engine)
     engine.dispose()
-    log = open(data_dir / "web.log", "w")  # noqa: SIM115  (open for the server's whole life)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboard"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(base + "/login", timeout=5).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-        if proc.poll() is not None:
-            raise RuntimeError(f"web server died: {(data_dir / 'web.log').read_text()}")
-    else:
-        proc.kill()
-        raise RuntimeError("web server did not start in 60 s")
-    yield {"url": base, "data_dir": data_dir, "db_url": f"sqlite:///{data_dir / 'scc.db'}"}
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    server = WebServer(data_dir, free_port()).start()
+    yield {"url": server.url, "data_dir": data_dir, "db_url": f"sqlite:///{data_dir / 'scc.db'}"}
+    server.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked inside_netns run only in the network namespace their outer test creates.
+
+    The outer test (e.g. test_relay.py::test_live_view_in_a_private_network) starts pytest on
+    them inside `unshare -n` with SCC_TEST_NETNS set; outside, they are not collected on their own,
+    so they are neither run twice nor reported as skipped.
+    """
+    if os.environ.get("SCC_TEST_NETNS"):
+        return
+    inner = [item for item in items if item.get_closest_marker("inside_netns")]
+    if inner:
+        config.hook.pytest_deselected(items=inner)
+        items[:] = [item for item in items if not item.get_closest_marker("inside_netns")]

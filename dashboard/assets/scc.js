@@ -96,6 +96,12 @@
       for (var j = 0; j < traps.length; j++) {
         traps[j].tabIndex = -1;
       }
+      // dcc.Upload's file input has no label of its own: it takes the words of its drop zone.
+      var uploads = document.querySelectorAll(".upload-zone input[type='file']:not([aria-label])");
+      for (var k = 0; k < uploads.length; k++) {
+        var zone = uploads[k].closest(".upload-zone");
+        uploads[k].setAttribute("aria-label", ((zone && zone.innerText) || "").replace(/\s+/g, " ").trim());
+      }
       observer.takeRecords(); // our own changes need no second pass
     });
   }

@@ -39,7 +39,12 @@ def wordmark() -> html.A:
 
 def navigation(access: Access) -> html.Nav:
     links = [
-        dbc.NavLink(t(access.titles[path]), href=path, active="exact", id=f"nav-{path.strip('/') or 'overview'}")
+        dbc.NavLink(
+            t(access.titles[path]),
+            href=path,
+            active="exact" if path == "/" else "partial",  # a page's sub-pages (/metrics/compare) mark it too
+            id=f"nav-{path.strip('/').replace('/', '-') or 'overview'}",
+        )
         for path in access.nav_for(current_user.role)  # the account page is reached from the user menu
     ]
     return html.Nav(links, className="scc-nav", id="scc-nav", **attrs(aria_label=t("shell.navigation")))

@@ -25,6 +25,7 @@ from scc.storage.metrics import MetricFreshness
 from scc.storage.platform import HealthStatus
 
 from ..i18n import t
+from ..queries.metrics import UnitState
 
 Tone = Literal["ok", "warning", "alarm", "unknown", "planned"]
 TONES: tuple[Tone, ...] = ("ok", "warning", "alarm", "unknown", "planned")
@@ -58,9 +59,8 @@ HEALTH: dict[HealthStatus, Tone] = {
     "down": "alarm",  # alive but not working is as bad as dead
     "stopped": "unknown",  # stopped on purpose
 }
-# An SKPD's reporting, as the metrics page sums it up: see skpd_reporting().
-SkpdReporting = Literal["ok", "late", "offline", "nodata"]
-SKPD: dict[SkpdReporting, Tone] = {"ok": "ok", "late": "warning", "offline": "alarm", "nodata": "unknown"}
+# An SKPD's reporting, as the metrics wall sums it up (dashboard.queries.metrics.UnitState).
+SKPD: dict[UnitState, Tone] = {"online": "ok", "stale": "warning", "offline": "alarm", "never": "unknown"}
 
 # Domain -> its tone map; the domain is also the catalog prefix of its status words ("camera.online").
 DOMAINS: dict[str, dict[Any, Tone]] = {
@@ -145,15 +145,14 @@ def skpd_tone(online: int, total: int, offline: int, silent: int) -> Tone:
     return "alarm" if offline and offline * 2 >= total else "warning"
 
 
-def skpd_reporting(offline: bool, freshness: list[str]) -> SkpdReporting:
-    """One SKPD's reporting: its link down, all its figures missing, some late, or all current."""
-    if offline:
-        return "offline"
-    if not freshness or all(f == "nodata" for f in freshness):
-        return "nodata"
-    if any(f != "ok" for f in freshness):
-        return "late"
-    return "ok"
+def share_tone(up: int, total: int, known: int | None = None) -> Tone:
+    """Units whose flag is up (websites, services): all is ok, half or more down an alarm, else a warning;
+    nothing reported at all is unknown."""
+    if total == 0 or known == 0:
+        return "unknown"
+    if up == total:
+        return "ok"
+    return "alarm" if (total - up) * 2 >= total else "warning"
 
 
 def flag_tone(value: float | None) -> Tone:

@@ -13,11 +13,14 @@ from scc.users import ROLES, UserError
 from .. import i18n
 from ..access import ADMIN, Access
 from ..components.forms import dropdown
+from ..components.publishing import rejections_table
+from ..components.states import empty
 from ..components.status import attrs, badge, yes_no
 from ..components.tables import panel, table
 from ..context import AppContext
 from ..i18n import t
 from ..queries import platform
+from ..queries.metrics import rejections
 
 PATH = "/admin"
 
@@ -30,6 +33,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
             "config": (t("admin.config"), lambda: config_tab(ctx)),
             "audit": (t("admin.audit"), lambda: html.Div(audit_table(ctx), id="admin-audit", className="pt-3")),
             "health": (t("admin.health"), lambda: html.Div(health_table(ctx), id="admin-health", className="pt-3")),
+            "rejected": (t("admin.rejected"), lambda: rejected_tab(ctx)),
         }
         current = tab if isinstance(tab, str) and tab in sections else "users"
         return html.Div(
@@ -49,7 +53,14 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
             className="page admin-page",
         )
 
-    access.page(__name__, path=PATH, roles=ADMIN, order=4, title_key="nav.admin", layout=layout)
+    access.page(__name__, path=PATH, roles=ADMIN, order=6, title_key="nav.admin", layout=layout)
+
+    @access.callback(app, Output("admin-rejected", "children"), Input("rejected-unit", "value"), roles=ADMIN)
+    def rejected_for(code: str | None):
+        """Every unit's refused messages, or one unit's; a message naming no known unit shows under all."""
+        if code is not None and code not in ctx.settings.skpd_by_code:
+            return rejected_list(ctx, None)
+        return rejected_list(ctx, code)
 
     @access.callback(
         app,
@@ -256,3 +267,27 @@ def health_table(ctx: AppContext):
         table_id="health-table",
         numeric=(2, 5),
     )
+
+
+def rejected_tab(ctx: AppContext):
+    options = [{"label": f"{s.short} - {s.name}", "value": s.code} for s in ctx.settings.skpd]
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Label(t("admin.rejected_unit"), htmlFor="rejected-unit", className="picker-label"),
+                    dropdown(id="rejected-unit", options=options, placeholder=t("metrics.all"), className="picker"),
+                ],
+                className="picker-row mb-3",
+            ),
+            html.Div(id="admin-rejected"),
+        ],
+        className="pt-3",
+    )
+
+
+def rejected_list(ctx: AppContext, code: str | None):
+    rows = rejections(ctx.engine, code)
+    if not rows:
+        return empty("admin.rejected_none_title", "admin.rejected_none_hint")
+    return rejections_table(ctx.settings, rows, table_id="rejected-table", show_unit=True)

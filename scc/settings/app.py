@@ -9,6 +9,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from .base import Strict
+from .broker import BrokerConfig
+from .camera_services import CamerasConfig
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -104,4 +106,6 @@ class AppConfig(Strict):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     web: WebConfig
     auth: AuthConfig = Field(default_factory=AuthConfig)
+    mqtt: BrokerConfig = Field(default_factory=BrokerConfig, description="The broker SKPD units publish to.")
+    cameras: CamerasConfig = Field(default_factory=CamerasConfig, description="The camera processes.")
     language: Literal["id", "en"] = Field(default="id", description="Language for new users and the sign-in page.")

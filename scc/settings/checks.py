@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from .broker import SERVICE_USERS, queue_holds_an_hour
 from .source import ConfigError, Document
 
 
@@ -40,3 +41,16 @@ def metric_keys_unique_per_skpd(doc: Document, common: list[Any], metrics: list[
         elif (metric.skpd, metric.key) in seen:
             yield doc.error(("metrics", i, "key"), f"duplicate metric {metric.key!r} for SKPD {metric.skpd!r}")
         seen.add((metric.skpd, metric.key))
+
+
+def broker_queue_holds_an_hour(doc: Document, app: Any, units: int) -> Iterator[ConfigError]:
+    problem = queue_holds_an_hour(app.mqtt, units)
+    if problem:
+        yield doc.error(("mqtt", "max_queued_messages"), problem)
+
+
+def skpd_codes_are_not_service_accounts(doc: Document, skpd: list[Any]) -> Iterator[ConfigError]:
+    """Each SKPD's broker user is its code, so no code may be one of the command center's own accounts."""
+    for i, unit in enumerate(skpd):
+        if unit.code in SERVICE_USERS:
+            yield doc.error(("skpd", i, "code"), f"{unit.code!r} is reserved for the broker's own account")

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import checks
 from .app import AppConfig
-from .calls import CallLine, CallLinesFile
+from .calls import CallLine, CallLinesFile, CallPolicy, ResponseUnit
 from .cameras import Camera, CamerasFile
 from .metrics import Metric, MetricsFile
 from .regency import District, DistrictsFile, Skpd, SkpdFile
@@ -47,6 +47,8 @@ class Settings:
     districts: tuple[District, ...]
     skpd: tuple[Skpd, ...]
     call_lines: tuple[CallLine, ...]
+    response_units: tuple[ResponseUnit, ...]
+    call_policy: CallPolicy
     cameras: tuple[Camera, ...]
     metrics: tuple[Metric, ...] = field(repr=False)
 
@@ -73,6 +75,14 @@ class Settings:
     @cached_property
     def camera_by_id(self) -> dict[str, Camera]:
         return {c.id: c for c in self.cameras}
+
+    @cached_property
+    def call_line_by_code(self) -> dict[str, CallLine]:
+        return {line.code: line for line in self.call_lines}
+
+    @cached_property
+    def unit_by_code(self) -> dict[str, ResponseUnit]:
+        return {u.code: u for u in self.response_units}
 
 
 def default_config_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -121,9 +131,18 @@ def load_settings(
         districts=tuple(models["districts"].districts),
         skpd=tuple(skpd),
         call_lines=tuple(models["call_lines"].call_lines),
-        cameras=tuple(models["cameras"].cameras),
+        response_units=tuple(models["call_lines"].units),
+        call_policy=models["call_lines"].policy,
+        cameras=_cameras(models["app"], models["cameras"].cameras),
         metrics=tuple(expanded + list(metric_file.metrics)),
     )
+
+
+def _cameras(app: AppConfig, cameras: list[Camera]) -> tuple[Camera, ...]:
+    if not app.cameras.simulate:
+        return tuple(cameras)
+    sim = app.cameras.simulator
+    return tuple(camera.simulated(sim.host, sim.port) for camera in cameras)
 
 
 def _explain(doc: Document, exc: ValidationError) -> list[ConfigError]:
@@ -144,6 +163,7 @@ def _cross_check(docs: dict[str, Document], models: dict[str, Any]) -> list[Conf
     districts = models["districts"].districts
     skpd = models["skpd"].skpd
     lines = models["call_lines"].call_lines
+    units = models["call_lines"].units
     cameras = models["cameras"].cameras
     metrics = models["metrics"]
     district_codes = {d.code for d in districts}
@@ -156,11 +176,16 @@ def _cross_check(docs: dict[str, Document], models: dict[str, Any]) -> list[Conf
         *checks.unique(docs["call_lines"], "call_lines", lines, "code"),
         *checks.references(docs["call_lines"], "call_lines", lines, "skpd", skpd_codes, "SKPD"),
         *checks.references(docs["call_lines"], "call_lines", lines, "district", district_codes, "district"),
+        *checks.unique(docs["call_lines"], "units", units, "code"),
+        *checks.references(docs["call_lines"], "units", units, "line", {line.code for line in lines}, "call line"),
+        *checks.references(docs["call_lines"], "units", units, "district", district_codes, "district"),
         *checks.unique(docs["cameras"], "cameras", cameras, "id"),
         *checks.references(docs["cameras"], "cameras", cameras, "skpd", skpd_codes, "SKPD"),
         *checks.references(docs["cameras"], "cameras", cameras, "district", district_codes, "district"),
         *checks.unique(docs["metrics"], "common", metrics.common, "key"),
         *checks.references(docs["metrics"], "metrics", metrics.metrics, "skpd", skpd_codes, "SKPD"),
         *checks.metric_keys_unique_per_skpd(docs["metrics"], metrics.common, metrics.metrics),
+        *checks.broker_queue_holds_an_hour(docs["app"], models["app"], len(skpd)),
+        *checks.skpd_codes_are_not_service_accounts(docs["skpd"], skpd),
     ]
     return found

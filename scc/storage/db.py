@@ -6,7 +6,10 @@ a busy timeout instead of "database is locked" errors under load.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -65,8 +68,30 @@ class UnknownSchema(RuntimeError):
     """The database was made by a schema this version does not know."""
 
 
+@contextlib.contextmanager
+def _one_migrator(engine: Engine) -> Iterator[Connection]:
+    """A transaction in which this process alone migrates; the others wait, then find nothing to do.
+
+    Every process opens storage at start, and a supervisor starts several at
+    once: two unserialised migrations on a new database both create the first
+    table, and one of them fails. The SQLite file lock is taken outside the
+    transaction so that it is released only after the commit.
+    """
+    database = engine.url.database
+    on_disk = engine.dialect.name == "sqlite" and database not in (None, "", ":memory:")
+    lock_path = f"{database}.migrate-lock" if on_disk else None
+    with contextlib.ExitStack() as stack:
+        if lock_path:
+            lock = stack.enter_context(open(lock_path, "a"))
+            fcntl.flock(lock, fcntl.LOCK_EX)  # freed when the file closes, after the commit below
+        conn = stack.enter_context(engine.begin())
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('scc:migrate'))"))  # freed at commit
+        yield conn
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema up to the newest revision (idempotent)."""
+    """Bring the schema up to the newest revision (idempotent, one process at a time)."""
     known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config(engine)).walk_revisions()}
     with engine.connect() as conn:
         stored = set(MigrationContext.configure(conn).get_current_heads())
@@ -78,7 +103,7 @@ def migrate(engine: Engine) -> None:
             f"(known: {', '.join(sorted(known))}); a database from before the per-domain migrations must be "
             "recreated: move it aside (e.g. var/scc.db) and run `scc setup` again"
         )
-    with engine.begin() as conn:
+    with _one_migrator(engine) as conn:
         cfg = alembic_config(engine)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

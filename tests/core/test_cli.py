@@ -105,3 +105,29 @@ def test_self_signed_certificate_for_the_lan(tmp_path):
     assert "PRIVATE KEY" not in done.stdout + done.stderr
     again = scc(tmp_path, "setup", "--self-signed", "other.lan")  # e.g. the regency's own cert is there now
     assert again.returncode == 1 and "--force" in again.stderr and tls.fingerprint(cert) in done.stdout
+
+
+def test_setup_generates_a_broker_password_for_every_account_once(tmp_path):
+    from scc import secrets
+    from scc.settings import load_settings
+    from scc.settings.broker import ADMIN_USER, INGEST_USER, password_env
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCC_MQTT_PASSWORD_")}
+    env["SCC_DATA_DIR"] = str(tmp_path)
+    env["SCC_MQTT_PASSWORD_BPKD"] = "set-by-the-deployment"  # already in the environment: not generated
+    setup = [sys.executable, "-m", "scc", "setup"]
+    done = subprocess.run(setup, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    generated = secrets.read(tmp_path / secrets.FILE)
+    codes = [unit.code for unit in load_settings().skpd]
+    expected = {password_env(user) for user in (*codes, INGEST_USER, ADMIN_USER)} - {"SCC_MQTT_PASSWORD_BPKD"}
+    assert len(codes) == 38 and {name for name in generated if name.startswith("SCC_MQTT_")} == expected
+    values = [generated[name] for name in expected]
+    assert len(set(values)) == len(values) and min(len(value) for value in values) >= 32
+    for name in expected:
+        assert generated[name] not in done.stdout + done.stderr
+    assert str(tmp_path / secrets.FILE) in done.stdout and "MQTT broker: 127.0.0.1:1884" in done.stdout
+
+    again = subprocess.run(setup, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0, again.stderr
+    assert secrets.read(tmp_path / secrets.FILE) == generated  # kept, not regenerated

@@ -171,3 +171,25 @@ def test_unsupported_database_url_is_named(config_dir):
         (error,) = errors_of(config_dir, environ={**ENV, "SCC_DATABASE_URL": url})
         path = config_dir / "scc.yaml"
         assert error.startswith(f"{path}:{line_of(path, 'url: ${')}: database.url: ") and message in error
+
+
+def test_simulated_cameras_read_the_local_rtsp_server_with_their_own_credentials():
+    real = load_settings(environ=ENV)
+    sim = load_settings(environ={**ENV, "SCC_CAMERAS_SIMULATED": "true", "SCC_RTSP_PORT": "18554"})
+    assert not real.app.cameras.simulate and sim.app.cameras.simulate
+    lobby = sim.camera_by_id["rsud-lobi"]
+    assert lobby.main_url == "rtsp://127.0.0.1:18554/rsud-lobi/main"
+    assert lobby.stream_url("sub") == "rtsp://admin:cam-secret-pw@127.0.0.1:18554/rsud-lobi/sub"
+    assert real.camera_by_id["rsud-lobi"].main_url.startswith("rtsp://10.20.1.11")
+    assert all(c.main_url is None for c in sim.cameras if c.status == "planned")
+    radio = {c.uplink for c in sim.cameras if c.link == "radio"}
+    assert "radio-gasis" in radio and "fibre-kota" not in radio
+
+
+def test_camera_timing_that_cannot_work_is_refused(config_dir):
+    path = config_dir / "scc.yaml"
+    replace(path, "rain: {enabled: true, every_s: 300, down_s: 40}", "rain: {enabled: true, every_s: 30, down_s: 40}")
+    replace(path, "offline_after_s: 4", "offline_after_s: 1")
+    errors = errors_of(config_dir)
+    assert any("cameras.simulator.rain" in e and "down_s must be shorter" in e for e in errors), errors
+    assert any("cameras.workers" in e and "offline_after_s must be longer" in e for e in errors), errors

@@ -10,9 +10,11 @@ import textwrap
 import time
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from scc import health
 from scc.storage import open_storage
+from scc.storage.cameras import camera_state
 from scc.storage.platform import process_state
 from tests.conftest import free_port
 from tests.support.web import ROOT
@@ -87,6 +89,37 @@ def test_dead_worker_is_restarted_and_all_stop_on_sigterm(tmp_path):
         proc.kill()
 
 
+def test_supervisor_beats_for_a_program_that_cannot_while_its_probe_succeeds(tmp_path):
+    from scc import health
+
+    flag = tmp_path / "working"
+    flag.touch()
+    probe = f"lambda: (7, 'probed') if __import__('os').path.exists({str(flag)!r}) else 1 / 0"
+    sleeper = '[sys.executable, "-c", "import time; time.sleep(600)"]'
+    proc = run_supervisor(
+        tmp_path,
+        f'[ProcessSpec("foreign", "test", {sleeper}, probe={probe}), ProcessSpec("silent", "test", {sleeper})]',
+    )
+    engine = open_storage(f"sqlite:///{tmp_path / 'scc.db'}")
+    try:
+
+        def component(name):
+            return next((c for c in health.read_all(engine) if c.name == name), None)
+
+        foreign = wait_for(lambda: (c := component("foreign")) and c.status == "up" and c)
+        assert (foreign.backlog, foreign.detail) == (7, "probed")
+        assert component("silent").beat_at is None  # it beats for itself, or not at all
+        flag.unlink()  # the program runs but no longer works: its heartbeat goes stale
+        beat_at = component("foreign").beat_at
+        time.sleep(1.5)
+        assert component("foreign").beat_at == beat_at
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        proc.kill()
+        engine.dispose()
+
+
 def test_worker_ignoring_sigterm_is_killed_after_grace(tmp_path):
     stubborn = (
         "import os, signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
@@ -112,6 +145,9 @@ def test_scc_run_starts_the_command_center_and_stops_on_ctrl_c(tmp_path):
         "SCC_WEB_PORT": str(port),
         "SCC_WEB_HOST": "127.0.0.1",
         "SCC_WEB_WORKERS": "1",
+        "SCC_MQTT_PORT": str(free_port()),
+        "SCC_RTSP_PORT": str(free_port()),
+        "SCC_RELAY_PORT": str(free_port()),
     }
     env.pop("SCC_SECRET_KEY", None)  # setup generates it into secrets.env
     proc = subprocess.Popen(
@@ -133,7 +169,17 @@ def test_scc_run_starts_the_command_center_and_stops_on_ctrl_c(tmp_path):
             return r.status_code == 200 and r.json()
 
         doc = wait_for(healthy, timeout=60)
-        assert {"database", "supervisor", "web"} <= set(doc["components"])
+        assert {"database", "supervisor", "web", "broker", "metrics-ingest", "metrics-sim", "calls-sim"} <= set(
+            doc["components"]
+        )
+        # The demo's cameras come from the RTSP simulator, read by the camera workers.
+        engine = open_storage(f"sqlite:///{tmp_path / 'data' / 'scc.db'}")
+        try:
+            wait_for(lambda: online_cameras(engine) >= 8, timeout=60)
+            beats = {c.name for c in health.read_all(engine) if c.beat_at is not None}
+            assert {"rtsp-sim", "camera-worker-0", "camera-worker-1", "camera-relay"} <= beats, beats
+        finally:
+            engine.dispose()
         assert requests.get(base + "/login", timeout=5).status_code == 200
         secrets_file = tmp_path / "data" / "secrets.env"
         assert oct(secrets_file.stat().st_mode & 0o777) == "0o600"
@@ -147,6 +193,12 @@ def test_scc_run_starts_the_command_center_and_stops_on_ctrl_c(tmp_path):
         wait_for(lambda: not _listening(port), timeout=10)
     finally:
         proc.kill()
+
+
+def online_cameras(engine) -> int:
+    with engine.connect() as conn:
+        query = select(func.count()).select_from(camera_state).where(camera_state.c.status == "online")
+        return conn.execute(query).scalar_one()
 
 
 def _listening(port: int) -> bool:

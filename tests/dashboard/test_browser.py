@@ -12,7 +12,6 @@ contrast included.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -27,6 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from dashboard import i18n
 from tests.conftest import free_port
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.web import PASSWORDS, login, seed_users
@@ -37,26 +37,53 @@ ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_MS = 15_000
 WALL = {"width": 1920, "height": 1080}
 
-ID = json.loads((ROOT / "dashboard/locales/id.json").read_text(encoding="utf-8"))
-EN = json.loads((ROOT / "dashboard/locales/en.json").read_text(encoding="utf-8"))
+ID = i18n.catalog("id")
+EN = i18n.catalog("en")
 TEXTS = {"id": ID, "en": EN}
 
-# path -> (nav link id, title key, an element only the rendered page has, file name)
+# path -> (the nav link it marks, title key (None: the unit's name), an element only the rendered page has, file name)
 PAGES = {
     "/": ("nav-overview", "overview.title", "#overview-camera-board", "overview"),
-    "/cameras": ("nav-cameras", "cameras.title", "#cameras-table", "cameras"),
+    "/cameras": ("nav-cameras", "cameras.title", "#wall-grid .live-tile", "cameras"),
+    "/cameras/health": ("nav-cameras", "camhealth.title", "#camhealth-camera-table", "cameras-health"),
     "/calls": ("nav-calls", "calls.title", "#calls-table", "calls"),
-    "/metrics": ("nav-metrics", "metrics.title", "#metrics-table", "metrics"),  # filled by a callback
+    "/metrics": ("nav-metrics", "metrics.title", "#metrics-grid", "metrics"),
+    "/metrics/compare": ("nav-metrics", "compare.title", "#chart-uptime .main-svg", "metrics-compare"),
+    "/metrics/dpmptsp": ("nav-metrics", None, "#chart-laside_permits_issued .main-svg", "metrics-unit-dpmptsp"),
+    "/metrics/bpkd": ("nav-metrics", None, "#chart-paddare_pbb_collected .main-svg", "metrics-unit-bpkd"),
+    "/metrics/own": ("nav-metrics-own", "own.title", "#own-body > *", "metrics-own"),  # filled by a callback
     "/admin": ("nav-admin", "admin.title", "#users-table", "admin"),
+    "/calls/new": ("nav-calls", "intake.title", "#intake-form", "calls-new"),
+    "/calls/kpi": ("nav-calls", "kpi.title", "#kpi-body > *", "calls-kpi"),
+    "/calls/map": ("nav-calls", "map.title", "#map-body > *", "calls-map"),
+    "/calls/import": ("nav-calls", "import.title", "#import-upload", "calls-import"),
+    "/complaints": (
+        "nav-complaints",
+        None,
+        "#complaints-all > *, #complaints-own-panel",
+        "complaints",
+    ),  # SKPD staff: their unit's name
 }
-WALL_PAGES = ["/", "/cameras", "/calls", "/metrics"]
+WALL_PAGES = ["/", "/cameras", "/calls", "/metrics", "/metrics/compare", "/metrics/dpmptsp"]
+STAFF_PAGES = [
+    *("/", "/cameras", "/cameras/health", "/calls", "/calls/kpi", "/calls/map", "/complaints"),
+    *("/metrics", "/metrics/compare", "/metrics/dpmptsp", "/metrics/bpkd"),
+]
+CALL_TAKERS = ["/calls/new", "/calls/import"]
 ALLOWED = {
-    "admin": ["/", "/cameras", "/calls", "/metrics", "/admin"],
-    "operator": ["/", "/cameras", "/calls", "/metrics"],
-    "bupati": ["/", "/cameras", "/calls", "/metrics"],
-    "dpmptsp": ["/metrics"],
+    "admin": [*STAFF_PAGES, *CALL_TAKERS, "/metrics/own", "/admin"],
+    "operator": [*STAFF_PAGES, *CALL_TAKERS],
+    "bupati": STAFF_PAGES,
+    # its own unit's figures, complaints and cameras; another unit's page is a 403
+    "dpmptsp": ["/metrics/own", "/metrics/dpmptsp", "/complaints", "/cameras", "/cameras/health"],
 }
-HOME = {"admin": "/", "operator": "/", "bupati": "/", "dpmptsp": "/metrics"}
+NAV = {
+    "admin": {"nav-overview", "nav-cameras", "nav-calls", "nav-complaints", "nav-metrics", "nav-admin"},
+    "operator": {"nav-overview", "nav-cameras", "nav-calls", "nav-complaints", "nav-metrics"},
+    "bupati": {"nav-overview", "nav-cameras", "nav-calls", "nav-complaints", "nav-metrics"},
+    "dpmptsp": {"nav-metrics-own", "nav-complaints", "nav-cameras"},
+}
+HOME = {"admin": "/", "operator": "/", "bupati": "/", "dpmptsp": "/metrics/own"}
 # axe-core runs for the user who sees every page and for the one who sees the fewest.
 AXE_USERS = {"admin", "dpmptsp"}
 UNKNOWN = "/tidak-ada-halaman-ini"
@@ -131,9 +158,10 @@ def visible_nav_ids(page) -> set[str]:
 def expect_page(page, path: str, texts: dict[str, str]) -> None:
     """The page at `path` has rendered: its heading and its own content are shown."""
     _, title_key, content, _ = PAGES[path]
-    heading = page.locator("h2", has_text=texts[title_key])
-    heading.wait_for(state="visible")
-    assert heading.inner_text().strip() == texts[title_key]
+    if title_key:
+        heading = page.locator("h2", has_text=texts[title_key])
+        heading.wait_for(state="visible")
+        assert heading.inner_text().strip() == texts[title_key]
     page.locator(content).first.wait_for(state="visible")
     assert page.locator(".forbidden").count() == 0
 
@@ -175,8 +203,11 @@ def status_badges_speak(page, where: str) -> list[str]:
               .map(el => el.outerHTML.slice(0, 120))"""
     )
     count = page.locator(".status").count()
+    # An admin's data-entry page before a unit is picked has nothing to judge yet; forms and the
+    # KPI figures (their trends are arrows and words) show no status.
+    idle = page.locator("#own-body > .empty-state, #intake-form, #import-upload, #kpi-body").count() > 0
     return [f"{where}: badge without words: {html}" for html in mute] + (
-        [] if count else [f"{where}: no status badge at all"]
+        [] if count or idle else [f"{where}: no status badge at all"]
     )
 
 
@@ -204,7 +235,7 @@ def test_role_sees_only_its_pages(new_page, base, shoot, username):
     page.goto(base + "/login")
     sign_in(page, base, username)
 
-    expected_nav = {PAGES[p][0] for p in ALLOWED[username]}
+    expected_nav = NAV[username]
     assert visible_nav_ids(page) == expected_nav
     problems: list[str] = []
     for path in ALLOWED[username]:
@@ -213,8 +244,9 @@ def test_role_sees_only_its_pages(new_page, base, shoot, username):
         assert path_of(page.url) == path
         expect_page(page, path, ID)
         assert visible_nav_ids(page) == expected_nav
-        active = page.locator(f"#{PAGES[path][0]}")
-        assert "active" in (active.get_attribute("class") or ""), f"{path}: its nav link is not marked"
+        if PAGES[path][0] in expected_nav:  # pages reached from another page's tabs or links mark nothing
+            active = page.locator(f"#{PAGES[path][0]}")
+            assert "active" in (active.get_attribute("class") or ""), f"{path}: its nav link is not marked"
         shoot(page, f"{username}-id-{PAGES[path][3]}")
         problems += status_badges_speak(page, f"{username} {path}")
         if username in AXE_USERS:
@@ -302,9 +334,63 @@ def test_kiosk_mode_fits_the_wall(new_page, base, shoot, username):
             more = page.locator("#calls-recent .fit-more")
             assert re.fullmatch(r"\+\d+ lainnya", more.inner_text().strip()), more.inner_text()
             assert page.locator("#calls-table tbody tr:not([hidden])").count() >= 10
+        if path == "/metrics":
+            assert_all_units_shown(page)
+    if "/metrics" in pages:  # the grid in English on the wall too
+        try:
+            page.request.post(base + "/language", form={"lang": "en", "next": "/metrics"}, headers={"Origin": base})
+            page.goto(base + "/metrics")
+            expect_page(page, "/metrics", EN)
+            assert_all_units_shown(page)
+            size = fits_the_screen(page)
+            assert size["scrollHeight"] <= size["innerHeight"] and size["scrollWidth"] <= size["innerWidth"], size
+            shoot(page, f"{username}-en-kiosk-metrics")
+            problems += axe_problems(page, f"{username} en kiosk /metrics")
+        finally:
+            reset_language(base, username)
     page.goto(base + pages[0] + "?kiosk=0")
     expect_page(page, pages[0], ID)
     assert nav_shown(page), "?kiosk=0 brings the navigation back"
+    assert not problems, "\n".join(problems)
+
+
+def assert_all_units_shown(page) -> None:
+    """All 38 units on the wall at once, each with its state in words: nothing cut, nothing counted away."""
+    page.locator("#metrics-grid .unit-tile").first.wait_for(state="visible")
+    page.wait_for_timeout(150)  # one frame for scc.js to fit the grid
+    assert page.locator("#metrics-grid .unit-tile").count() == 38
+    assert page.locator("#metrics-grid .unit-tile:not([hidden])").count() == 38, "units cut from the wall"
+    assert page.locator("#metrics-units .fit-more").inner_text().strip() == ""
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll('#metrics-grid .unit-state')]
+              .filter(e => e.scrollWidth > e.clientWidth + 1 || !e.innerText.trim()).map(e => e.innerText)"""
+    )
+    assert cut == [], f"state words cut short: {cut}"
+
+
+def test_a_unit_enters_figures_and_uploads_a_csv(new_page, base, shoot, tmp_path):
+    """SKPD staff on their own page: a figure typed and sent, then a CSV with one bad row; each report says
+    what was stored and what was refused, and the refused row joins the unit's rejections."""
+    page = new_page()
+    sign_in(page, base, "dpmptsp")
+    page.locator("#own-form-panel").wait_for(state="visible")
+    page.locator('input[id*="laside_permits_issued"]').fill("42")  # a pattern id is JSON in the page
+    page.click("#own-submit")
+    report = page.locator("#own-form-report")
+    report.wait_for(state="visible")
+    assert ID["own.stored"].format(n=1) in report.inner_text()
+    sheet = tmp_path / "laporan.csv"
+    sheet.write_text("kunci;nilai\nlaside_permits_received;15\nlaside_permits_received;banyak\n", encoding="utf-8")
+    page.set_input_files("#own-upload input[type=file]", str(sheet))
+    report = page.locator("#own-csv-report")
+    report.wait_for(state="visible")
+    text = report.inner_text()
+    assert ID["own.stored"].format(n=1) + " (laporan.csv)" in text and "line 3" in text, text
+    page.locator("#own-rejected-table", has_text="banyak").wait_for(state="visible")
+    assert "42" in page.locator("#own-tiles").inner_text()
+    report.scroll_into_view_if_needed()
+    shoot(page, "dpmptsp-id-metrics-own-sent")
+    problems = axe_problems(page, "dpmptsp /metrics/own after sending")
     assert not problems, "\n".join(problems)
 
 
@@ -448,7 +534,7 @@ def test_unknown_path_is_a_localized_404_inside_the_shell(new_page, base, shoot)
     not_found.wait_for(state="visible")
     assert ID["notfound.title"] in not_found.inner_text() and ID["notfound.body"] in not_found.inner_text()
     assert "404 - Page not found" not in page.content()
-    assert visible_nav_ids(page) == {PAGES[p][0] for p in ALLOWED["operator"]}, "the 404 page keeps the shell"
+    assert visible_nav_ids(page) == NAV["operator"], "the 404 page keeps the shell"
     assert page.locator("#wita-clock").is_visible()
     shoot(page, "operator-id-404")
     assert response.status == 404
@@ -539,8 +625,8 @@ def test_everything_comes_from_the_server(new_page, base):
 
     tabs = page.locator("#admin-tabs .nav-link")
     labels = [tabs.nth(i).inner_text().strip() for i in range(tabs.count())]
-    assert labels == [ID["admin.users"], ID["admin.config"], ID["admin.audit"], ID["admin.health"]]
-    for i, content in enumerate(["#users-table", "#config-table", "#audit-table", "#health-table"]):
+    assert labels == [ID[k] for k in ("admin.users", "admin.config", "admin.audit", "admin.health", "admin.rejected")]
+    for i, content in enumerate(["#users-table", "#config-table", "#audit-table", "#health-table", "#rejected-table"]):
         tabs.nth(i).click()
         page.locator(content).wait_for(state="visible")
         page.wait_for_load_state("networkidle")

@@ -219,7 +219,10 @@ def test_forbidden_and_unknown_pages_are_403_and_404_inside_the_shell(app):
     assert r.status_code == 403 and "_dash-config" in r.get_data(as_text=True)  # the shell, not a bare page
     r = c.get("/no-such-page")
     assert r.status_code == 404 and "_dash-config" in r.get_data(as_text=True)
-    assert c.get("/metrics").status_code == 200 and c.get("/account").status_code == 200
+    assert c.get("/metrics/own").status_code == 200 and c.get("/account").status_code == 200
+    assert c.get("/metrics").status_code == 403, "the regency's grid is for staff"
+    assert c.get("/metrics/dpmptsp").status_code == 200 and c.get("/metrics/bpkd").status_code == 403
+    assert c.get("/metrics/no-such-unit").status_code == 404 and c.get("/metrics/dpmptsp/x").status_code == 404
     assert client(app).get("/no-such-page").status_code == 302  # signed out: to the sign-in page first
 
 

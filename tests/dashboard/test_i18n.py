@@ -9,7 +9,7 @@ from typing import get_args
 
 from dashboard import i18n
 from dashboard.components import status
-from dashboard.pages.metrics import UNITLESS
+from dashboard.components.figures import UNITLESS
 from scc.clock import utcnow
 from scc.settings.cameras import Camera
 from scc.settings.metrics import Unit
@@ -72,7 +72,7 @@ def test_every_status_role_link_and_unit_has_its_words():
 
 
 def test_a_unit_without_symbol_shows_nothing_not_its_key():
-    from dashboard.pages.metrics import unit_text
+    from dashboard.components.figures import unit_text
 
     for unit in UNITLESS:
         assert f"unit.{unit}" not in i18n.catalog("id"), "a unit without symbol has no (empty) text"

@@ -9,9 +9,13 @@ from __future__ import annotations
 import json
 import re
 
+from sqlalchemy import select
+
 from dashboard.access import ROUTER
 from dashboard.auth import PUBLIC
 from scc import audit, users
+from scc.clock import utcnow
+from scc.storage.calls import incidents
 from tests.support.dashapp import callback_body, client, post_callback, server_side
 from tests.support.web import PASSWORDS, ROLE_OF
 
@@ -31,11 +35,14 @@ def concrete(rule) -> str:
 
 def test_every_route_needs_a_session(app):
     checked = 0
+    rules = {rule.rule for rule in app.server.url_map.iter_rules()}
+    # Live video (dashboard/camera_routes.py) is enumerated like every other route.
+    assert {"/cameras/<camera_id>/whep", "/cameras/whep/<session_id>", "/cameras/<camera_id>/snapshot.jpg"} <= rules
     for rule in app.server.url_map.iter_rules():
         url = concrete(rule)
         if url in PUBLIC:
             continue
-        method = "GET" if "GET" in rule.methods else "POST"
+        method = "GET" if "GET" in rule.methods else min(rule.methods - {"HEAD", "OPTIONS"})
         r = client(app).open(url, method=method)
         assert r.status_code in (401, 302), f"{method} {url} answered {r.status_code} without a session"
         if r.status_code == 302:
@@ -109,23 +116,41 @@ def test_unknown_callback_is_refused(app):
 
 
 def test_pages_by_role(app, access):
+    staff = {"/", "/cameras", "/cameras/health", "/calls", "/calls/kpi", "/calls/map", "/complaints", "/calls/1"}
+    staff |= {"/metrics", "/metrics/compare", "/metrics/dpmptsp", "/metrics/bpkd", "/account"}
+    takers = {"/calls/new", "/calls/import"}
     expected = {
-        "admin": {"/", "/cameras", "/calls", "/metrics", "/admin", "/account"},
-        "operator": {"/", "/cameras", "/calls", "/metrics", "/account"},
-        "bupati": {"/", "/cameras", "/calls", "/metrics", "/account"},
-        "dpmptsp": {"/metrics", "/account"},
+        "admin": staff | takers | {"/admin", "/metrics/own"},
+        "operator": staff | takers,
+        "bupati": staff,
+        # its own unit's page, no other; the complaints routed to it; the wall with its own unit's cameras
+        "dpmptsp": {"/metrics/own", "/metrics/dpmptsp", "/account", "/complaints", "/cameras", "/cameras/health"},
     }
-    assert set(access.pages) == expected["admin"]
+    concrete = {"/metrics/dpmptsp", "/metrics/bpkd", "/calls/1"}
+    templates = {"/metrics/<code>", "/calls/<incident_id>"}
+    assert set(access.pages) == (expected["admin"] - concrete) | templates
+    with app.server.config["SCC_CONTEXT"].engine.begin() as conn:  # incident 1, for its page
+        if conn.execute(select(incidents.c.id).where(incidents.c.id == 1)).first() is None:
+            conn.execute(
+                incidents.insert().values(
+                    id=1, line_code="psc-119", category="medical", status="received", received_at=utcnow(),
+                    created_by="operator",
+                )
+            )  # fmt: skip
+    paths = [p for p in access.pages if "<" not in p] + sorted(concrete)
     for username, allowed in expected.items():
         c = client(app, username)
-        for path in access.pages:
+        for path in paths:
             r = c.get(path)
             if path in allowed:
                 assert r.status_code == 200, (username, path)
             elif path == "/":
-                assert r.status_code == 302 and r.headers["Location"] == "/metrics"
+                assert r.status_code == 302 and r.headers["Location"] == "/metrics/own"
             else:
                 assert r.status_code == 403, (username, path, r.status_code)
+        assert c.get("/metrics/nowhere").status_code == 404, username  # no such unit
+        if username != "dpmptsp":
+            assert c.get("/calls/999999").status_code == 404, username  # no such incident
 
 
 def test_page_layouts_check_the_role_too(app):
@@ -140,14 +165,20 @@ def test_page_layouts_check_the_role_too(app):
 
 
 def test_skpd_staff_see_only_their_own_unit(app):
-    key = next(k for k in app.callback_map if k.startswith("metrics-body"))
+    """The unit page's refresh names its unit in the request: SKPD staff asking for another one get 403."""
+    key = next(k for k in app.callback_map if k.startswith("..unit-body.children"))
     body = callback_body(app, key)
-    body["inputs"][0]["value"] = "bpkd"
+    body["state"][0]["value"] = {"code": "bpkd", "range": "24h"}
     assert post_callback(client(app, "dpmptsp"), body).status_code == 403
     assert post_callback(client(app, "operator"), body).status_code == 200
-    body["inputs"][0]["value"] = "dpmptsp"
+    body["state"][0]["value"] = {"code": "dpmptsp", "range": "7d"}
     r = post_callback(client(app, "dpmptsp"), body)
     assert r.status_code == 200 and "LaSIDE" in r.get_data(as_text=True)
+    # The router renders the layout of another unit's page as a 403 inside the shell, too.
+    router = callback_body(app, ROUTER)
+    router["inputs"][0]["value"] = "/metrics/bpkd"
+    text = post_callback(client(app, "dpmptsp"), router).get_data(as_text=True)
+    assert "forbidden" in text and "BPKD" not in text
 
 
 def test_viewer_cannot_write(app):

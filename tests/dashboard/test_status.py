@@ -9,6 +9,7 @@ from dash import html
 
 from dashboard.components import status
 from dashboard.i18n import catalog
+from dashboard.queries.metrics import UnitState
 from scc.storage.calls import IncidentStatus
 from scc.storage.cameras import CameraDisplayStatus
 from scc.storage.metrics import MetricFreshness
@@ -26,7 +27,7 @@ def test_every_status_of_every_domain_has_a_tone():
         ("health", HealthStatus),
     ):
         assert set(status.DOMAINS[domain]) == set(get_args(literal)), domain
-    assert set(status.SKPD) == set(get_args(status.SkpdReporting))
+    assert set(status.SKPD) == set(get_args(UnitState))
     for tones in status.DOMAINS.values():
         assert set(tones.values()) <= set(status.TONES)
 
@@ -44,9 +45,11 @@ def test_the_tones_mean_what_the_wall_needs():
     assert status.CAMERA["planned"] == "planned" and status.CAMERA["nodata"] == "unknown"
     assert status.INCIDENT["resolved"] == status.INCIDENT["closed"] == "ok"
     assert status.worst(["ok", "warning", "alarm"]) == "alarm" and status.worst([]) == "unknown"
-    assert status.skpd_reporting(False, ["ok", "late"]) == "late"
-    assert status.skpd_reporting(True, ["ok"]) == "offline"
-    assert status.skpd_reporting(False, ["nodata"]) == "nodata"
+    assert status.SKPD["online"] == "ok" and status.SKPD["stale"] == "warning"
+    assert status.SKPD["offline"] == "alarm" and status.SKPD["never"] == "unknown"
+    assert status.share_tone(38, 38) == "ok" and status.share_tone(37, 38) == "warning"
+    assert status.share_tone(19, 38) == "alarm", "19 of 38 websites down is half of them"
+    assert status.share_tone(0, 38, known=0) == "unknown", "no unit reporting is not bad news, it is no news"
     assert status.flag_tone(1.0) == "ok" and status.flag_tone(0.0) == "alarm" and status.flag_tone(None) == "unknown"
 
 

@@ -3,8 +3,9 @@
 Seeded from a fixed random seed, relative to now, so every run shows the same
 kind of wall: most cameras online and a few stalled, offline or failing; about
 500 calls over the last week, the recent ones still open; most SKPD connected,
-a few not, two never heard from; about 20,000 metric samples, a few SKPD late
-and some websites down (the 2018 study found 19 of 38 inactive).
+a few not, two never heard from; about 20,000 metric samples (and each
+metric's newest value, as ingest keeps it), a few SKPD late and some websites
+down (the 2018 study found 19 of 38 inactive).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from scc.clock import utcnow
 from scc.settings import Settings
 from scc.storage.calls import incidents
 from scc.storage.cameras import camera_state
-from scc.storage.metrics import metric_samples, skpd_status
+from scc.storage.metrics import metric_latest, metric_samples, rejected_messages, skpd_status
 
 # Installed cameras in config order: 11 online, 2 stalled, 2 offline, 1 failing.
 CAMERA_STATUSES = (
@@ -32,25 +33,65 @@ CAMERA_ERRORS = {
     "offline": "connection refused (10.20.1.x:554)",
     "error": "401 Unauthorized",
 }
+# Messages refused by ingest or the web intake: (minutes ago, unit, source, payload, reason).
+REJECTIONS = [
+    (
+        3,
+        "dpmptsp",
+        "mqtt",
+        '{"id":"a1","ts":1795469539000,"values":{"laside_permits_issued":7500}}',
+        "'laside_permits_issued': 7500 is above the largest valid value, 5000",
+    ),
+    (
+        41,
+        "dpmptsp",
+        "csv",
+        "laside_permits_received;dua belas;2026-11-23 08:00",
+        "line 4: value 'dua belas' is not a number",
+    ),
+    (
+        95,
+        "dpmptsp",
+        "mqtt",
+        '{"id":"a7","ts":"2026-11-23 08:00","values":{"laside_records_uploaded":120}}',
+        "ts has no UTC offset (write e.g. 2026-11-23T08:00:00+08:00)",
+    ),
+    (
+        12,
+        "bpkd",
+        "mqtt",
+        '{"id":"p3","ts":1795469539000,"values":{"pbb_collected":1}}',
+        "'pbb_collected' is not a metric of bpkd",
+    ),
+    (
+        180,
+        "rsud",
+        "web",
+        '{"id":"w9","ts":1795469539000,"values":{"rsud_bed_occupancy_percent":130}}',
+        "'rsud_bed_occupancy_percent': 130 is above the largest valid value, 100",
+    ),
+    (260, None, "mqtt", "not json at all", "unknown SKPD 'puskesmas-x' in topic scc/v1/skpd/puskesmas-x/telemetry"),
+]
 SILENT_SKPD = 2  # the last units in the list have never reported
 OFFLINE_SKPD = 0.12
 LATE_SKPD = 0.12
 SUMMARIES = {
-    "medis": [
+    "medical": [
         "Warga sesak napas, minta ambulans",
         "Ibu hamil akan melahirkan, butuh jemputan",
         "Lansia jatuh di rumah, tidak sadar",
+        "Tabrakan motor di jalan poros",
+        "Mobil masuk parit, sopir terjepit",
     ],
-    "kebakaran": [
+    "fire": [
         "Kebakaran rumah panggung",
         "Lahan kering terbakar dekat permukiman",
         "Korsleting listrik di kios pasar",
     ],
-    "kecelakaan": ["Tabrakan motor di jalan poros", "Mobil masuk parit, sopir terjepit"],
-    "kriminal": ["Laporan pencurian ternak", "Perkelahian di depan pasar"],
-    "kdrt": ["Laporan kekerasan dalam rumah tangga", "Anak ditelantarkan, butuh pendampingan"],
-    "bencana": ["Pohon tumbang menutup jalan", "Banjir setinggi lutut di permukiman", "Tanah longsor di tepi jalan"],
-    "informasi": ["Menanyakan jadwal layanan KTP-el", "Menanyakan nomor pos pemadam terdekat"],
+    "crime": ["Laporan pencurian ternak", "Perkelahian di depan pasar"],
+    "violence": ["Laporan kekerasan dalam rumah tangga", "Anak ditelantarkan, butuh pendampingan"],
+    "disaster": ["Pohon tumbang menutup jalan", "Banjir setinggi lutut di permukiman", "Tanah longsor di tepi jalan"],
+    "complaint": ["Lampu jalan mati sepekan", "Antrean KTP-el tidak dilayani", "Izin usaha belum terbit"],
 }
 
 
@@ -85,20 +126,66 @@ def seed(
 
     cams = _cameras(settings, rng, now)
     rows = _incidents(settings, rng, now, incidents_n, max(operators, 1))
-    skpd_rows, late = _skpd(settings, rng, now)
-    samples = _samples(settings, rng, now, samples_n, late, {r["skpd_code"] for r in skpd_rows})
+    skpd_rows, stopped = _skpd(settings, rng, now)
+    samples = _samples(settings, rng, now, samples_n, stopped, {r["skpd_code"] for r in skpd_rows})
+    newest = latest_of(samples)
+    for row in skpd_rows:  # a unit's link last carried a message when its newest figure arrived
+        received = [r["received_at"] for r in newest if r["skpd_code"] == row["skpd_code"]]
+        row["last_message_at"] = max(received, default=row["last_message_at"])
     with engine.begin() as conn:
         conn.execute(insert(camera_state), cams)
-        conn.execute(insert(incidents), rows)
+        if rows:  # an empty list would be one row of defaults
+            conn.execute(insert(incidents), rows)
         conn.execute(insert(skpd_status), skpd_rows)
         for start in range(0, len(samples), 5000):
             conn.execute(insert(metric_samples), samples[start : start + 5000])
+        if newest:
+            conn.execute(insert(metric_latest), newest)
+        refused = _rejections(now)
+        conn.execute(insert(rejected_messages), refused)
     return {
         "camera_state": len(cams),
         "incidents": len(rows),
         "skpd_status": len(skpd_rows),
         "metric_samples": len(samples),
+        "metric_latest": len(newest),
+        "rejected_messages": len(refused),
     }
+
+
+def latest_of(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """metric_latest's rows for `samples`, as ingest keeps them: each metric's newest value."""
+    newest: dict[tuple[str, str], dict[str, Any]] = {}
+    for s in samples:
+        key = (s["skpd_code"], s["metric_key"])
+        if key not in newest or s["ts"] > newest[key]["ts"]:
+            newest[key] = s
+    return [
+        dict(
+            skpd_code=s["skpd_code"],
+            metric_key=s["metric_key"],
+            ts=s["ts"],
+            value=s["value"],
+            received_at=s["received_at"],
+        )
+        for s in newest.values()
+    ]
+
+
+def _rejections(now: datetime) -> list[dict[str, Any]]:
+    return [
+        dict(
+            received_at=now - timedelta(minutes=minutes),
+            topic=f"scc/v1/skpd/{unit or 'puskesmas-x'}/telemetry",
+            skpd_code=unit,
+            payload=payload,
+            reason=reason,
+            message_id=None,
+            source=source,
+            digest=f"seed-{i}",
+        )
+        for i, (minutes, unit, source, payload, reason) in enumerate(REJECTIONS)
+    ]
 
 
 def _cameras(settings: Settings, rng: random.Random, now: datetime) -> list[dict[str, Any]]:
@@ -143,6 +230,10 @@ def _incidents(settings: Settings, rng: random.Random, now: datetime, n: int, n_
             status = rng.choice(["resolved", "closed", "closed", "closed", "cancelled", "prank"])
         level = reached.index(status) if status in reached else 0
         category = rng.choice(categories)
+        # A complaint goes to an SKPD (dpmptsp among them, for its staff's page) with 3 days to settle it.
+        skpd = rng.choice(["dpmptsp", "dukcapil", "pupr"]) if category == "complaint" else None
+        if skpd and status in ("dispatched", "on_scene"):
+            status, level = "received", 0  # no unit goes out for a complaint: its SKPD settles it
 
         def step(minutes: float, at: datetime = received) -> datetime:
             return at + timedelta(minutes=minutes)
@@ -162,34 +253,44 @@ def _incidents(settings: Settings, rng: random.Random, now: datetime, n: int, n_
                 closed_at=step(240) if level >= 4 else None,
                 source="intake" if i % 5 else "csv",
                 created_by=f"bench{(i % n_users) + 1:02d}",
+                skpd_code=skpd,
+                due_at=received + timedelta(days=3) if skpd else None,
             )
         )
     return rows
 
 
-def _skpd(settings: Settings, rng: random.Random, now: datetime) -> tuple[list[dict[str, Any]], set[str]]:
-    """SKPD links: most online, a few offline, the last SILENT_SKPD never heard from; some others late."""
+def _skpd(
+    settings: Settings, rng: random.Random, now: datetime
+) -> tuple[list[dict[str, Any]], dict[str, timedelta | None]]:
+    """SKPD links: most online, a few offline, the last SILENT_SKPD never heard from; some others late.
+    Returns the rows and, per unit that stopped, since when: offline ones when their link dropped,
+    late ones (None) a few reporting intervals ago."""
     heard = list(settings.skpd)[:-SILENT_SKPD] if SILENT_SKPD else list(settings.skpd)
-    rows, late = [], set()
+    rows, stopped = [], {}
     for unit in heard:
         online = rng.random() > OFFLINE_SKPD
         if online and rng.random() < LATE_SKPD:
-            late.add(unit.code)
+            stopped[unit.code] = None
+        changed_at = now - timedelta(hours=rng.uniform(1, 200))
+        if not online:
+            stopped[unit.code] = now - changed_at
         rows.append(
             dict(
                 skpd_code=unit.code,
                 online=online,
-                changed_at=now - timedelta(hours=rng.uniform(1, 200)),
+                changed_at=changed_at,
                 last_message_at=now - timedelta(seconds=rng.uniform(5, 600)),
             )
         )
-    return rows, late
+    return rows, stopped
 
 
 def _samples(
-    settings: Settings, rng: random.Random, now: datetime, n: int, late: set[str], heard: set[str]
+    settings: Settings, rng: random.Random, now: datetime, n: int, stopped: dict[str, timedelta | None], heard: set[str]
 ) -> list[dict[str, Any]]:
-    """Metric history, newest first; late units stopped reporting a few intervals ago."""
+    """Metric history, newest first; late units stopped reporting a few intervals ago, offline ones
+    when their link dropped."""
     metrics = [m for m in settings.metrics if m.skpd in heard]
     per_metric = max(1, n // max(len(metrics), 1))
     samples = []
@@ -202,7 +303,9 @@ def _samples(
             low, high = max(low, 70.0), min(high, 98.0)
         elif high - low > 100:
             high = low + (high - low) * 0.3
-        offset = timedelta(seconds=3 * metric.interval_s) if metric.skpd in late else timedelta(0)
+        offset = timedelta(0)
+        if metric.skpd in stopped:
+            offset = stopped[metric.skpd] or timedelta(seconds=3 * metric.interval_s)
         up = 0.55 if metric.key == "website_up" else 0.95
         for k in range(per_metric):
             ts = now - offset - timedelta(seconds=k * metric.interval_s + rng.uniform(0, 30))

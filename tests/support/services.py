@@ -14,6 +14,8 @@ The context managers are what fixtures use::
         ...
     with mosquitto_broker(extra_config=["max_inflight_messages 1"]) as broker:
         broker.port; broker.restart(); broker.kill(); broker.log_text()
+    with mosquitto_broker(configure=write_for_port) as broker:   # a configuration of the caller's
+        ...
 
 Running as root: ``initdb`` and ``postgres`` refuse to run as root, so they run as
 Debian's ``postgres`` user through ``runuser``; Mosquitto is told ``user root`` so that
@@ -33,7 +35,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -205,27 +207,30 @@ class PostgresCluster:
         if result.returncode != 0:
             raise RuntimeError(f"initdb failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
 
+    def _pg_ctl_start(self, port: int) -> subprocess.CompletedProcess[str]:
+        options = (
+            f"-k {shlex.quote(str(self.socket_dir))} -h {HOST} -p {port} -F"
+            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        return self._run(
+            str(self.bin_dir / "pg_ctl"),
+            "start",
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(self.log_file),
+            "-w",
+            "-t",
+            str(int(self.startup_timeout)),
+            "-o",
+            options,
+        )
+
     def _start_server(self) -> None:
         for _attempt in range(5):
             port = free_port()
-            options = (
-                f"-k {shlex.quote(str(self.socket_dir))} -h {HOST} -p {port} -F"
-                " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-            )
             logged_before = len(self.log_text())
-            result = self._run(
-                str(self.bin_dir / "pg_ctl"),
-                "start",
-                "-D",
-                str(self.data_dir),
-                "-l",
-                str(self.log_file),
-                "-w",
-                "-t",
-                str(int(self.startup_timeout)),
-                "-o",
-                options,
-            )
+            result = self._pg_ctl_start(port)
             new_log = self.log_text()[logged_before:]
             if result.returncode == 0 and self._wait_for_tcp(port):
                 self.port = port
@@ -252,6 +257,23 @@ class PostgresCluster:
                 return True
             time.sleep(0.05)
         return False
+
+    def pause(self) -> None:
+        """Stop the server but keep its files, as a database that goes away for a while.
+
+        `-m fast`, not `immediate`: these clusters run with synchronous_commit off, so a crash
+        would lose commits the server had already confirmed, which no client could have prevented.
+        """
+        result = self._run(str(self.bin_dir / "pg_ctl"), "stop", "-D", str(self.data_dir), "-m", "fast", "-w")
+        if result.returncode != 0:
+            raise RuntimeError(f"pg_ctl stop failed: {result.stdout}{result.stderr}")
+
+    def resume(self) -> None:
+        """Start a paused server again on its own port, so that URLs handed out still hold."""
+        assert self.port is not None, "the cluster was never started"
+        result = self._pg_ctl_start(self.port)
+        if result.returncode != 0 or not self._wait_for_tcp(self.port):
+            raise RuntimeError(f"PostgreSQL did not come back: {result.stdout}{result.stderr}\n{_tail(self.log_file)}")
 
     def stop(self) -> None:
         """Stop the server immediately and delete all of its files. Safe to call twice."""
@@ -310,6 +332,12 @@ class MosquittoBroker:
     ``kill()`` with SIGKILL (a crash: nothing is saved beyond ``autosave_interval``),
     ``restart()`` starts it again on the same port with the same persistence directory.
     ``close()`` stops it and deletes its directory.
+
+    ``configure`` replaces all of that with a configuration of the caller's (the
+    command center's own, say): called with the plain listener's port before every
+    start, it writes the file and returns its path. Such a configuration should log to
+    stderr (``log_dest stderr``), which lands in ``output_path``, so that the start is
+    seen; on a port clash, ``configure`` is called again with a new port.
     """
 
     def __init__(
@@ -321,6 +349,7 @@ class MosquittoBroker:
         port: int | None = None,
         startup_timeout: float = 10.0,
         binary: str = MOSQUITTO,
+        configure: Callable[[int], Path] | None = None,
     ) -> None:
         if not Path(binary).is_file():
             raise RuntimeError(f"{binary} was not found: {INSTALL_HINT}")
@@ -328,6 +357,7 @@ class MosquittoBroker:
         self.allow_anonymous = allow_anonymous
         self.persistence = persistence
         self.extra_config = list(extra_config)
+        self.configure = configure
         self.host = HOST
         self.port: int = port if port is not None else 0
         self.startup_timeout = startup_timeout
@@ -385,7 +415,10 @@ class MosquittoBroker:
             if not self.port:
                 self.port = free_port()
             offsets = self._log_sizes()
-            self.config_path.write_text(self.config_text())
+            if self.configure is None:
+                self.config_path.write_text(self.config_text())
+            else:
+                self.config_path = self.configure(self.port)
             with self.output_path.open("ab") as output:
                 # Own session: a Ctrl-C meant for pytest does not kill the broker before
                 # the test's cleanup stops it.
