@@ -584,6 +584,12 @@ def test_logout(new_page, base):
 # -- offline ---------------------------------------------------------------------------------
 
 
+# This server runs no camera relay and its cameras have no snapshots: the wall's players get 503
+# and 404 from these two routes, and keep asking. Live video is tested with a real relay in
+# tests/cameras/; here those answers are expected, but they must still come from this server.
+VIDEO_ROUTES = re.compile(r"/cameras/(whep/[^/?]+|[^/?]+/(whep|snapshot\.jpg))(\?|$)")
+
+
 def test_everything_comes_from_the_server(new_page, base):
     """Admin opens every page and admin tab: every request goes to this server,
     none fails, and the console stays free of errors."""
@@ -599,14 +605,16 @@ def test_everything_comes_from_the_server(new_page, base):
             foreign.append(f"{request.method} {request.url}")
 
     def on_failed(request):
-        failed.append(f"{request.method} {request.url}: {request.failure}")
+        if not VIDEO_ROUTES.search(urlsplit(request.url).path):
+            failed.append(f"{request.method} {request.url}: {request.failure}")
 
     def on_response(response):
-        if response.status >= 400:
+        if response.status >= 400 and not VIDEO_ROUTES.search(urlsplit(response.url).path):
             bad_status.append(f"{response.request.method} {response.url}: HTTP {response.status}")
 
     def on_console(message):
-        if message.type == "error":
+        where = urlsplit(message.location.get("url", "")).path
+        if message.type == "error" and not VIDEO_ROUTES.search(where):
             console_errors.append(f"{message.text} @ {message.location}")
 
     page.on("request", on_request)
@@ -619,9 +627,11 @@ def test_everything_comes_from_the_server(new_page, base):
     sign_in(page, base, "admin")
     page.wait_for_load_state("networkidle")
     for path in ALLOWED["admin"]:
-        page.goto(base + path, wait_until="networkidle")
+        # The wall's players never fall quiet (see VIDEO_ROUTES): the page itself must still load.
+        settle = "load" if path == "/cameras" else "networkidle"
+        page.goto(base + path, wait_until=settle)
         expect_page(page, path, ID)
-        page.wait_for_load_state("networkidle")
+        page.wait_for_load_state(settle)
 
     tabs = page.locator("#admin-tabs .nav-link")
     labels = [tabs.nth(i).inner_text().strip() for i in range(tabs.count())]
