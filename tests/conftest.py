@@ -25,6 +25,33 @@ os.environ.setdefault("SCC_CAMERA_PASSWORD", "test-camera-password")
 __all__ = ["free_port"]  # tests import it from here
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's tmp_path plugin has set itself up
+def pytest_configure(config) -> None:
+    """One screenshot folder for the run, chosen by the controlling process before pytest-xdist
+    starts its workers (they inherit the environment), and printed at the end."""
+    if hasattr(config, "workerinput") or os.environ.get("SCC_SCREENSHOT_DIR"):
+        return
+    os.environ["SCC_SCREENSHOT_DIR"] = str(config._tmp_path_factory.getbasetemp() / "screenshots")
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    """Where the browser tests write their screenshots (SCC_SCREENSHOT_DIR)."""
+    folder = Path(os.environ["SCC_SCREENSHOT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if hasattr(config, "workerinput"):
+        return
+    folder = Path(os.environ.get("SCC_SCREENSHOT_DIR", ""))
+    shots = sorted(folder.glob("*.png")) if folder.is_dir() else []
+    if shots:
+        terminalreporter.write_sep("-", "screenshots")
+        terminalreporter.write_line(f"{len(shots)} screenshots (1920x1080) in {folder}")
+
+
 @pytest.fixture
 def config_dir(tmp_path) -> Path:
     """A private copy of config/ that a test may break on purpose."""

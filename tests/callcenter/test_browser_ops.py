@@ -10,7 +10,6 @@ and must fit the wall screen without a scrollbar where they are wall pages.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
@@ -32,11 +31,8 @@ ID = i18n.catalog("id")
 
 
 @pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    configured = os.environ.get("SCC_SCREENSHOT_DIR")
-    folder = Path(configured) if configured else tmp_path_factory.getbasetemp() / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def shots(screenshot_dir) -> Path:
+    return screenshot_dir
 
 
 @pytest.fixture(scope="module")

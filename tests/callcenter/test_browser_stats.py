@@ -10,7 +10,6 @@ tests use; the wall pages must fit the screen, and no request may leave
 
 from __future__ import annotations
 
-import os
 import random
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -118,11 +117,8 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    configured = os.environ.get("SCC_SCREENSHOT_DIR")
-    folder = Path(configured) if configured else tmp_path_factory.getbasetemp() / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def shots(screenshot_dir) -> Path:
+    return screenshot_dir
 
 
 @pytest.fixture

@@ -48,11 +48,8 @@ STATES = """() => [...document.querySelectorAll('#wall-players .live-tile')].map
 
 
 @pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    configured = os.environ.get("SCC_SCREENSHOT_DIR")
-    folder = Path(configured) if configured else tmp_path_factory.getbasetemp() / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def shots(screenshot_dir) -> Path:
+    return screenshot_dir
 
 
 def sign_in(page, base: str, username: str) -> None:

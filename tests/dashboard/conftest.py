@@ -1,27 +1,12 @@
 """Dashboard fixtures: the live server seeded with a running center's data, and where screenshots go.
 
 Screenshots of every page (per user, per language, and in kiosk mode) are
-written by the browser tests to SCC_SCREENSHOT_DIR, by default a folder under
-pytest's base temporary directory; the run's summary prints the folder.
+written by the browser tests to the `screenshot_dir` fixture (tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
-
-SCREENSHOTS = pytest.StashKey[Path]()
-
-
-@pytest.fixture(scope="session")
-def screenshot_dir(request, tmp_path_factory) -> Path:
-    configured = os.environ.get("SCC_SCREENSHOT_DIR")
-    folder = Path(configured) if configured else tmp_path_factory.getbasetemp() / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    request.config.stash[SCREENSHOTS] = folder
-    return folder
 
 
 @pytest.fixture(scope="session")
@@ -53,12 +38,3 @@ def app(tmp_path_factory):
 @pytest.fixture(scope="module")
 def access(app):
     return app.server.config["SCC_ACCESS"]
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
-    folder = config.stash.get(SCREENSHOTS, None)
-    if folder is not None and folder.is_dir():
-        shots = sorted(folder.glob("*.png"))
-        if shots:
-            terminalreporter.write_sep("-", "screenshots")
-            terminalreporter.write_line(f"{len(shots)} screenshots (1920x1080) in {folder}")
