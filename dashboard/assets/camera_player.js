@@ -147,6 +147,11 @@
     this.pc = pc;
     h264Only(pc.addTransceiver("video", { direction: "recvonly" }));
     pc.addEventListener("track", function (event) {
+      if ("jitterBufferTarget" in event.receiver) {
+        // A control room wants the picture now: play each frame as soon as it is complete rather
+        // than holding it for smoothness (the LAN's jitter is a few ms).
+        event.receiver.jitterBufferTarget = 0;
+      }
       if (generation === self.generation) {
         self.video.srcObject = event.streams[0] || new MediaStream([event.track]);
         self.video.play().catch(function () {});
