@@ -81,6 +81,24 @@ def pg_database_url(pg_admin_url):
     admin.dispose()
 
 
+@pytest.fixture(scope="module")
+def settings():
+    """The project's own configuration (config/)."""
+    from scc.settings import load_settings
+
+    return load_settings()
+
+
+@pytest.fixture
+def engine(database_url):
+    """Storage on a fresh database of each kind (database_url), migrated."""
+    from scc.storage import open_storage
+
+    engine = open_storage(database_url)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path):
     if request.param == "sqlite":

@@ -1,23 +1,8 @@
-"""The call center's fixtures: the shipped settings, and a fresh database per test on each backend."""
+"""The call center's fixtures (settings and a fresh database per test come from tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
-
-from scc.settings import load_settings
-from scc.storage import open_storage
-
-
-@pytest.fixture(scope="module")
-def settings():
-    return load_settings()
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = open_storage(database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")

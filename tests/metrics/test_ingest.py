@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import func, select
 
 from scc.settings.broker import INGEST_USER
-from scc.storage import open_storage
 from scc.storage.metrics import metric_latest, metric_samples, rejected_messages, skpd_status
 from streams.agent import contract
 from streams.metrics.ingest import Endpoint, Ingest
@@ -31,13 +30,6 @@ def wait_for(predicate, timeout: float = 15.0, what: str = "condition"):
 def count(engine, table, *where) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = open_storage(database_url)
-    yield engine
-    engine.dispose()
 
 
 @contextmanager

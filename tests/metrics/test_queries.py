@@ -14,23 +14,9 @@ import pytest
 from sqlalchemy import insert
 
 from dashboard.queries import metrics as q
-from scc.settings import load_settings
-from scc.storage import open_storage
 from scc.storage.metrics import metric_latest, metric_samples, rejected_messages, skpd_status
 
 NOW = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # 12.00 WITA
-
-
-@pytest.fixture(scope="module")
-def settings():
-    return load_settings()
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = open_storage(database_url)
-    yield engine
-    engine.dispose()
 
 
 def sample(code: str, key: str, ts: datetime, value: float, n: int = 0) -> dict:

@@ -11,11 +11,8 @@ import sys
 import time
 from datetime import datetime, timedelta
 
-import pytest
-
 from scc import health
 from scc.clock import WITA
-from scc.settings import load_settings
 from scc.storage import open_storage
 from streams.agent import contract
 from streams.metrics.simulator import (
@@ -30,11 +27,6 @@ from streams.metrics.simulator import (
 from tests.support.web import ROOT
 
 MONDAY, THURSDAY, FRIDAY, SATURDAY = 23, 26, 27, 28  # November 2026
-
-
-@pytest.fixture(scope="module")
-def settings():
-    return load_settings()
 
 
 def metric(settings, key):
