@@ -14,6 +14,7 @@
 
   var FROZEN_MS = 3000; // no new frame for this long: reconnect with a new offer
   var GATHER_MS = 3000; // wait at most this long for our ICE candidates
+  var CANDIDATE_GRACE_MS = 40; // after our first candidate, this long for the others
   var CONNECT_MS = 10000; // an answer that never plays counts as a failure
   var FAILS_FOR_SNAPSHOT = 3; // consecutive failures before the snapshot replaces the video
   var SNAPSHOT_EVERY_MS = 2000;
@@ -36,15 +37,26 @@
   }
 
   function gathered(pc) {
+    // The offer carries our candidates (no trickle). On a LAN every host candidate comes within a few
+    // ms of the first, while "complete" comes ~120 ms later: a short grace after the first is enough.
     if (pc.iceGatheringState === "complete") {
       return Promise.resolve();
     }
     return new Promise(function (resolve) {
       var timer = setTimeout(resolve, GATHER_MS);
+      var done = function () {
+        clearTimeout(timer);
+        resolve();
+      };
+      pc.addEventListener("icecandidate", function (event) {
+        if (event.candidate) {
+          clearTimeout(timer);
+          timer = setTimeout(resolve, CANDIDATE_GRACE_MS);
+        }
+      });
       pc.addEventListener("icegatheringstatechange", function () {
         if (pc.iceGatheringState === "complete") {
-          clearTimeout(timer);
-          resolve();
+          done();
         }
       });
     });

@@ -13,12 +13,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import Column, Float, Index, Integer, String, Table, Text
+from sqlalchemy import Column, Engine, Float, Index, Integer, String, Table, Text, select
 
 from .base import UTC, Id, metadata, status_column_type
 
 # What a camera worker knows of a camera (DESIGN.md 3.2).
 CameraStatus = Literal["online", "stale", "offline", "error"]
+# The codecs the WebRTC relay passes through to browsers as they are (it never transcodes).
+RELAYABLE_CODECS = frozenset({"h264", "avc1"})
 # What a page shows: the stored status, or why there is none.
 CameraDisplayStatus = Literal["online", "stale", "offline", "error", "nodata", "planned"]
 
@@ -100,3 +102,12 @@ def kept_time(path: Path) -> datetime | None:
     if not KEPT_NAME.match(path.name):
         return None
     return datetime.strptime(path.stem, KEPT_FORMAT).replace(tzinfo=_UTC)
+
+
+def plays_live(engine: Engine, camera_id: str) -> bool:
+    """The workers' last word on a camera's sub stream: online, in a codec the relay passes through."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(camera_state.c.status, camera_state.c.codec).where(camera_state.c.camera_id == camera_id)
+        ).first()
+    return row is not None and row.status == "online" and (row.codec or "").lower() in RELAYABLE_CODECS

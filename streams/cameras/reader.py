@@ -25,6 +25,8 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from scc.storage.cameras import RELAYABLE_CODECS
+
 log = logging.getLogger(__name__)
 
 FaultKind = Literal["offline", "error"]
@@ -39,8 +41,6 @@ FPS_SETTLE_S = 1.0
 # radio drop is seen again within a second or two, one gone for hours costs a try a minute.
 BACKOFF_RATIO = 0.1
 JITTER = 0.2
-# Passthrough to browsers (the relay) works for this codec only.
-RELAYABLE = {"h264", "avc1"}
 
 
 def backoff_s(down_for_s: float, minimum: float, maximum: float, rnd: random.Random | None = None) -> float:
@@ -63,7 +63,7 @@ def fourcc_text(value: float) -> str | None:
 
 def codec_note(codec: str | None) -> str | None:
     """What the wall and the relay must know of a codec they cannot pass through live."""
-    if codec is None or codec.lower() in RELAYABLE:
+    if codec is None or codec.lower() in RELAYABLE_CODECS:
         return None
     return f"codec {codec}: no live video in the browser (H.264 only), snapshots instead"
 

@@ -35,14 +35,17 @@ import av.logging
 from aiohttp import web
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.sdp import SessionDescription
+from sqlalchemy import Engine
 
 from scc import boot
 from scc.camera_access import STREAMS, Stream, end_scope, read_grant, view_scope
 from scc.health import CpuMeter, Heartbeat
 from scc.settings import Settings
+from scc.storage.cameras import plays_live
 from scc.storage.db import connect
 
-from .relay_source import Source, SourceError, Sources
+from .relay_feed import SourceError
+from .relay_source import Source, Sources
 
 log = logging.getLogger("scc.cameras.relay")
 
@@ -62,12 +65,14 @@ class Viewer:
 
 
 class Relay:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, engine: Engine) -> None:
         self.settings = settings
+        self.engine = engine
         self.secret = settings.app.web.secret_key
         self.cameras = {c.id: c for c in settings.cameras if c.status == "active"}
-        self.sources = Sources(settings.app.cameras)
+        self.sources = Sources(settings.app.cameras, self._source_failed)
         self.viewers: dict[str, Viewer] = {}
+        self._endings: set[asyncio.Task[None]] = set()
 
     # -- signalling ---------------------------------------------------------------
 
@@ -88,11 +93,18 @@ class Relay:
         offer = await request.text()
         if "m=video" not in offer:
             return _error(400, "the offer has no video")
+        asked = time.monotonic()
+        # A tile's answer need not wait for its camera's RTSP handshake and first keyframe when the
+        # workers say that camera plays in H.264 right now: a wall's offers then leave Chromium's six
+        # connections at once instead of in rounds of six opens. The main stream (often another codec)
+        # and any camera in doubt wait, so a fault is answered with its own status and text.
+        early = watch == "sub" and await asyncio.to_thread(plays_live, self.engine, camera.id)
         try:
-            source = await self.sources.acquire(camera, watch)
+            source = await self.sources.acquire(camera, watch, wait=not early)
         except SourceError as exc:
             log.warning("%s (asked by %s)", exc, grant.user)
             return _error(exc.status, str(exc))
+        opened = time.monotonic()
         try:
             answer, pc = await self._answer(source, offer)
         except ValueError as exc:
@@ -102,7 +114,14 @@ class Relay:
         viewer = Viewer(secrets.token_urlsafe(18), grant.user, source, pc, time.monotonic())
         self.viewers[viewer.session_id] = viewer
         self._watch(viewer)
-        log.info("camera %s: viewer %s joined (%d watching)", source.feed.label, grant.user, source.viewers)
+        log.info(
+            "camera %s: viewer %s joined (%d watching), answered in %.0f ms (%.0f ms for the stream)",
+            source.feed.label,
+            grant.user,
+            source.viewers,
+            1000 * (time.monotonic() - asked),
+            1000 * (opened - asked),
+        )
         return web.Response(
             status=201,
             text=answer,
@@ -122,9 +141,18 @@ class Relay:
             _require_h264(answer.sdp)
             await pc.setLocalDescription(answer)  # gathers every candidate: the answer is complete
         except Exception as exc:
-            await pc.close()
+            await _close(pc)
             raise ValueError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
         return pc.localDescription.sdp, pc
+
+    def _source_failed(self, source: Source, error: SourceError) -> None:
+        """A stream answered before it was open could not be opened: its viewers will get no video."""
+        viewers = [v for v in self.viewers.values() if v.source is source]
+        log.warning("%s; ending %d viewer(s) answered before the open", error, len(viewers))
+        for viewer in viewers:
+            task = asyncio.ensure_future(self.end(viewer, "the camera could not be opened"))
+            self._endings.add(task)
+            task.add_done_callback(self._endings.discard)
 
     def _watch(self, viewer: Viewer) -> None:
         @viewer.pc.on("connectionstatechange")
@@ -167,7 +195,7 @@ class Relay:
             why,
             viewer.source.viewers,
         )
-        await viewer.pc.close()
+        await _close(viewer.pc)
 
     async def state(self, _request: web.Request) -> web.Response:
         return web.json_response(self.snapshot())
@@ -200,6 +228,14 @@ class Relay:
         app.router.add_delete("/whep/{session}", self.hang_up)
         app.router.add_get("/state", self.state)
         return app
+
+
+async def _close(pc: RTCPeerConnection) -> None:
+    """Close a viewer's connection and end its track, so its feed stops queueing packets for it."""
+    tracks = [sender.track for sender in pc.getSenders() if sender.track is not None]
+    await pc.close()
+    for track in tracks:
+        track.stop()
 
 
 def _bearer(request: web.Request) -> str | None:
@@ -267,7 +303,8 @@ def redact_logs(settings: Settings) -> None:
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     config = settings.app.cameras.relay
     restrict_ice(config.ice_addresses)
-    relay = Relay(settings)
+    engine = connect(settings.database_url)
+    relay = Relay(settings, engine)
     # Opening and closing a camera stream (FFmpeg's RTSP handshake) runs in a thread. asyncio's default
     # pool has cpu+4 threads: a wall of 16 unwatched cameras then opened 6 at a time, and the last tiles
     # waited three opens (first frame p95 3.9 s). One thread per stream that can be open at once.
@@ -279,7 +316,6 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     site = web.TCPSite(runner, config.host, config.port)
     await site.start()
     log.info("relay listening on %s:%d (signalling, loopback)", config.host, config.port)
-    engine = connect(settings.database_url)
     meter = CpuMeter()
     loop = asyncio.get_running_loop()
 

@@ -137,7 +137,7 @@ def stack(rtsp_sim, tmp_path_factory):
     app = create_app(settings, engine)
     app.server.config["TESTING"] = True
     try:
-        yield {"relay": relay, "app": app, "settings": settings, "sim": rtsp_sim, "env": env}
+        yield {"relay": relay, "app": app, "settings": settings, "sim": rtsp_sim, "env": env, "engine": engine}
     finally:
         relay.stop()
         engine.dispose()
@@ -269,6 +269,65 @@ def test_streams_the_relay_cannot_pass_through_are_clear_errors(stack):
     )
 
 
+def browser_like_offer() -> str:
+    """A real SDP offer (aiortc's, receive-only video, H.264 only), as the wall's players make."""
+    import asyncio
+
+    from aiortc import RTCPeerConnection, RTCRtpReceiver
+
+    async def make() -> str:
+        pc = RTCPeerConnection()
+        transceiver = pc.addTransceiver("video", direction="recvonly")
+        codecs = RTCRtpReceiver.getCapabilities("video").codecs
+        transceiver.setCodecPreferences([c for c in codecs if c.mimeType.lower() == "video/h264"])
+        await pc.setLocalDescription(await pc.createOffer())
+        sdp: str = pc.localDescription.sdp
+        await pc.close()
+        return sdp
+
+    return asyncio.run(make())
+
+
+def set_camera_state(engine: Any, camera_id: str, status: str | None, codec: str | None = None) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import delete, insert
+
+    from scc.storage.cameras import camera_state
+
+    with engine.begin() as conn:
+        conn.execute(delete(camera_state).where(camera_state.c.camera_id == camera_id))
+        if status is not None:
+            now = datetime.now(UTC)
+            row = {"camera_id": camera_id, "status": status, "codec": codec, "updated_at": now, "reconnects": 0}
+            conn.execute(insert(camera_state).values(**row))
+
+
+def test_a_camera_the_workers_see_playing_is_answered_before_its_open(stack):
+    """The workers' stored word decides whether an answer may go before the camera is open. Told a
+    camera plays H.264 when its sub stream is really MJPEG, the relay answers at once, finds out at
+    the open, and lets that viewer go; told the truth, it waits for the open and says 415."""
+    relay, engine = stack["relay"], stack["engine"]
+    key = stack["settings"].app.web.secret_key
+    grant = sign_grant(key, "operator", view_scope("dpmptsp-loket", "sub"))
+    offer = browser_like_offer()
+    try:
+        set_camera_state(engine, "dpmptsp-loket", "online", "h264")
+        r = relay.offer("dpmptsp-loket", grant=grant, sdp=offer)
+        assert r.status_code == 201 and "m=video" in r.text, r.text
+        deadline = time.monotonic() + 15
+        while relay.state()["viewers"] or any(s["camera"] == "dpmptsp-loket" for s in relay.state()["sources"]):
+            assert time.monotonic() < deadline, relay.state()
+            time.sleep(0.2)
+        assert "answered before the open" in relay.log_text()
+
+        set_camera_state(engine, "dpmptsp-loket", "online", "mjpg")
+        r = relay.offer("dpmptsp-loket", grant=grant, sdp=offer)
+        assert r.status_code == 415 and "cannot be passed through" in r.text, r.text
+    finally:
+        set_camera_state(engine, "dpmptsp-loket", None)
+
+
 def test_a_camera_that_refuses_our_password(stack, tmp_path):
     env = {**stack["env"], "SCC_CAMERA_PASSWORD": "wrong-password-for-this-test"}
     relay = RelayProcess(env, tmp_path).start()
@@ -314,7 +373,7 @@ def test_a_stalled_camera_resumes_under_the_same_track(camera_env):
     camera returns, and carries on under the same track, its timestamps moving on by the time away."""
     import asyncio
 
-    from streams.cameras.relay_source import CameraFeed
+    from streams.cameras.relay_feed import CameraFeed
 
     settings, sim = camera_env.settings, camera_env.sim
     camera = next(c for c in settings.cameras if c.id == "gasis-1")
@@ -322,23 +381,24 @@ def test_a_stalled_camera_resumes_under_the_same_track(camera_env):
     async def run() -> tuple[list[tuple[float, int]], float, int]:
         feed = CameraFeed(camera, "sub", settings.app.cameras)
         await feed.open()
+        track = feed.subscribe()
         seen: list[tuple[float, int]] = []
         try:
             while len(seen) < 5:
-                seen.append((time.monotonic(), (await feed.recv()).pts))
+                seen.append((time.monotonic(), (await track.recv()).pts))
             await asyncio.to_thread(sim.freeze, camera.id)
             frozen_at = time.monotonic()
-            waiting = asyncio.ensure_future(feed.recv())
+            waiting = asyncio.ensure_future(track.recv())
             while not feed.last_error:  # the feed noticed the stall: now the camera may return
                 assert time.monotonic() - frozen_at < 20, "the stall went unnoticed"
                 if waiting.done():
                     seen.append((time.monotonic(), waiting.result().pts))  # frames already on their way
-                    waiting = asyncio.ensure_future(feed.recv())
+                    waiting = asyncio.ensure_future(track.recv())
                 await asyncio.sleep(0.1)
             await asyncio.to_thread(sim.up, camera.id)
             seen.append((time.monotonic(), (await asyncio.wait_for(waiting, 40)).pts))
             while len(seen) < 15:
-                seen.append((time.monotonic(), (await asyncio.wait_for(feed.recv(), 10)).pts))
+                seen.append((time.monotonic(), (await asyncio.wait_for(track.recv(), 10)).pts))
             return seen, frozen_at, feed.reconnects
         finally:
             await feed.close()
@@ -362,6 +422,46 @@ def test_a_stalled_camera_resumes_under_the_same_track(camera_env):
 
 
 @pytest.mark.browser
+def test_a_viewer_joining_a_running_feed_starts_on_its_newest_keyframe(camera_env):
+    """The feed keeps the packets since the newest keyframe: a viewer joining mid-GOP gets them first,
+    stamped a tick apart up to the newest (decoded at once, not played at the GOP's age), then the
+    live packets. A fresh feed's first packet is the RTSP session's first keyframe, not the next one."""
+    import asyncio
+
+    from streams.cameras.relay_feed import CameraFeed, is_keyframe
+
+    settings = camera_env.settings
+    camera = next(c for c in settings.cameras if c.id == "rsud-lobi")
+
+    async def run() -> tuple[list[Any], list[Any], float]:
+        feed = CameraFeed(camera, "sub", settings.app.cameras)
+        opened = time.monotonic()
+        await feed.open()
+        try:
+            first = feed.subscribe()
+            head = [await asyncio.wait_for(first.recv(), 5)]
+            first_after = time.monotonic() - opened
+            await asyncio.sleep(1.5)  # the next keyframe, and a few packets after it
+            late = feed.subscribe()
+            joined = [await asyncio.wait_for(late.recv(), 5) for _ in range(12)]
+            first.stop()
+            late.stop()
+            return head, joined, first_after
+        finally:
+            await feed.close()
+
+    head, joined, first_after = asyncio.run(run())
+    assert is_keyframe(head[0]), "a fresh feed must start on the session's first keyframe"
+    assert first_after < 1.0, f"the first packet took {first_after:.2f} s (a whole GOP lost?)"
+    assert is_keyframe(joined[0]), "a late viewer must start on a keyframe"
+    stamps = [p.pts for p in joined]
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
+    catch_up = next(i for i in range(1, len(stamps)) if stamps[i] - stamps[i - 1] > 1)
+    assert catch_up >= 2, "the late viewer got no GOP to catch up with"
+    assert all(stamps[i] - stamps[i - 1] == 1 for i in range(1, catch_up)), stamps
+    assert 9000 <= stamps[catch_up] - stamps[catch_up - 1] <= 36000, "live packets keep the camera's own pace"
+
+
 def test_live_view_in_a_private_network(tmp_path):
     """Runs test_relay_live.py (Chromium, the web app, the relay and the simulator) inside a fresh
     network namespace with a veth pair: WebRTC needs a non-loopback address on both sides."""
