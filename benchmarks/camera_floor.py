@@ -2,12 +2,17 @@
 
     python benchmarks/camera_floor.py decode URL [URL ...]   # bare OpenCV: read every stream, nothing else
     python benchmarks/camera_floor.py relay PORT URL         # bare aiortc: one H.264 passthrough per offer
+    python benchmarks/camera_floor.py latency N URL [URL ...] # the cameras' own latency, read on arrival
 
 `decode` opens each RTSP stream with the same FFmpeg options and timeouts as the camera workers and
 only calls read() in one thread per stream: no status, no snapshots, no activity, no storage. It
 prints "ready N" once N streams gave a frame. `relay` is the smallest aiortc passthrough there is: a
 MediaPlayer(decode=False) per offer straight into an RTCPeerConnection with no STUN, no MediaRelay,
 no grants, no reconnects; POST /offer (SDP) answers, and it prints "ready" once it listens.
+`latency` decodes N frames of each stream with PyAV the moment FFmpeg hands them over and reads
+the timecode painted into each against the clock: the simulated camera, RTSP and FFmpeg's H.264
+parser (which holds a frame until the next one starts), with no relay and no browser. It prints
+one JSON list of the samples in ms.
 The URLs carry camera credentials: they come in argv from the benchmark and are never printed.
 """
 
@@ -82,10 +87,38 @@ def relay(port: int, url: str) -> None:
     asyncio.run(serve())
 
 
+def latency(n: int, urls: list[str]) -> None:
+    import json
+    import time
+    from pathlib import Path
+
+    import av
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from streams.cameras.timecode import read_timecode
+
+    samples: list[float] = []
+    options = {"rtsp_transport": "tcp", "analyzeduration": "0", "probesize": "32"}
+    for url in urls:
+        with av.open(url, options=options, timeout=(5, 5)) as container:
+            got = 0
+            for frame in container.decode(video=0):
+                now_ms = time.time() * 1000
+                painted = read_timecode(frame.to_ndarray(format="bgr24"))
+                if painted is not None:
+                    samples.append(round(now_ms - painted, 1))
+                    got += 1
+                if got >= n:
+                    break
+    print(json.dumps(samples), flush=True)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "decode":
         decode(sys.argv[2:])
+    elif sys.argv[1] == "latency":
+        latency(int(sys.argv[2]), sys.argv[3:])
     elif sys.argv[1] == "relay":
         relay(int(sys.argv[2]), sys.argv[3])
     else:
-        sys.exit("usage: camera_floor.py decode URL... | relay PORT URL")
+        sys.exit("usage: camera_floor.py decode URL... | relay PORT URL | latency N URL...")

@@ -22,7 +22,9 @@ everything, Chromium included, runs inside. Floors, measured in the same run:
 Dead/recover: the time from the simulator's control port taking a camera down (mounts gone) or
 freezing it (a stalled radio link) to the status the wall reads from storage, then from `up`
 back to online. Latency: the timecode painted into each frame, read from the frame Chromium
-presents (requestVideoFrameCallback), against its presentation time. First frame: from the
+presents (requestVideoFrameCallback), against its presentation time; its floor is the same
+timecode read by PyAV on arrival from the simulator (camera_floor.py latency), no relay, no
+browser; `latency_ratio_to_floor` = ours / floor (p50s). First frame: from the
 tile entering the page to its player saying `live`, over every tile of three wall loads.
 """
 
@@ -224,6 +226,7 @@ def bench_wall(stack: Stack, browser: Any, window_s: float, samples: int) -> dic
         if lat is not None:
             latencies.append(lat)
     context.close()
+    floor = rtsp_latency_floor(stack, 10)
     server = cpu["workers"] + cpu["relay"] + cpu["web"]
     return {
         "relay_cpu_pct_per_viewer": round(cpu["relay"] / max(viewers, 1), 2),
@@ -238,11 +241,28 @@ def bench_wall(stack: Stack, browser: Any, window_s: float, samples: int) -> dic
         "latency_p50_ms": round(percentile(latencies, 0.5) or 0),
         "latency_p95_ms": round(percentile(latencies, 0.95) or 0),
         "latency_samples": f"{len(latencies)}/{samples}",
+        "latency_floor_rtsp_ms_p50": round(percentile(floor, 0.5) or 0),
+        "latency_ratio_to_floor": round((percentile(latencies, 0.5) or 0) / (percentile(floor, 0.5) or 1), 2),
         "first_frame_s_p95": round(percentile(first, 0.95) or 0, 2),
         "first_frame_s_p50": round(percentile(first, 0.5) or 0, 2),
         "first_frame_s_cold_p95": round(percentile(cold, 0.95) or 0, 2),
         "first_frame_samples": len(first),
     }
+
+
+def rtsp_latency_floor(stack: Stack, per_camera: int) -> list[float]:
+    """The cameras' own glass-to-arrival latency: PyAV decoding each sub stream, no relay, no browser."""
+    urls = [c.stream_url("sub") for c in stack.cameras]
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "camera_floor.py"), "latency", str(per_camera), *urls],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    samples: list[float] = json.loads(out.stdout.strip().splitlines()[-1])
+    say(f"latency floor (simulator + RTSP + FFmpeg, no relay): p50 {percentile(samples, 0.5)} ms")
+    return samples
 
 
 def browser_pids() -> list[int]:

@@ -184,6 +184,9 @@ class CameraFeed:
     async def open(self) -> None:
         """Open the stream and start reading it; SourceError says why it cannot be."""
         pump = await self._open()
+        if self._closed.is_set():  # its last viewer left while it opened
+            pump.stop()
+            return
         self._task = asyncio.ensure_future(self._run(pump))
 
     def subscribe(self) -> ViewerTrack:

@@ -9,6 +9,7 @@ link that has no bandwidth to spare. The feed itself is relay_feed.py.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -21,6 +22,10 @@ from scc.settings.cameras import Camera
 from .relay_feed import CameraFeed, SourceError, log
 
 __all__ = ["Source", "SourceError", "Sources"]
+
+# After a stream failed to open, its next viewers wait for the open (and get the reason) this long,
+# whatever the workers say of the camera.
+DOUBT_AFTER_FAILURE_S = 60.0
 
 
 @dataclass
@@ -43,6 +48,7 @@ class Sources:
         self.config = config
         self.on_failed = on_failed
         self._sources: dict[tuple[str, Stream], Source] = {}
+        self._failed_at: dict[tuple[str, Stream], float] = {}
 
     def __iter__(self) -> Iterator[Source]:
         return iter(list(self._sources.values()))
@@ -65,6 +71,9 @@ class Sources:
         if source.opening is None:
             source.opening = asyncio.ensure_future(source.feed.open())
             source.opening.add_done_callback(lambda done: self._opened(source, done))
+        failed_at = self._failed_at.get(key)
+        if failed_at is not None and time.monotonic() - failed_at < DOUBT_AFTER_FAILURE_S:
+            wait = True  # it failed to open lately: this viewer waits, and gets the reason if it fails again
         if not wait and not source.opening.done():
             return source
         try:
@@ -79,6 +88,7 @@ class Sources:
         if not isinstance(error, SourceError):
             return
         key = (source.feed.camera.id, source.feed.stream)
+        self._failed_at[key] = time.monotonic()
         if self._sources.get(key) is source:
             del self._sources[key]  # the next viewer tries afresh
         self.on_failed(source, error)
