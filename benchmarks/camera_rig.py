@@ -26,6 +26,7 @@ from sqlalchemy import select
 from scc.settings import Settings
 from scc.storage import open_storage
 from scc.storage.cameras import camera_state
+from tests.support.procs import rss_kb as proc_rss_kb
 from tests.support.rtsp import RtspSimulator, set_rain
 from tests.support.services import free_port
 from tests.support.web import ROOT, WebServer, seed_users
@@ -99,10 +100,8 @@ def cpu_ticks(pid: int) -> int | None:
 
 
 def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+    """Resident memory in kB, 0 once the process has exited."""
+    return proc_rss_kb(pid) or 0
 
 
 def descendants(pid: int) -> list[int]:

@@ -29,6 +29,7 @@ from scc.storage import open_storage
 from tests.cameras.test_relay import PASSWORD, RelayProcess
 from tests.support import video
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.procs import rss_kb
 from tests.support.rtsp import RtspSimulator, set_rain
 from tests.support.services import free_port
 from tests.support.web import PASSWORDS, ROOT, WebServer, seed_users
@@ -254,11 +255,10 @@ def test_relay_beats_its_heartbeat_with_its_cpu(stack):
     assert re.search(r"\d+ streams, \d+ viewers, CPU \d+\.\d%", beats["camera-relay"].detail), beats["camera-relay"]
 
 
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise AssertionError(f"no VmRSS for {pid}")
+def relay_rss_kb(relay: Any) -> int:
+    kb = rss_kb(relay.process.pid)
+    assert kb is not None, "the relay has exited"
+    return kb
 
 
 def playing(page: Page, tile_id: str) -> bool:
@@ -293,8 +293,8 @@ def test_short_soak_two_tiles_through_flapping_cameras(stack, open_page):
             wait_for(lambda k=k: playing(page, f"s{k}"), 30, f"cycle {cycle}: tile s{k} plays again")
         assert relay.process.poll() is None, "the relay died"
         if cycle == 0:
-            warm_kb = rss_kb(relay.process.pid)
-    grown = 100 * (rss_kb(relay.process.pid) - warm_kb) / warm_kb
+            warm_kb = relay_rss_kb(relay)
+    grown = 100 * (relay_rss_kb(relay) - warm_kb) / warm_kb
     FIGURES.update(short_soak_relay_rss_growth_pct=round(grown, 1))
     assert grown <= 10, f"the relay grew {grown:.1f} % over four flaps"
     assert {s["camera"] for s in relay.state()["sources"]} >= set(cameras)
