@@ -9,10 +9,10 @@ only calls read() in one thread per stream: no status, no snapshots, no activity
 prints "ready N" once N streams gave a frame. `relay` is the smallest aiortc passthrough there is: a
 MediaPlayer(decode=False) per offer straight into an RTCPeerConnection with no STUN, no MediaRelay,
 no grants, no reconnects; POST /offer (SDP) answers, and it prints "ready" once it listens.
-`latency` decodes N frames of each stream with PyAV the moment FFmpeg hands them over and reads
-the timecode painted into each against the clock: the simulated camera, RTSP and FFmpeg's H.264
-parser (which holds a frame until the next one starts), with no relay and no browser. It prints
-one JSON list of the samples in ms.
+`latency` decodes N frames of each stream the moment they arrive, with GStreamer's RTSP client and
+depayloader as the relay uses them, and reads the timecode painted into each against the clock:
+the simulated camera and RTSP, with no relay, no WebRTC and no browser. It prints one JSON list of
+the samples in ms.
 The URLs carry camera credentials: they come in argv from the benchmark and are never printed.
 """
 
@@ -92,24 +92,42 @@ def latency(n: int, urls: list[str]) -> None:
     import time
     from pathlib import Path
 
-    import av
+    import gi
+    import numpy as np
+
+    gi.require_version("Gst", "1.0")
+    gi.require_version("GstApp", "1.0")
+    from gi.repository import Gst, GstApp  # noqa: F401  (GstApp gives appsink its try_pull_sample)
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from streams.cameras.timecode import read_timecode
 
+    Gst.init(None)
     samples: list[float] = []
-    options = {"rtsp_transport": "tcp", "analyzeduration": "0", "probesize": "32"}
     for url in urls:
-        with av.open(url, options=options, timeout=(5, 5)) as container:
-            got = 0
-            for frame in container.decode(video=0):
-                now_ms = time.time() * 1000
-                painted = read_timecode(frame.to_ndarray(format="bgr24"))
-                if painted is not None:
-                    samples.append(round(now_ms - painted, 1))
-                    got += 1
-                if got >= n:
-                    break
+        pipeline = Gst.parse_launch(
+            "rtspsrc name=src protocols=tcp latency=0 ! rtph264depay ! video/x-h264,alignment=au ! avdec_h264"
+            " ! videoconvert ! video/x-raw,format=BGR ! appsink name=sink sync=false max-buffers=2 drop=true"
+        )
+        pipeline.get_by_name("src").set_property("location", url)
+        sink = pipeline.get_by_name("sink")
+        pipeline.set_state(Gst.State.PLAYING)
+        got, deadline = 0, time.monotonic() + 30
+        while got < n and time.monotonic() < deadline:
+            sample = sink.try_pull_sample(Gst.SECOND)
+            if sample is None:
+                continue
+            now_ms = time.time() * 1000
+            caps = sample.get_caps().get_structure(0)
+            width, height = caps.get_value("width"), caps.get_value("height")
+            buffer = sample.get_buffer()
+            data = np.frombuffer(buffer.extract_dup(0, buffer.get_size()), np.uint8)
+            frame = data.reshape(height, -1)[:, : width * 3].reshape(height, width, 3)
+            painted = read_timecode(frame)
+            if painted is not None:
+                samples.append(round(now_ms - painted, 1))
+                got += 1
+        pipeline.set_state(Gst.State.NULL)
     print(json.dumps(samples), flush=True)
 
 

@@ -23,8 +23,8 @@ Dead/recover: the time from the simulator's control port taking a camera down (m
 freezing it (a stalled radio link) to the status the wall reads from storage, then from `up`
 back to online. Latency: the timecode painted into each frame, read from the frame Chromium
 presents (requestVideoFrameCallback), against its presentation time; its floor is the same
-timecode read by PyAV on arrival from the simulator (camera_floor.py latency), no relay, no
-browser; `latency_ratio_to_floor` = ours / floor (p50s). First frame: from the
+timecode read on arrival from the simulator by GStreamer's RTSP client (camera_floor.py latency),
+no relay, no browser; `latency_ratio_to_floor` = ours / floor (p50s). First frame: from the
 tile entering the page to its player saying `live`, over every tile of three wall loads.
 """
 
@@ -261,7 +261,7 @@ def rtsp_latency_floor(stack: Stack, per_camera: int) -> list[float]:
         timeout=120,
     )
     samples: list[float] = json.loads(out.stdout.strip().splitlines()[-1])
-    say(f"latency floor (simulator + RTSP + FFmpeg, no relay): p50 {percentile(samples, 0.5)} ms")
+    say(f"latency floor (simulator + RTSP, no relay, no browser): p50 {percentile(samples, 0.5)} ms")
     return samples
 
 

@@ -209,15 +209,37 @@ def test_seed_history_writes_finished_incidents_with_consistent_times(engine, se
     assert dump(engine) == (found, events, calls), "the same seed writes the same history"
 
 
+def bare_insert_rate(path: Path, n: int) -> float:
+    """Rows/s of the plainest bulk insert there is into the same kind of file: the floor a noisy
+    machine sets in the same moment (a 10-column row, one transaction, executemany)."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE floor (a INTEGER PRIMARY KEY, b TEXT, c TEXT, d TEXT, e REAL, f REAL, g TEXT, h TEXT,"
+        " i INT, j INT)"
+    )
+    rows = [(k, "psc119", "soppeng", "ambulance", 1.5, 2.5, "2026-06-01T00:00:00", "done", k, k) for k in range(n)]
+    started = time.perf_counter()
+    with conn:
+        conn.executemany("INSERT INTO floor VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    rate = n / (time.perf_counter() - started)
+    conn.close()
+    return rate
+
+
 def test_seed_history_is_fast(tmp_path, settings):
     engine = open_storage(f"sqlite:///{tmp_path / 'scc.db'}")
     n = 20_000
     started = time.perf_counter()
     seed_history(engine, settings, n, end=datetime(2026, 6, 1, tzinfo=UTC), seed=1)
     rate = n / (time.perf_counter() - started)
-    print(f"\nseed_history: {rate:,.0f} incidents/s on SQLite")
     engine.dispose()
-    assert rate >= 5_000
+    floor = bare_insert_rate(tmp_path / "floor.db", 5 * n)  # an incident is about 5 rows (timeline, units, calls)
+    print(f"\nseed_history: {rate:,.0f} incidents/s on SQLite; bare insert {floor:,.0f} rows/s")
+    # Measured here: 13,000-15,000 incidents/s against a floor of 340,000 rows/s (ratio 23-26). Either
+    # figure passes: on a loaded machine the absolute one fails while the ratio still holds.
+    assert rate >= 5_000 or floor / rate <= 60, f"{floor / rate:.0f} bare rows in the time of one incident"
 
 
 def test_the_simulator_process_seeds_history_beats_and_stops_on_sigterm(config_dir, tmp_path):
