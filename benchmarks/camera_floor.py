@@ -89,45 +89,12 @@ def relay(port: int, url: str) -> None:
 
 def latency(n: int, urls: list[str]) -> None:
     import json
-    import time
     from pathlib import Path
 
-    import gi
-    import numpy as np
-
-    gi.require_version("Gst", "1.0")
-    gi.require_version("GstApp", "1.0")
-    from gi.repository import Gst, GstApp  # noqa: F401  (GstApp gives appsink its try_pull_sample)
-
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from streams.cameras.timecode import read_timecode
+    from tests.support.video import rtsp_lags_ms
 
-    Gst.init(None)
-    samples: list[float] = []
-    for url in urls:
-        pipeline = Gst.parse_launch(
-            "rtspsrc name=src protocols=tcp latency=0 ! rtph264depay ! video/x-h264,alignment=au ! avdec_h264"
-            " ! videoconvert ! video/x-raw,format=BGR ! appsink name=sink sync=false max-buffers=2 drop=true"
-        )
-        pipeline.get_by_name("src").set_property("location", url)
-        sink = pipeline.get_by_name("sink")
-        pipeline.set_state(Gst.State.PLAYING)
-        got, deadline = 0, time.monotonic() + 30
-        while got < n and time.monotonic() < deadline:
-            sample = sink.try_pull_sample(Gst.SECOND)
-            if sample is None:
-                continue
-            now_ms = time.time() * 1000
-            caps = sample.get_caps().get_structure(0)
-            width, height = caps.get_value("width"), caps.get_value("height")
-            buffer = sample.get_buffer()
-            data = np.frombuffer(buffer.extract_dup(0, buffer.get_size()), np.uint8)
-            frame = data.reshape(height, -1)[:, : width * 3].reshape(height, width, 3)
-            painted = read_timecode(frame)
-            if painted is not None:
-                samples.append(round(now_ms - painted, 1))
-                got += 1
-        pipeline.set_state(Gst.State.NULL)
+    samples = [round(lag, 1) for url in urls for lag in rtsp_lags_ms(url, n, timeout_s=30)]
     print(json.dumps(samples), flush=True)
 
 

@@ -17,6 +17,7 @@ from scc.settings.camera_services import RainConfig
 from streams.cameras.sim_rain import RainSchedule, Shower
 from streams.cameras.timecode import paint, read_timecode
 from tests.support.rtsp import RtspSimulator
+from tests.support.video import rtsp_lags_ms
 
 OPEN_TIMEOUT_MS = 8000
 READ_TIMEOUT_MS = 5000
@@ -331,42 +332,7 @@ def test_on_demand_and_cpu_with_sub_readers(make_rtsp_sim):
 def test_frames_leave_the_server_as_they_are_painted(rtsp_sim):
     """GStreamer's own client (no FFmpeg parser holding one frame back) sees each sub frame within ~0.1 s of
     its painted time: the server sends packets at once (its RTP sink waiting on the clock held them 400 ms)."""
-    gi = pytest.importorskip("gi")
-    gi.require_version("Gst", "1.0")
-    from gi.repository import Gst
-
-    Gst.init(None)
-    url = camera_url(rtsp_sim, FIBRE)
-    pipeline = Gst.parse_launch(
-        "rtspsrc name=src latency=0 protocols=tcp ! rtph264depay ! avdec_h264 max-threads=1 ! videoconvert"
-        " ! video/x-raw,format=GRAY8 ! appsink name=sink sync=false max-buffers=50"
-    )
-    pipeline.get_by_name("src").set_property("location", url)
-    sink = pipeline.get_by_name("sink")
-    lags: list[float] = []
-    pipeline.set_state(Gst.State.PLAYING)
-    try:
-        deadline = time.monotonic() + 15
-        while len(lags) < 15 and time.monotonic() < deadline:
-            sample = sink.emit("try-pull-sample", Gst.SECOND)
-            if sample is None:
-                continue
-            arrived = time.time() * 1000
-            shape = sample.get_caps().get_structure(0)
-            width, height = shape.get_value("width"), shape.get_value("height")
-            buffer = sample.get_buffer()
-            ok, info = buffer.map(Gst.MapFlags.READ)
-            assert ok
-            try:
-                stride = len(info.data) // height  # GRAY8 rows are padded to 4 bytes
-                frame = np.frombuffer(info.data, np.uint8).reshape(height, stride)[:, :width]
-                stamp = read_timecode(frame)
-            finally:
-                buffer.unmap(info)
-            if stamp is not None:
-                lags.append(arrived - stamp)
-    finally:
-        pipeline.set_state(Gst.State.NULL)
+    lags = rtsp_lags_ms(camera_url(rtsp_sim, FIBRE), 15)
     assert len(lags) >= 10, lags
     print(f"painted -> GStreamer client (sub): median {sorted(lags)[len(lags) // 2]:.0f} ms")
     assert min(lags[-10:]) < 100, lags  # one frame at 5 fps is 200 ms

@@ -1,11 +1,13 @@
-"""The timecode painted into a frame Chromium shows: read back from a <video> for latency figures.
+"""The timecode painted into a simulated camera's frames, read back for latency figures: from a frame
+Chromium shows (`painted_ms`), or from a frame the moment it arrives over RTSP (`rtsp_lags_ms`).
 
-Used by the relay's browser tests and by benchmarks/cameras.py.
+Used by the camera tests and by benchmarks/cameras.py.
 """
 
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
 import numpy as np
@@ -42,3 +44,45 @@ def painted_ms(page: Any, selector: str, k: int = 0) -> tuple[int | None, float]
     frame = np.zeros((shot["h"], shot["w"], 3), dtype=np.uint8)  # the strip's place is relative to the frame
     frame[shot["h"] - shot["rows"] :] = rows[:, :, 2::-1]  # RGBA -> BGR
     return read_timecode(frame), float(shot["at"])
+
+
+def rtsp_lags_ms(url: str, n: int, timeout_s: float = 15.0) -> list[float]:
+    """Painted time -> arrival, in ms, of up to `n` frames of an RTSP stream, read by GStreamer's own
+    RTSP client and decoder the moment each arrives: the camera and RTSP alone, no relay, no browser."""
+    import gi
+
+    gi.require_version("Gst", "1.0")
+    from gi.repository import Gst
+
+    Gst.init(None)
+    pipeline = Gst.parse_launch(
+        "rtspsrc name=src latency=0 protocols=tcp ! rtph264depay ! avdec_h264 max-threads=1 ! videoconvert"
+        " ! video/x-raw,format=GRAY8 ! appsink name=sink sync=false max-buffers=50"
+    )
+    pipeline.get_by_name("src").set_property("location", url)
+    sink = pipeline.get_by_name("sink")
+    lags: list[float] = []
+    pipeline.set_state(Gst.State.PLAYING)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while len(lags) < n and time.monotonic() < deadline:
+            sample = sink.emit("try-pull-sample", Gst.SECOND)
+            if sample is None:
+                continue
+            arrived = time.time() * 1000
+            shape = sample.get_caps().get_structure(0)
+            width, height = shape.get_value("width"), shape.get_value("height")
+            buffer = sample.get_buffer()
+            ok, info = buffer.map(Gst.MapFlags.READ)
+            assert ok
+            try:
+                stride = len(info.data) // height  # GRAY8 rows are padded to 4 bytes
+                frame = np.frombuffer(info.data, np.uint8).reshape(height, stride)[:, :width]
+                stamp = read_timecode(frame)
+            finally:
+                buffer.unmap(info)
+            if stamp is not None:
+                lags.append(arrived - stamp)
+    finally:
+        pipeline.set_state(Gst.State.NULL)
+    return lags
