@@ -12,13 +12,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import requests
 from sqlalchemy import select
@@ -26,6 +25,7 @@ from sqlalchemy import select
 from scc.settings import Settings
 from scc.storage import open_storage
 from scc.storage.cameras import camera_state
+from tests.support.procs import ChildProcess
 from tests.support.procs import rss_kb as proc_rss_kb
 from tests.support.rtsp import RtspSimulator, set_rain
 from tests.support.services import free_port
@@ -148,30 +148,13 @@ class CpuWindow:
 # --- the stack ----------------------------------------------------------------------------------------------
 
 
-class Proc:
-    """A child process with its log file (python -m <module> ...)."""
+class Proc(ChildProcess):
+    """A named child process with its log file (python -m <module> ...), started at once."""
 
     def __init__(self, name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> None:
+        super().__init__(log_dir / f"{name}.log")
         self.name = name
-        self._log: IO[str] = open(log_dir / f"{name}.log", "a")  # noqa: SIM115  (the process's whole life)
-        self.process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT)
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self) -> None:
-        if self.alive():
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self._log.close()
+        self.launch(argv, env)
 
 
 def bench_config(target: Path, ice_address: str) -> Path:

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
 import requests
@@ -30,6 +30,7 @@ from scc.settings import load_settings
 from scc.storage import open_storage
 from scc.storage.cameras import snapshot_path
 from tests.support.dashapp import client
+from tests.support.procs import ChildProcess
 from tests.support.services import free_port
 from tests.support.web import ROOT, seed_users
 
@@ -37,36 +38,19 @@ PASSWORD = "test-camera-password"  # tests/conftest.py gives every camera this p
 OFFER = "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"  # enough to reach the camera; no real peer behind it
 
 
-class RelayProcess:
+class RelayProcess(ChildProcess):
     """`python -m streams.cameras.relay` as a child process on a free loopback port."""
 
     def __init__(self, env: dict[str, str], log_dir: Path) -> None:
         self.port = free_port()
+        super().__init__(log_dir / f"relay-{self.port}.log")
         self.env = {**env, "SCC_RELAY_PORT": str(self.port)}
-        self.log_path = log_dir / f"relay-{self.port}.log"
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-        self._log: IO[str] | None = None
 
     def start(self, timeout: float = 30) -> RelayProcess:
-        self._log = open(self.log_path, "a")  # noqa: SIM115  (open for the relay's whole life)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "streams.cameras.relay"],
-            env=self.env,
-            cwd=ROOT,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"relay exited: {self.log_text()[-2000:]}")
-            try:
-                if requests.get(self.url + "/state", timeout=2).status_code == 200:
-                    return self
-            except requests.RequestException:
-                time.sleep(0.1)
-        raise RuntimeError(f"relay not serving after {timeout:.0f} s: {self.log_text()[-2000:]}")
+        self.launch([sys.executable, "-m", "streams.cameras.relay"], self.env)
+        self.wait_serving(self.url + "/state", timeout, "relay")
+        return self
 
     def state(self) -> dict[str, Any]:
         return requests.get(self.url + "/state", timeout=5).json()  # type: ignore[no-any-return]
@@ -76,21 +60,6 @@ class RelayProcess:
         if grant is not None:
             headers["Authorization"] = f"Bearer {grant}"
         return requests.post(f"{self.url}/whep/{camera}?stream={stream}", data=sdp, headers=headers, timeout=30)
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        if self._log:
-            self._log.close()
-            self._log = None
 
 
 def camera_config(source: Path, target: Path, *, sim_port: int) -> Path:

@@ -16,18 +16,16 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import requests
 
 from scc.settings import Settings, load_settings
+from tests.support.procs import ChildProcess
 from tests.support.services import HOST, free_port, port_is_open
-from tests.support.web import ROOT
 
 # What every reader in the tests should use: TCP, and short probing so an open takes ~0.3 s, not ~5 s.
 CAPTURE_OPTIONS = "rtsp_transport;tcp|analyzeduration;500000|probesize;32768"
@@ -47,7 +45,7 @@ def set_rain(config_dir: Path, *, enabled: bool = True, every_s: float = 300, do
     path.write_text(text)
 
 
-class RtspSimulator:
+class RtspSimulator(ChildProcess):
     """`python -m streams.cameras.simulator` as a child process, its control port on 127.0.0.1."""
 
     def __init__(
@@ -67,12 +65,7 @@ class RtspSimulator:
         self.control_port = control_port or free_port()
         self.test_mounts = test_mounts
         self.startup_timeout = startup_timeout
-        self.process: subprocess.Popen[bytes] | None = None
-        self._log: IO[str] | None = None
-
-    @property
-    def log_path(self) -> Path:
-        return self.data_dir / "rtsp-simulator.log"
+        super().__init__(self.data_dir / "rtsp-simulator.log", own_group=True)
 
     @property
     def env(self) -> dict[str, str]:
@@ -99,7 +92,7 @@ class RtspSimulator:
             problem = self._launch()
             if problem is None:
                 return self
-            self._reap()
+            self.kill()
             if all(self._fixed_ports):
                 break
             # Someone took a port between free_port() and the bind: new free ports (the fixed ones stay).
@@ -112,10 +105,8 @@ class RtspSimulator:
         argv += ["--control-port", str(self.control_port)]
         if self.test_mounts:
             argv.append("--test-mounts")
-        self._log = open(self.log_path, "a")  # noqa: SIM115  (open for the server's whole life)
-        self.process = subprocess.Popen(
-            argv, env=self.env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        self.launch(argv, self.env)
+        assert self.process is not None
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -129,35 +120,8 @@ class RtspSimulator:
             time.sleep(0.1)
         return f"not serving after {self.startup_timeout:.0f} s"
 
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self._reap()
-
-    def kill(self) -> None:
-        """SIGKILL: every client sees the server vanish mid-stream (start() brings it back on the same port)."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        self._reap()
-
-    def _reap(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        if self._log:
-            self._log.close()
-            self._log = None
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
+    def stop(self, timeout: float = 10) -> None:
+        super().stop(timeout)
 
     # --- control port ------------------------------------------------------------
 
