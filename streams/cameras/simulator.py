@@ -75,6 +75,9 @@ class Simulator:
         self.server = GstRtspServer.RTSPServer()
         self.server.set_address(host)
         self.server.set_service(str(port))
+        # A thread per client, not one for all: a request that waits on its media (a DESCRIBE of a frozen camera
+        # waits for a first frame that never comes) would otherwise hold every other client's requests too.
+        self.server.get_thread_pool().set_max_threads(-1)
         self.mount_points = self.server.get_mount_points()
         self.auth = GstRtspServer.RTSPAuth()
         self.server.set_auth(self.auth)
@@ -150,6 +153,7 @@ class Simulator:
         element = media.get_element()
         painter = Painter(mount.title, mount.subtitle, mount.spec)
         element.get_by_name("overlay").connect("draw", painter.draw)
+        element.get_by_name("pay0").get_static_pad("src").add_probe(Gst.PadProbeType.QUERY_UPSTREAM, _live_only)
         media.connect("new-state", self._new_state)
         media.connect("unprepared", self._unprepared, mount)
         mount.media.append(media)
@@ -257,6 +261,16 @@ class Simulator:
         pool = self.server.get_session_pool()
         GLib.timeout_add_seconds(CLEANUP_S, lambda: pool.cleanup() >= 0)
         GLib.timeout_add(RAIN_TICK_MS, self._rain_tick)
+
+
+def _live_only(_pad: Any, info: Any) -> Any:
+    """Answer "not seekable", as a camera would. FFmpeg asks each PLAY for `Range: npt=0-`; on a seekable
+    media the server then seeks the shared pipeline back to 0, which flushes every other client of the mount
+    and holds the server until the pipeline prerolls again: 20 s, its timeout, when the camera is frozen."""
+    query = info.get_query()
+    if query is not None and query.type == Gst.QueryType.SEEKING:
+        return Gst.PadProbeReturn.HANDLED  # a fresh seeking query reads "not seekable" until someone fills it
+    return Gst.PadProbeReturn.OK
 
 
 def on_main_loop(fn: Callable[[], Any], timeout_s: float = 5.0) -> Any:
