@@ -148,6 +148,8 @@ class Relay:
     def _source_failed(self, source: Source, error: SourceError) -> None:
         """A stream answered before it was open could not be opened: its viewers will get no video."""
         viewers = [v for v in self.viewers.values() if v.source is source]
+        if not viewers:
+            return  # whoever waited for the open heard why, and the offer's log line says it
         log.warning("%s; ending %d viewer(s) answered before the open", error, len(viewers))
         for viewer in viewers:
             task = asyncio.ensure_future(self.end(viewer, "the camera could not be opened"))

@@ -1,7 +1,8 @@
 """One camera stream's packets, read once and handed to every viewer as they came (H.264 passthrough).
 
-A `CameraFeed` opens the camera with PyAV (FFmpeg) and a thread of its own
-reads it (a `Pump`), so a slow or hung camera never holds the event loop. The
+A `CameraFeed` opens the camera with GStreamer's RTSP client (relay_rtsp.py)
+and a thread of its own reads it (a `Pump`), so a slow or hung camera never
+holds the event loop; packets are PyAV's, which aiortc's H.264 packer takes. The
 feed keeps reading from the moment it opens until it is closed, whether or
 not a viewer has started yet, and keeps the packets since the newest keyframe
 (the GOP). Every viewer gets a `ViewerTrack`: its first packets are that GOP,
@@ -33,7 +34,6 @@ import random
 import threading
 import time
 from collections import deque
-from typing import Any
 
 import av
 from aiortc import MediaStreamTrack
@@ -42,6 +42,8 @@ from aiortc.mediastreams import MediaStreamError
 from scc.camera_access import Stream
 from scc.settings.camera_services import CamerasConfig
 from scc.settings.cameras import Camera
+
+from .relay_rtsp import RtspError, RtspStream
 
 log = logging.getLogger("scc.cameras.relay")
 
@@ -61,9 +63,9 @@ class SourceError(Exception):
 
 
 def describe_failure(exc: BaseException, camera: Camera) -> str:
-    """FFmpeg's reason without the URL it names (which carries the camera's password)."""
-    if isinstance(exc, av.FFmpegError):
-        reason = exc.strerror or type(exc).__name__
+    """The reason, without the camera's URL or password should any part of it name them."""
+    if isinstance(exc, RtspError):
+        reason = str(exc)
     elif isinstance(exc, TimeoutError):
         reason = "no answer in time"
     else:
@@ -75,28 +77,15 @@ def describe_failure(exc: BaseException, camera: Camera) -> str:
     return text.replace(secret, "***") if secret else text
 
 
-def is_keyframe(packet: av.Packet) -> bool:
-    """FFmpeg's flag, or an IDR slice or SPS in the packet: a camera's stream is not always flagged."""
-    if packet.is_keyframe:
-        return True
-    data = bytes(packet)
-    start = data.find(b"\x00\x00\x01")
-    while 0 <= start < len(data) - 3:
-        if data[start + 3] & 0x1F in (5, 7):
-            return True
-        start = data.find(b"\x00\x00\x01", start + 3)
-    return False
-
-
 class Pump:
     """An open camera stream read by a thread of its own; its packets, then None at the end, reach
-    the event loop through `queue`. `stop` asks the thread to end: it closes the stream itself
-    once its read returns (FFmpeg's read timeout bounds that), so nobody waits on a hung camera."""
+    the event loop through `queue`. `stop` asks the thread to end; the thread closes the stream
+    itself (within a fraction of a second), so nobody waits on a hung camera."""
 
-    def __init__(self, container: Any, label: str) -> None:
+    def __init__(self, stream: RtspStream, label: str) -> None:
         self.queue: asyncio.Queue[av.Packet | None] = asyncio.Queue()
         self.error: BaseException | None = None
-        self._container = container
+        self._stream = stream
         self._loop = asyncio.get_running_loop()
         self._quit = threading.Event()
         self._thread = threading.Thread(target=self._read, name=f"feed {label}", daemon=True)
@@ -106,16 +95,16 @@ class Pump:
         self._quit.set()
 
     def _read(self) -> None:
-        container, put = self._container, self.queue.put_nowait
+        put = self.queue.put_nowait
         try:
-            for packet in container.demux(container.streams.video[0]):
-                if self._quit.is_set() or not packet.size:  # an empty packet: the stream ended
-                    break
+            for picture in self._stream.pictures(self._quit):
+                packet = av.Packet(picture.data)
+                packet.pts, packet.time_base, packet.is_keyframe = picture.pts, VIDEO_CLOCK, picture.key
                 self._loop.call_soon_threadsafe(put, packet)
-        except Exception as exc:  # FFmpeg's errors are many: the feed describes this one, URL removed
+        except Exception as exc:  # RtspError or a stall: the feed describes it, URL removed
             self.error = exc
         finally:
-            container.close()
+            self._stream.close()
             with contextlib.suppress(RuntimeError):  # the loop is gone: the relay is stopping
                 self._loop.call_soon_threadsafe(put, None)
 
@@ -174,6 +163,7 @@ class CameraFeed:
         self._viewers: set[ViewerTrack] = set()
         self._gop: list[av.Packet] = []
         self._gop_bytes = 0
+        self._synced = False  # a keyframe came since the stream (re)opened
         self._task: asyncio.Task[None] | None = None
         self._pump: Pump | None = None
         self._closed = asyncio.Event()
@@ -248,12 +238,17 @@ class CameraFeed:
 
     def _deliver(self, packet: av.Packet) -> None:
         self._rebase(packet)
-        key = is_keyframe(packet)
-        if key or len(self._gop) >= GOP_MAX_PACKETS or self._gop_bytes >= GOP_MAX_BYTES:
-            self._gop, self._gop_bytes = [], 0
-        if key or self._gop:  # a GOP starts at a keyframe: a late joiner could not decode the rest
+        key = packet.is_keyframe
+        self._synced = self._synced or key
+        if not self._synced:
+            return  # a session joined mid-GOP: nothing decodes before its first keyframe
+        if key:
+            self._gop, self._gop_bytes = [packet], packet.size
+        elif self._gop and len(self._gop) < GOP_MAX_PACKETS and self._gop_bytes < GOP_MAX_BYTES:
             self._gop.append(packet)
             self._gop_bytes += packet.size
+        else:
+            self._gop, self._gop_bytes = [], 0  # too long a GOP to keep: late joiners wait for a keyframe
         for track in self._viewers:
             track.push(packet, key)
 
@@ -262,39 +257,21 @@ class CameraFeed:
         if pump is not None:
             pump.stop()
         self._gop, self._gop_bytes = [], 0
+        self._synced = False
         self._offset = None
 
     async def _open(self) -> Pump:
         workers = self.config.workers
-        options = {
-            "rtsp_transport": "tcp",
-            # FFmpeg's socket timeout, in microseconds: a host that vanished fails a read, never hangs it.
-            "timeout": str(int(workers.read_timeout_s * 1_000_000)),
-            # Passthrough needs no probe: the codec comes with the RTSP answer (SDP) and the stream's
-            # parameters with its keyframes. Probing held each open ~0.6 s longer (0.83 s against
-            # 0.22 s here). The one packet read is kept: it is the session's first keyframe.
-            "analyzeduration": "0",
-            "probesize": "32",
-        }
         url = self.camera.stream_url(self.stream)
-        timeout = (workers.open_timeout_s, workers.read_timeout_s)
         try:
-            container = await asyncio.to_thread(av.open, url, options=options, timeout=timeout)
-        except Exception as exc:  # FFmpeg's errors are many; each becomes one clean text
+            stream = await asyncio.to_thread(RtspStream.open, url, workers.open_timeout_s, workers.read_timeout_s)
+        except RtspError as exc:
+            prefix = "" if exc.status == 415 else "cannot open the stream: "
             raise SourceError(
-                f"camera {self.label}: cannot open the stream: {describe_failure(exc, self.camera)}"
+                f"camera {self.label}: {prefix}{describe_failure(exc, self.camera)}", status=exc.status
             ) from None
-        video = container.streams.video
-        if not video or video[0].codec_context.name != "h264":
-            codec = video[0].codec_context.name if video else "no video"
-            await asyncio.to_thread(container.close)
-            raise SourceError(
-                f"camera {self.label}: its video codec ({codec}) cannot be passed through "
-                "(the relay forwards H.264 as it is and never transcodes)",
-                status=415,
-            )
         log.info("camera %s: stream open", self.label)
-        return Pump(container, self.label)
+        return Pump(stream, self.label)
 
     async def _reconnect(self) -> Pump | None:
         delay = self.config.workers.backoff_min_s
