@@ -16,6 +16,7 @@ with its 90 kHz timestamp until the stream ends, fails or stalls.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from gi.repository import Gst, GstApp  # type: ignore[import-untyped]  # noqa: E
 Gst.init(None)
 
 _PULL_NS = 200 * Gst.MSECOND  # how often a read looks up from the stream: a stop is seen this fast
+_STATUS_LINE = re.compile(r"^(?P<reason>[A-Za-z][A-Za-z -]{1,60}) \((?P<code>[1-5][0-9][0-9])\)$")
+BUSY_RETRY_S = 0.25
 _NAMED = {  # the camera's answers an operator knows by their RTSP status
     Gst.ResourceError.NOT_AUTHORIZED: "401 Unauthorized (authorization failed)",
     Gst.ResourceError.NOT_FOUND: "404 Not Found",
@@ -38,11 +41,13 @@ _NAMED = {  # the camera's answers an operator knows by their RTSP status
 
 
 class RtspError(Exception):
-    """Why a camera stream could not be opened or read; `status` for the web app's answer."""
+    """Why a camera stream could not be opened or read; `status` for the web app's answer, `rtsp_status`
+    the camera's own answer when it gave one."""
 
-    def __init__(self, text: str, status: int = 502) -> None:
+    def __init__(self, text: str, status: int = 502, rtsp_status: int | None = None) -> None:
         super().__init__(text)
         self.status = status
+        self.rtsp_status = rtsp_status
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +70,17 @@ def starts_decoding(data: bytes) -> bool:
 
 
 def _bus_error(message: Any) -> RtspError:
-    error, _debug = message.parse_error()  # the debug text names the URL: never kept
+    error, debug = message.parse_error()
     for code, text in _NAMED.items():
         if error.matches(Gst.ResourceError.quark(), code):
             return RtspError(text)
+    # rtspsrc says "Unhandled error" for any other answer and puts the answer in its debug text. That
+    # text can name the URL, so only a last line that is an RTSP status ("Service Unavailable (503)")
+    # is read from it, and nothing else is kept.
+    lines = (debug or "").strip().splitlines()
+    answer = _STATUS_LINE.match(lines[-1].strip()) if lines else None
+    if answer is not None:
+        return RtspError(f"{answer['code']} {answer['reason']}", rtsp_status=int(answer["code"]))
     return RtspError(error.message or "stream error")
 
 
@@ -95,18 +107,28 @@ class RtspStream:
             self.pipeline.add(element)
         self._depay.link(caps)
         caps.link(self.sink)
-        src.connect("pad-added", self._pad_added)
+        self._src = src
+        self._pad_handler = src.connect("pad-added", self._pad_added)
         self.bus = self.pipeline.get_bus()
 
     @classmethod
     def open(cls, url: str, open_timeout_s: float, read_timeout_s: float) -> RtspStream:
-        stream = cls(url, read_timeout_s)
-        try:
-            stream._start(open_timeout_s)
-        except BaseException:
-            stream.close()
-            raise
-        return stream
+        """Open within `open_timeout_s`. A 503 is asked again at once: an RTSP server says it for a
+        shared stream whose last client is just leaving (GStreamer's does), and a busy camera says it too."""
+        deadline = time.monotonic() + open_timeout_s
+        while True:
+            stream = cls(url, read_timeout_s)
+            try:
+                stream._start(max(0.1, deadline - time.monotonic()))
+                return stream
+            except RtspError as exc:
+                stream.close()
+                if exc.rtsp_status != 503 or time.monotonic() + BUSY_RETRY_S >= deadline:
+                    raise
+            except BaseException:
+                stream.close()
+                raise
+            time.sleep(BUSY_RETRY_S)
 
     def _pad_added(self, _src: Any, pad: Any) -> None:
         caps = pad.get_current_caps() or pad.query_caps(None)
@@ -164,3 +186,8 @@ class RtspStream:
 
     def close(self) -> None:
         self.pipeline.set_state(Gst.State.NULL)
+        # The handler is a bound method held by GObject, where Python's collector cannot see it: left
+        # connected, it keeps this object, and with it the whole pipeline, alive for good (~37 kB an open).
+        if self._pad_handler:
+            self._src.disconnect(self._pad_handler)
+            self._pad_handler = 0
