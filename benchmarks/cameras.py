@@ -251,7 +251,8 @@ def bench_wall(stack: Stack, browser: Any, window_s: float, samples: int) -> dic
 
 
 def rtsp_latency_floor(stack: Stack, per_camera: int) -> list[float]:
-    """The cameras' own glass-to-arrival latency: PyAV decoding each sub stream, no relay, no browser."""
+    """The cameras' own glass-to-arrival latency: each sub stream read by GStreamer's RTSP client, as the
+    relay reads it, and decoded; no relay, no browser."""
     urls = [c.stream_url("sub") for c in stack.cameras]
     out = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "camera_floor.py"), "latency", str(per_camera), *urls],
