@@ -10,8 +10,8 @@ FFmpeg hands over bare RTP fragments with no end-of-picture mark.
 `RtspStream.open` blocks (call it in a thread): it returns once the camera's
 RTSP answer named an H.264 video stream, and raises RtspError with a text fit
 for the operator (the caller removes the URL and password) and the HTTP status
-the web app answers with. `packets` then yields each picture as Annex B bytes
-with its 90 kHz timestamp until the stream ends, fails or stalls.
+the web app answers with. `pictures` then yields every picture, Annex B bytes
+with a 90 kHz timestamp, until the stream ends, fails or stalls.
 """
 
 from __future__ import annotations
