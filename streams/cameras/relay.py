@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import aioice.ice
-import av.logging
 from aiohttp import web
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.sdp import SessionDescription
@@ -307,7 +306,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     restrict_ice(config.ice_addresses)
     engine = connect(settings.database_url)
     relay = Relay(settings, engine)
-    # Opening and closing a camera stream (FFmpeg's RTSP handshake) runs in a thread. asyncio's default
+    # Opening and closing a camera stream (the RTSP handshake) runs in a thread. asyncio's default
     # pool has cpu+4 threads: a wall of 16 unwatched cameras then opened 6 at a time, and the last tiles
     # waited three opens (first frame p95 3.9 s). One thread per stream that can be open at once.
     asyncio.get_running_loop().set_default_executor(
@@ -343,11 +342,7 @@ def main() -> None:
     settings = boot.settings_or_exit()
     redact_logs(settings)
     logging.getLogger("aiortc").setLevel(logging.WARNING)
-    # Its warnings are about packets without timestamps at the start of a stream: noise, and they name URLs.
-    logging.getLogger("aiortc.contrib.media").setLevel(logging.ERROR)
     logging.getLogger("aioice").setLevel(logging.WARNING)
-    # FFmpeg's own log lines name the stream URL, password included: PyAV keeps them off; so do we.
-    av.logging.set_level(None)
 
     async def run() -> None:
         stop = asyncio.Event()

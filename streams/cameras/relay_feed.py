@@ -70,7 +70,7 @@ def describe_failure(exc: BaseException, camera: Camera) -> str:
         reason = "no answer in time"
     else:
         reason = type(exc).__name__
-    text = str(reason)
+    text = reason
     secret = camera.password.get_secret_value() if camera.password else ""
     for url in (camera.stream_url("main"), camera.stream_url("sub")):
         text = text.replace(url, camera.id)
