@@ -37,6 +37,17 @@ def live_tile(camera_id: str, stream: Stream, name: str) -> html.Div:
             ),
             # Shown only when WebRTC cannot play (data-state="snapshot"): then the player sets its src.
             html.Img(alt=t("cameras.snapshot_of", name=name), className="live-snapshot"),
+            # The player's own state in words, shown by the stylesheet for the tile's data-state: a dimmed
+            # or still picture alone would not tell the operator that the video is not live.
+            html.Span(
+                className="live-state",
+                role="status",
+                **attrs(
+                    data_connecting=t("cameras.player_connecting"),
+                    data_reconnecting=t("cameras.player_reconnecting"),
+                    data_snapshot=t("cameras.player_snapshot"),
+                ),
+            ),
         ],
         className="live-tile",
         **attrs(data_camera=camera_id, data_stream=stream),

@@ -187,6 +187,14 @@ def test_the_wall_fits_the_kiosk_and_keeps_its_players(seeded, page, shots):
     big = page.locator("#wall-enlarged.open .live-tile[data-stream='main']")
     big.wait_for(state="visible")
     assert big.get_attribute("data-camera") == first
+    # This stack has no relay: the player cannot play, and says so in words over the black picture.
+    said = big.locator(".live-state")
+    said.wait_for(state="visible")
+    state, words = said.evaluate(
+        "(el) => [el.closest('.live-tile').dataset.state, getComputedStyle(el, '::before').content]"
+    )
+    assert state in ("connecting", "reconnecting", "snapshot")
+    assert words.strip('"') == ID[f"cameras.player_{state}"]
     page.screenshot(path=str(shots / "wall-enlarged.png"))
     page.click("#wall-close")
     page.locator("#wall-enlarged.open").wait_for(state="detached")
