@@ -43,6 +43,7 @@ from scc.settings import Settings
 from scc.storage.cameras import plays_live
 from scc.storage.db import connect
 
+from . import relay_heap
 from .relay_feed import SourceError
 from .relay_source import Source, Sources
 
@@ -325,9 +326,11 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         return doc["viewers"], f"{len(doc['sources'])} streams, {doc['viewers']} viewers, CPU {meter.percent():.1f}%"
 
     heartbeat = Heartbeat(engine, "camera-relay", 5, probe).start()
+    trimming = asyncio.ensure_future(relay_heap.trim_every())
     try:
         await stop.wait()
     finally:
+        trimming.cancel()
         heartbeat.stop()
         await relay.close()
         await runner.cleanup()
@@ -339,6 +342,7 @@ async def _snapshot(relay: Relay) -> dict[str, Any]:
 
 
 def main() -> None:
+    relay_heap.limit_arenas()  # before GStreamer's and asyncio's threads start
     settings = boot.settings_or_exit()
     redact_logs(settings)
     logging.getLogger("aiortc").setLevel(logging.WARNING)
