@@ -291,8 +291,8 @@ def test_live_wall_inside(tmp_path, shots):
     writing their states, photographed once they all play."""
     from playwright.sync_api import sync_playwright
 
-    from tests.cameras.test_relay import RelayProcess
     from tests.cameras.test_relay_live import relay_config
+    from tests.support.relay import RelayProcess
     from tests.support.rtsp import RtspSimulator
 
     sim = RtspSimulator(relay_config(tmp_path / "config"), tmp_path / "sim").start()

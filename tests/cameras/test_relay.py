@@ -23,93 +23,16 @@ from typing import Any
 
 import pytest
 import requests
-import yaml
 
 from scc.camera_access import end_scope, may_view, read_grant, sign_grant, view_scope
 from scc.settings import load_settings
-from scc.storage import open_storage
 from scc.storage.cameras import snapshot_path
 from tests.support.dashapp import client
-from tests.support.procs import ChildProcess
+from tests.support.relay import OFFER, RelayProcess, browser_like_offer, set_camera_state
 from tests.support.services import free_port
-from tests.support.web import ROOT, seed_users
+from tests.support.web import ROOT
 
 PASSWORD = "test-camera-password"  # tests/conftest.py gives every camera this password
-OFFER = "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"  # enough to reach the camera; no real peer behind it
-
-
-class RelayProcess(ChildProcess):
-    """`python -m streams.cameras.relay` as a child process on a free loopback port."""
-
-    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
-        self.port = free_port()
-        super().__init__(log_dir / f"relay-{self.port}.log")
-        self.env = {**env, "SCC_RELAY_PORT": str(self.port)}
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 30) -> RelayProcess:
-        self.launch([sys.executable, "-m", "streams.cameras.relay"], self.env)
-        self.wait_serving(self.url + "/state", timeout, "relay")
-        return self
-
-    def state(self) -> dict[str, Any]:
-        return requests.get(self.url + "/state", timeout=5).json()  # type: ignore[no-any-return]
-
-    def offer(self, camera: str, stream: str = "sub", grant: str | None = None, sdp: str = OFFER) -> requests.Response:
-        headers = {"Content-Type": "application/sdp"}
-        if grant is not None:
-            headers["Authorization"] = f"Bearer {grant}"
-        return requests.post(f"{self.url}/whep/{camera}?stream={stream}", data=sdp, headers=headers, timeout=30)
-
-
-def camera_config(source: Path, target: Path, *, sim_port: int) -> Path:
-    """A copy of `source` (a config/ dir) whose active cameras read the simulator as simulation would,
-    except two that point at its fault mounts: dpmptsp-loket at the H.265 (main) and MJPEG (sub) test
-    mounts, dukcapil-loket-ktp at a path that does not exist. Simulation itself must then be off."""
-    shutil.copytree(source, target)
-    path = target / "cameras.yaml"
-    doc = yaml.safe_load(path.read_text())
-    base = f"rtsp://127.0.0.1:{sim_port}"
-    faults = {
-        "dpmptsp-loket": (f"{base}/test/h265", f"{base}/test/mjpeg"),
-        "dukcapil-loket-ktp": (f"{base}/no-such-camera/main", f"{base}/no-such-camera/sub"),
-    }
-    for camera in doc["cameras"]:
-        if camera["status"] == "active":
-            cid = camera["id"]
-            camera["main_url"], camera["sub_url"] = faults.get(cid, (f"{base}/{cid}/main", f"{base}/{cid}/sub"))
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
-    return target
-
-
-@pytest.fixture(scope="module")
-def stack(rtsp_sim, tmp_path_factory):
-    """The session's simulator, a relay and an in-process web app reading the same settings: the
-    simulated cameras, except the fault cameras of `camera_config` (so simulation is off)."""
-    base = tmp_path_factory.mktemp("relay")
-    data_dir = base / "data"
-    data_dir.mkdir(mode=0o700)
-    config_dir = camera_config(rtsp_sim.config_dir, base / "config", sim_port=rtsp_sim.port)
-    env = {
-        **rtsp_sim.env,
-        "SCC_CONFIG_DIR": str(config_dir),
-        "SCC_DATA_DIR": str(data_dir),
-        "SCC_CAMERAS_SIMULATED": "false",
-    }
-    engine = open_storage(f"sqlite:///{data_dir / 'scc.db'}")  # first, so the relay's heartbeat finds its table
-    seed_users(engine)
-    relay = RelayProcess(env, base).start()
-    env["SCC_RELAY_PORT"] = str(relay.port)
-    from dashboard.app import create_app
-
-    settings = load_settings(config_dir, data_dir, env)
-    app = create_app(settings, engine)
-    app.server.config["TESTING"] = True
-    try:
-        yield {"relay": relay, "app": app, "settings": settings, "sim": rtsp_sim, "env": env, "engine": engine}
-    finally:
-        relay.stop()
-        engine.dispose()
 
 
 # -- grants and roles ---------------------------------------------------------------
@@ -223,6 +146,20 @@ def test_relay_refuses_requests_without_a_valid_grant(stack):
     assert not any(s["camera"] == "rsud-lobi" for s in relay.state()["sources"])  # nothing was opened
 
 
+def test_every_relay_route_but_its_state_wants_a_grant(stack):
+    """Enumerated from the relay's own router, so a route added later is held to it too."""
+    from streams.cameras.relay import Relay
+
+    routes = {(r.method, r.resource.canonical) for r in Relay(stack["settings"], stack["engine"]).app().router.routes()}
+    assert ("GET", "/state") in routes and len(routes) >= 4, routes
+    url = stack["relay"].url
+    for method, path in routes - {("GET", "/state"), ("HEAD", "/state")}:
+        filled = path.replace("{camera}", "rsud-lobi").replace("{session}", "abcdefghijkl")
+        r = requests.request(method, url + filled, params={"cameras": "rsud-lobi"}, data=OFFER, timeout=10)
+        assert r.status_code == 401, (method, path, r.status_code, r.text)
+    assert not any(s["camera"] == "rsud-lobi" for s in stack["relay"].state()["sources"])
+
+
 def test_streams_the_relay_cannot_pass_through_are_clear_errors(stack):
     c = client(stack["app"], "operator")
     for stream, codec in (("main", "H.265"), ("sub", "MJPEG")):
@@ -236,40 +173,6 @@ def test_streams_the_relay_cannot_pass_through_are_clear_errors(stack):
     assert stack["relay"].state()["sources"] == [] or all(
         s["camera"] not in ("dpmptsp-loket", "dukcapil-loket-ktp") for s in stack["relay"].state()["sources"]
     )
-
-
-def browser_like_offer() -> str:
-    """A real SDP offer (aiortc's, receive-only video, H.264 only), as the wall's players make."""
-    import asyncio
-
-    from aiortc import RTCPeerConnection, RTCRtpReceiver
-
-    async def make() -> str:
-        pc = RTCPeerConnection()
-        transceiver = pc.addTransceiver("video", direction="recvonly")
-        codecs = RTCRtpReceiver.getCapabilities("video").codecs
-        transceiver.setCodecPreferences([c for c in codecs if c.mimeType.lower() == "video/h264"])
-        await pc.setLocalDescription(await pc.createOffer())
-        sdp: str = pc.localDescription.sdp
-        await pc.close()
-        return sdp
-
-    return asyncio.run(make())
-
-
-def set_camera_state(engine: Any, camera_id: str, status: str | None, codec: str | None = None) -> None:
-    from datetime import UTC, datetime
-
-    from sqlalchemy import delete, insert
-
-    from scc.storage.cameras import camera_state
-
-    with engine.begin() as conn:
-        conn.execute(delete(camera_state).where(camera_state.c.camera_id == camera_id))
-        if status is not None:
-            now = datetime.now(UTC)
-            row = {"camera_id": camera_id, "status": status, "codec": codec, "updated_at": now, "reconnects": 0}
-            conn.execute(insert(camera_state).values(**row))
 
 
 def test_a_camera_the_workers_see_playing_is_answered_before_its_open(stack, tmp_path):

@@ -26,10 +26,11 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from scc.storage import open_storage
-from tests.cameras.test_relay import PASSWORD, RelayProcess
+from tests.cameras.test_relay import PASSWORD
 from tests.support import video
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.procs import rss_kb
+from tests.support.relay import RelayProcess
 from tests.support.rtsp import RtspSimulator, set_rain
 from tests.support.services import free_port
 from tests.support.web import PASSWORDS, ROOT, WebServer, seed_users
