@@ -13,6 +13,9 @@ anything without such a grant.
 - `DELETE /cameras/whep/<session id>`: ends that viewing session;
 - `GET /cameras/<id>/snapshot.jpg`: the newest snapshot the camera workers
   wrote (the player's fallback when WebRTC cannot play), 404 if none.
+
+`prepare_streams` is no route: the wall page calls it when it draws a page of
+tiles, and the relay starts opening their cameras before the browser asks.
 """
 
 from __future__ import annotations
@@ -20,12 +23,16 @@ from __future__ import annotations
 import http.client
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, Response, jsonify, request, send_file
 from flask_login import current_user
 
-from scc.camera_access import STREAMS, Stream, end_scope, may_view, sign_grant, view_scope
+from scc.camera_access import STREAMS, Stream, end_scope, may_view, prepare_scope, sign_grant, view_scope
+from scc.settings import Settings
+from scc.settings.camera_services import RelayConfig
 from scc.settings.cameras import Camera
 from scc.storage.cameras import snapshot_path
 
@@ -37,7 +44,29 @@ log = logging.getLogger(__name__)
 MAX_OFFER_BYTES = 64 * 1024
 # Opening a camera (up to its open timeout) and gathering ICE candidates, with room to spare.
 RELAY_TIMEOUT_S = 20.0
+PREPARE_TIMEOUT_S = 2.0
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# Asking the relay to prepare a wall page must not hold the page's own answer: one thread sends them.
+_PREPARING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-prepare")
+
+
+def prepare_streams(settings: Settings, user: Any, camera_ids: list[str]) -> None:
+    """Ask the relay, without waiting for it, to open the sub streams of the cameras of a wall page just
+    drawn for `user` (those that user may view). A relay that does not answer changes nothing: the tiles
+    then open their cameras as they ask."""
+    cameras = settings.camera_by_id
+    ids = [i for i in camera_ids if i in cameras and may_view(user.role, user.skpd_code, cameras[i])]
+    if not ids:
+        return
+    grant = sign_grant(settings.app.web.secret_key, user.username, prepare_scope(ids))
+    relay = settings.app.cameras.relay
+    _PREPARING.submit(_prepare, relay, "/prepare?cameras=" + ",".join(ids), grant)
+
+
+def _prepare(relay: RelayConfig, path: str, grant: str) -> None:
+    answer = _send(relay, "POST", path, grant, b"", PREPARE_TIMEOUT_S)
+    if answer is not None and answer.status != 202:
+        log.warning("the relay refused to prepare a wall page: %d %s", answer.status, quote(answer.text, 200))
 
 
 def install(server: Flask, ctx: AppContext) -> None:
@@ -55,18 +84,7 @@ def install(server: Flask, ctx: AppContext) -> None:
         return camera, None
 
     def forward(method: str, path: str, grant: str, body: bytes = b"") -> _Relayed | None:
-        conn = http.client.HTTPConnection(relay.host, relay.port, timeout=RELAY_TIMEOUT_S)
-        headers = {"Authorization": f"Bearer {grant}", "Content-Type": "application/sdp"}
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            text = response.read().decode("utf-8", "replace")
-            return _Relayed(response.status, text, response.getheader("Location") or "")
-        except OSError as exc:
-            log.error("camera relay unreachable on %s:%d: %s", relay.host, relay.port, exc)
-            return None
-        finally:
-            conn.close()
+        return _send(relay, method, path, grant, body, RELAY_TIMEOUT_S)
 
     @server.post("/cameras/<camera_id>/whep")
     def whep_offer(camera_id: str) -> Response:
@@ -127,6 +145,21 @@ def install(server: Flask, ctx: AppContext) -> None:
         response = send_file(path, mimetype="image/jpeg", max_age=0)
         response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def _send(relay: RelayConfig, method: str, path: str, grant: str, body: bytes, timeout_s: float) -> _Relayed | None:
+    conn = http.client.HTTPConnection(relay.host, relay.port, timeout=timeout_s)
+    headers = {"Authorization": f"Bearer {grant}", "Content-Type": "application/sdp"}
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        return _Relayed(response.status, text, response.getheader("Location") or "")
+    except OSError as exc:
+        log.error("camera relay unreachable on %s:%d: %s", relay.host, relay.port, exc)
+        return None
+    finally:
+        conn.close()
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,9 @@
 
 The relay is a separate process on loopback that never sees a session cookie.
 The web app checks the signed-in user against `may_view`, then signs a grant
-for that one user and one scope (a camera's stream, or ending one viewing
-session) that lives a few seconds; the relay refuses anything without a valid
+for that one user and one scope (a camera's stream, ending one viewing
+session, or opening a page of the wall's streams ahead of its tiles) that
+lives a few seconds; the relay refuses anything without a valid
 one. The key is derived from the installation's web secret, so a grant can
 never pass for a session cookie, nor a cookie for a grant.
 """
@@ -46,6 +47,11 @@ def view_scope(camera_id: str, stream: Stream) -> str:
 
 def end_scope(session_id: str) -> str:
     return f"end:{session_id}"
+
+
+def prepare_scope(camera_ids: list[str]) -> str:
+    """Opening these cameras' sub streams ahead of the tiles that will ask for them (a page of the wall)."""
+    return "prepare:" + ",".join(sorted(camera_ids))
 
 
 @dataclass(frozen=True, slots=True)

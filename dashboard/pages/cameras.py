@@ -24,6 +24,7 @@ from flask_login import current_user
 from scc.clock import utcnow
 
 from ..access import EVERYONE, Access
+from ..camera_routes import prepare_streams
 from ..components import camera_tiles as tiles
 from ..components import labels, status
 from ..components.states import empty
@@ -63,6 +64,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
     def layout(**_):
         prefs = load_wall_prefs(ctx.engine, current_user.username)
         rows = visible(ctx)
+        prepare(ctx, page_of(rows, prefs.group_by, prefs.layout, 0))
         return html.Div(
             [
                 html.Div(
@@ -123,6 +125,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         count = max(len(wall_pages(rows, by, chosen)), 1)
         index = ((at or 0) + step) % count if step is not None else 0  # a new layout or grouping starts over
         layer = f"wall-layer side-{LAYOUTS[chosen]}"
+        prepare(ctx, page_of(rows, by, chosen, index))
         return (
             players(rows, by, chosen, index),
             layer,
@@ -304,6 +307,12 @@ def pager(ctx: AppContext, rows: list[CameraRow], by: GroupBy, layout_: Layout, 
         ],
         className="wall-pager",
     )
+
+
+def prepare(ctx: AppContext, page: WallPage | None) -> None:
+    """The relay opens the page's cameras while the browser still draws the tiles that will ask for them."""
+    if page is not None:
+        prepare_streams(ctx.settings, current_user, [row.id for row in page.cameras])
 
 
 def page_of(rows: list[CameraRow], by: GroupBy, layout_: Layout, index: int) -> WallPage | None:

@@ -60,17 +60,12 @@ class Sources:
         while it still opens, and a failure reaches `on_failed` with the source: for a camera known to
         play, the viewer's answer need not wait for the camera's RTSP handshake and first keyframe."""
         key = (camera.id, stream)
-        source = self._sources.get(key)
-        if source is None:
-            source = Source(CameraFeed(camera, stream, self.config))
-            self._sources[key] = source
+        source = self._sources.get(key) or self._open(camera, stream)
         source.viewers += 1
         if source.linger is not None:
             source.linger.cancel()
             source.linger = None
-        if source.opening is None:
-            source.opening = asyncio.ensure_future(source.feed.open())
-            source.opening.add_done_callback(lambda done: self._opened(source, done))
+        assert source.opening is not None
         failed_at = self._failed_at.get(key)
         if failed_at is not None and time.monotonic() - failed_at < DOUBT_AFTER_FAILURE_S:
             wait = True  # it failed to open lately: this viewer waits, and gets the reason if it fails again
@@ -81,6 +76,25 @@ class Sources:
         except SourceError:
             source.viewers -= 1
             raise
+        return source
+
+    def prepare(self, camera: Camera, stream: Stream) -> bool:
+        """Start opening a stream that a viewer is about to ask for, and let it go after `linger_s` unless
+        one does; False when it is open or opening already, or failed to open lately (its viewer will wait
+        for the open and get the reason). Nothing waits here: the caller is not a viewer."""
+        key = (camera.id, stream)
+        failed_at = self._failed_at.get(key)
+        if key in self._sources or (failed_at is not None and time.monotonic() - failed_at < DOUBT_AFTER_FAILURE_S):
+            return False
+        source = self._open(camera, stream)
+        source.linger = asyncio.ensure_future(self._let_go(source))
+        return True
+
+    def _open(self, camera: Camera, stream: Stream) -> Source:
+        source = Source(CameraFeed(camera, stream, self.config))
+        self._sources[(camera.id, stream)] = source
+        source.opening = asyncio.ensure_future(source.feed.open())
+        source.opening.add_done_callback(lambda done: self._opened(source, done))
         return source
 
     def _opened(self, source: Source, done: asyncio.Future[None]) -> None:
