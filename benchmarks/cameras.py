@@ -363,10 +363,13 @@ def bench_soak(stack: Stack, browser: Any, soak_s: float) -> dict[str, Any]:
     started = time.monotonic()
     flapper.start()
     peak = dict(before)
+    halfway: dict[str, int] = {}
     while time.monotonic() - started < soak_s and not stack.crashed():
         time.sleep(5)
         for name, pid in procs.items():
             peak[name] = max(peak[name], rss_kb(pid))
+        if not halfway and time.monotonic() - started >= soak_s / 2:
+            halfway = {name: rss_kb(pid) for name, pid in procs.items()}
     stop.set()
     flapper.join(timeout=30)
     for cid in radio:
@@ -382,10 +385,13 @@ def bench_soak(stack: Stack, browser: Any, soak_s: float) -> dict[str, Any]:
     after = {name: rss_kb(pid) for name, pid in procs.items() if name not in crashed}
     context.close()
     growth = {name: round(100 * (after[name] - before[name]) / before[name], 1) for name in after}
-    say("soak RSS kB before", before, "after", after, "peak", peak, "growth %", growth)
+    # A leak keeps growing; memory that warms up to a working set levels off: the second half tells them apart.
+    late = {name: round(100 * (after[name] - halfway[name]) / halfway[name], 1) for name in after if halfway.get(name)}
+    say("soak RSS kB before", before, "halfway", halfway, "after", after, "peak", peak, "growth %", growth)
     return {
         "soak_rss_growth_pct": max(growth.values()) if growth else None,
         "soak_rss_growth_pct_by_process": growth,
+        "soak_rss_growth_second_half_pct_by_process": late,
         "soak_s": round(time.monotonic() - started),
         "soak_flap_cycles": cycles[0],
         "soak_radio_cameras": len(radio),
