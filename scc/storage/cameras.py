@@ -106,8 +106,15 @@ def kept_time(path: Path) -> datetime | None:
 
 def plays_live(engine: Engine, camera_id: str) -> bool:
     """The workers' last word on a camera's sub stream: online, in a codec the relay passes through."""
+    return camera_id in playing_live(engine, [camera_id])
+
+
+def playing_live(engine: Engine, camera_ids: list[str]) -> set[str]:
+    """Those of `camera_ids` that `plays_live`, in one query (a page of the wall at once)."""
     with engine.connect() as conn:
-        row = conn.execute(
-            select(camera_state.c.status, camera_state.c.codec).where(camera_state.c.camera_id == camera_id)
-        ).first()
-    return row is not None and row.status == "online" and (row.codec or "").lower() in RELAYABLE_CODECS
+        rows = conn.execute(
+            select(camera_state.c.camera_id, camera_state.c.status, camera_state.c.codec).where(
+                camera_state.c.camera_id.in_(camera_ids)
+            )
+        )
+        return {r.camera_id for r in rows if r.status == "online" and (r.codec or "").lower() in RELAYABLE_CODECS}

@@ -44,7 +44,7 @@ from scc import boot
 from scc.camera_access import STREAMS, Stream, end_scope, prepare_scope, read_grant, view_scope
 from scc.health import CpuMeter, Heartbeat
 from scc.settings import Settings
-from scc.storage.cameras import plays_live
+from scc.storage.cameras import playing_live, plays_live
 from scc.storage.db import connect
 
 from . import relay_heap
@@ -146,8 +146,8 @@ class Relay:
         if grant is None:
             return _error(401, "a valid grant from the web app is required")
         cameras = [self.cameras[i] for i in ids if i in self.cameras]
-        live = await asyncio.to_thread(lambda: [c for c in cameras if plays_live(self.engine, c.id)])
-        opening = [c.id for c in live if self.sources.prepare(c, "sub")]
+        live = await asyncio.to_thread(playing_live, self.engine, [c.id for c in cameras])
+        opening = [c.id for c in cameras if c.id in live and self.sources.prepare(c, "sub")]
         if opening:
             log.info("opening %d stream(s) for a wall page of %s before its tiles ask", len(opening), grant.user)
         return web.json_response({"opening": opening}, status=202)
