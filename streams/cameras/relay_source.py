@@ -66,8 +66,7 @@ class Sources:
             source.linger.cancel()
             source.linger = None
         assert source.opening is not None
-        failed_at = self._failed_at.get(key)
-        if failed_at is not None and time.monotonic() - failed_at < DOUBT_AFTER_FAILURE_S:
+        if self._in_doubt(key):
             wait = True  # it failed to open lately: this viewer waits, and gets the reason if it fails again
         if not wait and not source.opening.done():
             return source
@@ -83,12 +82,15 @@ class Sources:
         one does; False when it is open or opening already, or failed to open lately (its viewer will wait
         for the open and get the reason). Nothing waits here: the caller is not a viewer."""
         key = (camera.id, stream)
-        failed_at = self._failed_at.get(key)
-        if key in self._sources or (failed_at is not None and time.monotonic() - failed_at < DOUBT_AFTER_FAILURE_S):
+        if key in self._sources or self._in_doubt(key):
             return False
         source = self._open(camera, stream)
         source.linger = asyncio.ensure_future(self._let_go(source))
         return True
+
+    def _in_doubt(self, key: tuple[str, Stream]) -> bool:
+        failed_at = self._failed_at.get(key)
+        return failed_at is not None and time.monotonic() - failed_at < DOUBT_AFTER_FAILURE_S
 
     def _open(self, camera: Camera, stream: Stream) -> Source:
         source = Source(CameraFeed(camera, stream, self.config))
