@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from scc.settings import Settings
 from scc.storage.metrics import MetricSource
 from streams.agent import contract
+
+log = logging.getLogger("scc.metrics.validate")
 
 MAX_VALUES = 200  # keys in one message; the catalog's largest unit has far fewer
 MAX_BATCH = 5000  # messages in one backlog array
@@ -39,15 +42,37 @@ class Sample:
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
+    """A message kept with its reason. Every text is storable as it is: no NUL, no lone surrogate, and
+    the topic and id cut to their columns, since a database that refuses a rejection would refuse it
+    again at every redelivery and wedge the session."""
+
     topic: str
     skpd_code: str | None
     payload: str
     reason: str
     message_id: str | None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "topic", storable(self.topic)[:MAX_TOPIC])
+        object.__setattr__(self, "payload", storable(self.payload))
+        object.__setattr__(self, "reason", storable(self.reason)[:MAX_REASON])
+        if self.message_id is not None:
+            object.__setattr__(self, "message_id", storable(self.message_id)[: contract.MAX_ID])
+
     @property
     def digest(self) -> str:
-        return hashlib.sha256(f"{self.topic}\n{self.payload}".encode(errors="replace")).hexdigest()
+        return hashlib.sha256(f"{self.topic}\n{self.payload}".encode()).hexdigest()
+
+
+MAX_TOPIC = 256  # rejected_messages.topic
+MAX_REASON = 1000
+
+
+def storable(text: str) -> str:
+    """`text` as any database stores it: lone surrogates (JSON's \\ud800) and NUL written out as escapes."""
+    if text.isascii() and "\x00" not in text:
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +128,13 @@ class Telemetry(BaseModel):
         if isinstance(value, bool):
             raise ValueError("ts must be epoch milliseconds or ISO-8601 with an offset, not true/false")
         if isinstance(value, int | float):
-            if not math.isfinite(value):
-                raise ValueError("ts is not a finite number")
+            millis = finite(value)
+            if millis is None:
+                raise ValueError(f"ts {shown(value)} is not a finite number")
             try:
-                return datetime.fromtimestamp(value / 1000, UTC)
+                return datetime.fromtimestamp(millis / 1000, UTC)
             except (OverflowError, OSError, ValueError):
-                raise ValueError(f"ts {value} is not a time in epoch milliseconds") from None
+                raise ValueError(f"ts {shown(value)} is not a time in epoch milliseconds") from None
         if isinstance(value, str):
             try:
                 parsed = datetime.fromisoformat(value)
@@ -116,20 +142,27 @@ class Telemetry(BaseModel):
                 raise ValueError(f"ts {value[:40]!r} is not ISO-8601") from None
             if parsed.tzinfo is None:
                 raise ValueError("ts has no UTC offset (write e.g. 2026-11-23T08:00:00+08:00)")
-            return parsed.astimezone(UTC)
+            try:
+                return parsed.astimezone(UTC)
+            except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first UTC day
+                raise ValueError(f"ts {value[:40]!r} is out of range") from None
         raise ValueError("ts must be epoch milliseconds or ISO-8601 with an offset")
 
     @field_validator("values", mode="before")
     @classmethod
     def _numbers_only(cls, values: Any) -> Any:
         # JSON true/false would pass as 1/0 in lax checks, and NaN/Infinity are not JSON: refuse both clearly.
-        if isinstance(values, dict):
-            for key, value in values.items():
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    raise ValueError(f"{str(key)[:64]!r}: {json.dumps(value)[:40]} is not a number")
-                if not math.isfinite(value):
-                    raise ValueError(f"{str(key)[:64]!r}: {value} is not a finite number")
-        return values
+        if not isinstance(values, dict):
+            return values
+        numbers = {}
+        for key, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"{str(key)[:64]!r}: {shown(value)} is not a number")
+            number = finite(value)
+            if number is None:
+                raise ValueError(f"{str(key)[:64]!r}: {shown(value)} is not a finite number")
+            numbers[key] = number
+        return numbers
 
     @model_validator(mode="after")
     def _against_catalog(self, info: ValidationInfo) -> Telemetry:
@@ -153,8 +186,45 @@ class Telemetry(BaseModel):
         return self
 
 
+def finite(value: int | float) -> float | None:
+    """`value` as a float, or None for NaN, an infinity, or an integer beyond a float (10**400)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def shown(value: object) -> str:
+    """A value as a reason quotes it: short, whatever it is (a 400-digit integer, a nested list)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:
+        # str() of an integer past 4,300 digits raises; its bit length tells its size well enough.
+        return f"an integer of about {int(abs(value).bit_length() * math.log10(2)) + 1} digits"
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (ValueError, TypeError, RecursionError):
+        text = type(value).__name__
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def check(catalog: Catalog, topic: str, payload: bytes, now: datetime, source: MetricSource = "mqtt") -> Outcome:
-    """Samples, rejections and availability found in one message; never raises."""
+    """Samples, rejections and availability found in one message; never raises.
+
+    A fault of this code on some message must not stop ingest: it turns into a rejection that keeps
+    the message for the administrators, and the traceback goes to the log.
+    """
+    try:
+        return _check(catalog, topic, payload, now)
+    except Exception as exc:
+        log.exception("could not check a message on %s (%d bytes)", storable(topic)[:120], len(payload))
+        text = payload.decode("utf-8", errors="replace")
+        parsed = contract.parse_topic(topic)
+        unit = parsed[0] if parsed is not None and parsed[0] in catalog.units else None
+        reason = f"ingest could not check this message ({type(exc).__name__}); kept for the administrators"
+        return Outcome([], [Rejection(topic, unit, text, reason, None)])
+
+
+def _check(catalog: Catalog, topic: str, payload: bytes, now: datetime) -> Outcome:
     text = payload.decode("utf-8", errors="replace")
     parsed = contract.parse_topic(topic)
     if parsed is None:
@@ -176,14 +246,18 @@ def check(catalog: Catalog, topic: str, payload: bytes, now: datetime, source: M
     except (ValueError, RecursionError) as exc:
         return Outcome([], [Rejection(topic, unit, text, f"not JSON: {str(exc)[:120]}", None)])
     if isinstance(document, dict):
-        return _messages(catalog, topic, unit, [document], now, whole=text)
+        return _messages(catalog, topic, unit, [document], now, text, whole=True)
     if isinstance(document, list) and 0 < len(document) <= MAX_BATCH:
-        return _messages(catalog, topic, unit, document, now, whole=None)
+        return _messages(catalog, topic, unit, document, now, text, whole=False)
     reason = f"expected a JSON object or a non-empty array of at most {MAX_BATCH} objects"
     return Outcome([], [Rejection(topic, unit, text, reason, None)])
 
 
-def _messages(catalog: Catalog, topic: str, unit: str, items: list[Any], now: datetime, whole: str | None) -> Outcome:
+def _messages(
+    catalog: Catalog, topic: str, unit: str, items: list[Any], now: datetime, text: str, *, whole: bool
+) -> Outcome:
+    """`text` is the payload: kept for a rejected single message, or for an array's item that JSON
+    cannot write back (nested deeper than the encoder goes)."""
     outcome = Outcome([], [])
     context = {"catalog": catalog, "unit": unit, "now": now}
     for item in items:
@@ -191,7 +265,7 @@ def _messages(catalog: Catalog, topic: str, unit: str, items: list[Any], now: da
             message = Telemetry.model_validate(item, context=context)
         except ValidationError as exc:
             message_id = item.get("id") if isinstance(item, dict) else None
-            kept = whole if whole is not None else json.dumps(item, ensure_ascii=False)
+            kept = text if whole else _text_of(item, text)
             outcome.rejections.append(
                 Rejection(topic, unit, kept, explain(exc), message_id if isinstance(message_id, str) else None)
             )
@@ -200,6 +274,13 @@ def _messages(catalog: Catalog, topic: str, unit: str, items: list[Any], now: da
             Sample(unit, key, message.ts, float(value), message.id) for key, value in message.values.items()
         )
     return outcome
+
+
+def _text_of(item: Any, payload: str) -> str:
+    try:
+        return json.dumps(item, ensure_ascii=False)
+    except (ValueError, TypeError, RecursionError):
+        return payload
 
 
 def explain(exc: ValidationError) -> str:
