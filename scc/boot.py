@@ -11,16 +11,36 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 
 from . import secrets
 from .settings import InvalidConfig, Settings, default_data_dir, load_settings
+
+log = logging.getLogger("scc.boot")
+
+# The exit status of a process one of whose threads died (EX_SOFTWARE in sysexits.h).
+THREAD_DIED = 70
 
 
 def begin() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    threading.excepthook = exit_when_a_thread_dies
     os.umask(0o077)  # the database, its journal, secrets, certificates and logs: owner only
     secrets.load(default_data_dir())
+
+
+def exit_when_a_thread_dies(args: threading.ExceptHookArgs) -> None:
+    """A thread that dies leaves its process alive but not doing that thread's work (a network loop,
+    a writer): end the whole process, so that the supervisor restarts it and health shows it."""
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    exc_info = (args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback)
+    log.critical("thread %r died; ending the process so that it is restarted", name, exc_info=exc_info)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    os._exit(THREAD_DIED)
 
 
 def settings_or_exit() -> Settings:

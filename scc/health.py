@@ -177,11 +177,17 @@ class CpuMeter:
 
 
 class Heartbeat:
-    """Beats for a worker on a background thread, every `interval_s` seconds.
+    """A worker's heartbeat, every `interval_s` seconds, beaten one of two ways.
 
-    `probe` tells what the worker is doing: (backlog, detail), and raises if
-    the worker is not working, in which case no beat is written and the row
-    goes stale on its own. Storage being down is logged, never raised.
+    - `tick()`, called by the worker's own work loop at each round: the beat is written from that
+      loop when one is due, so a loop that is stuck anywhere stops beating and its row goes stale.
+      This is the way for every loop of ours.
+    - `start()`: a thread of its own beats, for a process whose work runs in code that is not ours
+      to put a call into (a web server's workers).
+
+    `probe` tells what the worker is doing: (backlog, detail), and raises if the worker is not
+    working, in which case no beat is written and the row goes stale on its own. Storage being down
+    is logged, never raised.
     """
 
     def __init__(
@@ -194,6 +200,14 @@ class Heartbeat:
         self.engine, self.name, self.interval_s, self.probe = engine, name, interval_s, probe
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{name}", daemon=True)
+        self._due = 0.0  # monotonic time of the next beat, for tick()
+
+    def tick(self) -> None:
+        """Beat if a beat is due; cheap enough to call at every round of a work loop."""
+        now = time.monotonic()
+        if now >= self._due:
+            self._due = now + self.interval_s
+            self._beat()
 
     def start(self) -> Heartbeat:
         self._thread.start()
@@ -201,24 +215,28 @@ class Heartbeat:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=self.interval_s + 5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=self.interval_s + 5)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            try:
-                backlog, detail = self.probe()
-            except Exception as exc:  # not working: let the heartbeat go stale
-                log.warning("%s: no heartbeat: %s", self.name, exc)
-            else:
-                try:
-                    beat(
-                        self.engine,
-                        self.name,
-                        interval_s=self.interval_s,
-                        backlog=backlog,
-                        detail=detail,
-                        last_activity=utcnow(),
-                    )
-                except SQLAlchemyError as exc:
-                    log.error("%s: cannot record heartbeat: %s", self.name, str(exc).splitlines()[0])
+            self._beat()
             self._stop.wait(self.interval_s)
+
+    def _beat(self) -> None:
+        try:
+            backlog, detail = self.probe()
+        except Exception as exc:  # not working: let the heartbeat go stale
+            log.warning("%s: no heartbeat: %s", self.name, exc)
+            return
+        try:
+            beat(
+                self.engine,
+                self.name,
+                interval_s=self.interval_s,
+                backlog=backlog,
+                detail=detail,
+                last_activity=utcnow(),
+            )
+        except SQLAlchemyError as exc:
+            log.error("%s: cannot record heartbeat: %s", self.name, str(exc).splitlines()[0])

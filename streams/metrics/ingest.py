@@ -22,6 +22,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -30,7 +31,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from scc import boot
 from scc.clock import utcnow
@@ -41,7 +42,7 @@ from scc.storage.db import connect
 from streams.agent import contract
 
 from . import store
-from .validate import Catalog, Rejection, check
+from .validate import Catalog, Outcome, Rejection, check
 
 log = logging.getLogger("scc.metrics.ingest")
 
@@ -49,6 +50,12 @@ SUBSCRIPTIONS = [(f"{contract.PREFIX}/+/{contract.TELEMETRY}", 1), (f"{contract.
 SESSION_EXPIRY_S = 14 * 24 * 3600  # the broker keeps ingest's queue through a long outage
 RECEIVE_MAXIMUM = 20_000  # unacknowledged messages in flight to ingest: a few batches at full speed
 RETRY_MAX_S = 10.0
+# A message the database refuses this many times in a row is parked (kept as a rejection, acknowledged).
+PARK_AFTER = 3
+REFUSED_RETRY_S = 1.0
+HEARTBEAT_S = 5
+# The database cannot be reached, or is busy (a lock, a timeout): wait and try again, blaming no message.
+OUT_OF_REACH = (OperationalError, InterfaceError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +64,11 @@ class Received:
     payload: bytes
     mid: int
     qos: int
+
+    @property
+    def key(self) -> tuple[str, bytes]:
+        """The same message when the broker delivers it again."""
+        return self.topic, self.payload
 
 
 @dataclass(frozen=True)
@@ -72,7 +84,9 @@ class Endpoint:
 class Ingest:
     """One persistent MQTT session feeding storage; `start()`, then `stop()`."""
 
-    def __init__(self, settings: Settings, engine: Engine, endpoint: Endpoint) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine, endpoint: Endpoint, heartbeat: Heartbeat | None = None
+    ) -> None:
         self.engine = engine
         self.endpoint = endpoint
         self.catalog = Catalog.from_settings(settings)
@@ -84,6 +98,9 @@ class Ingest:
         self._stop = threading.Event()
         self.connected = threading.Event()
         self.stored = 0  # messages committed since start (accepted or rejected), for health and benchmarks
+        self.parked = 0  # messages storage refused PARK_AFTER times, kept as rejections
+        self._refusals: dict[tuple[str, bytes], int] = {}  # refusals in a row, by message
+        self.heartbeat = heartbeat
         self.client = self._client()
         self._ticker = threading.Thread(target=self._tick, name="ingest-ticker", daemon=True)
 
@@ -167,53 +184,115 @@ class Ingest:
         # Committing here, on the network thread, rather than on a writer thread of its own: paho reads
         # each packet with several recv() calls, and each would wait for the GIL behind a busy writer.
         with self._lock:
-            self._pending.append(Received(message.topic, message.payload, message.mid, message.qos))
+            self._pending.append(Received(topic_of(message), bytes(message.payload), message.mid, message.qos))
         self.flush()
 
     def _tick(self) -> None:
-        """Commits what waits when no new message comes to do it."""
+        """The work loop: commits what waits when no new message comes to do it, and beats the heartbeat,
+        so that a commit stuck for good (it holds the lock this loop waits on) shows as stale."""
         while not self._stop.wait(self.batch_s / 2):
             self.flush()
+            if self.heartbeat is not None:
+                self.heartbeat.tick()
 
     def flush(self, force: bool = False) -> None:
-        """Commit the pending messages if a batch is due; a database error keeps them for a retry."""
+        """Commit the pending messages if a batch is due; while the database is out of reach they wait."""
         with self._lock:
             now = time.monotonic()
             if not self._pending or (now < self._due and not force):
                 return
-            taken = self._pending
+            taken, done = self._pending, set[int]()
             try:
-                self._commit(taken)
-            except SQLAlchemyError as exc:
+                again = self._commit(taken, done)
+            except OUT_OF_REACH as exc:
+                self._pending = [m for m in taken if id(m) not in done]
                 self._retry_s = min(max(self._retry_s * 2, 1.0), RETRY_MAX_S)
                 self._due = now + self._retry_s
                 log.error(
                     "cannot store %d messages, retrying in %.0f s (not acknowledged, so nothing is lost): %s",
-                    len(taken),
+                    len(self._pending),
                     self._retry_s,
-                    str(exc).splitlines()[0][:200],
+                    first_line(exc),
                 )
                 return
-            self._pending = []
+            self._pending = again  # nothing arrived meanwhile: on_message appends under the same lock
             self._retry_s = 0.0
-            self._due = now + self.batch_s
+            # A refused message is tried again after a pause, not at once, so the refusals "in a row"
+            # that park it span a few batches rather than a few milliseconds.
+            self._due = now + (REFUSED_RETRY_S if again else self.batch_s)
 
-    def _commit(self, messages: list[Received]) -> None:
+    def _commit(self, messages: list[Received], done: set[int]) -> list[Received]:
+        """Store and acknowledge `messages` (their ids go into `done`); those the database refused.
+
+        Raises OUT_OF_REACH when the database cannot be reached or is busy: nothing is counted against
+        the messages then. When it answers but refuses the batch, the batch is halved down to the
+        refused messages alone; each is tried again later, and after PARK_AFTER refusals in a row it is
+        parked: kept as a rejection with the database's reason, and acknowledged, so that one message
+        can never wedge ingest's session.
+        """
         now = utcnow()
+        checked = [(m, check(self.catalog, m.topic, m.payload, now)) for m in messages]
+        refused: list[tuple[Received, str]] = []
+        self._store(checked, now, done, refused)
+        for message in messages:
+            if id(message) in done:
+                self._refusals.pop(message.key, None)
+        again = []
+        for message, error in refused:
+            refusals = self._refusals.get(message.key, 0) + 1
+            if refusals < PARK_AFTER:
+                self._refusals[message.key] = refusals
+                again.append(message)
+                continue
+            self._park(message, error, now)
+            self._refusals.pop(message.key, None)
+            done.add(id(message))
+        return again
+
+    def _store(
+        self,
+        checked: list[tuple[Received, Outcome]],
+        now: datetime,
+        done: set[int],
+        refused: list[tuple[Received, str]],
+    ) -> None:
         batch = store.Batch.empty()
-        for received in messages:
-            outcome = check(self.catalog, received.topic, received.payload, now)
+        for _message, outcome in checked:
             batch.samples.extend(outcome.samples)
             batch.rejections.extend(outcome.rejections)
             if outcome.availability is not None:
                 batch.availability.append(outcome.availability)
-        store.write(self.engine, batch, now)
-        self.stored += len(messages)
-        for received in messages:
-            if received.qos > 0:
-                self.client.ack(received.mid, received.qos)
+        try:
+            store.write(self.engine, batch, now)
+        except OUT_OF_REACH:
+            raise
+        except Exception as exc:  # the database answered, and refused something in this batch
+            if len(checked) == 1:
+                refused.append((checked[0][0], first_line(exc)))
+                return
+            half = len(checked) // 2
+            self._store(checked[:half], now, done, refused)
+            self._store(checked[half:], now, done, refused)
+            return
+        self.stored += len(checked)
+        for message, _outcome in checked:
+            done.add(id(message))
+            if message.qos > 0:
+                self.client.ack(message.mid, message.qos)
         for rejection in batch.rejections:
             self._tell_unit(rejection)
+
+    def _park(self, message: Received, error: str, now: datetime) -> None:
+        parsed = contract.parse_topic(message.topic)
+        unit = parsed[0] if parsed is not None and parsed[0] in self.catalog.units else None
+        reason = f"parked: storage refused this message {PARK_AFTER} times in a row ({error})"
+        rejection = Rejection(message.topic, unit, message.payload.decode("utf-8", errors="replace"), reason, None)
+        log.error("parked a message on %s: %s", rejection.topic[:120], reason)
+        store.write(self.engine, store.Batch([], [rejection], []), now)
+        self.parked += 1
+        if message.qos > 0:
+            self.client.ack(message.mid, message.qos)
+        self._tell_unit(rejection)
 
     def _tell_unit(self, rejection: Rejection) -> None:
         if rejection.skpd_code is None:
@@ -221,6 +300,18 @@ class Ingest:
             return
         body = {"id": rejection.message_id, "reason": rejection.reason, "at": utcnow().isoformat()}
         self.client.publish(contract.topic(rejection.skpd_code, contract.ERRORS), json.dumps(body), qos=1)
+
+
+def topic_of(message: mqtt.MQTTMessage) -> str:
+    """The topic as text; paho's `topic` raises on bytes that are not UTF-8, which a broker should refuse."""
+    try:
+        return message.topic
+    except UnicodeDecodeError:
+        return bytes(message._topic).decode("utf-8", errors="replace")  # paho keeps only the bytes
+
+
+def first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
 
 
 def endpoint_from(settings: Settings) -> Endpoint:
@@ -237,19 +328,20 @@ def endpoint_from(settings: Settings) -> Endpoint:
 def main() -> None:
     settings = boot.settings_or_exit()
     engine = connect(settings.database_url)
-    ingest = Ingest(settings, engine, endpoint_from(settings)).start()
+    ingest = Ingest(settings, engine, endpoint_from(settings))
 
     def probe() -> tuple[int, str]:
         if not ingest.connected.is_set():
             raise RuntimeError("not connected to the broker")
-        return ingest.backlog, f"{ingest.stored} messages stored since start"
+        return ingest.backlog, f"{ingest.stored} messages stored since start, {ingest.parked} parked"
 
-    heartbeat = Heartbeat(engine, "metrics-ingest", 5, probe).start()
+    # Beaten by ingest's own work loop (Ingest._tick), not by a thread of its own.
+    ingest.heartbeat = Heartbeat(engine, "metrics-ingest", HEARTBEAT_S, probe)
+    ingest.start()
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
     done.wait()
-    heartbeat.stop()
     ingest.stop()
 
 

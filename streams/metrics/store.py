@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Insert, Table, case, select
+from sqlalchemy import Connection, Engine, Insert, Table, case, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from scc.storage.metrics import MetricSource, metric_latest, metric_samples, rejected_messages, skpd_status
@@ -43,8 +43,9 @@ def write(engine: Engine, batch: Batch, received_at: datetime, source: MetricSou
 
 def write_in(conn: Connection, batch: Batch, received_at: datetime, source: MetricSource) -> None:
     if batch.samples:
-        _insert_samples(conn, batch.samples, received_at, source)
-        _newest(conn, batch.samples, received_at)
+        samples = _first_of_each(batch.samples)
+        _insert_samples(conn, samples, received_at, source)
+        _newest(conn, samples, received_at)
         _heard_from(conn, {s.skpd_code for s in batch.samples}, received_at)
     if batch.rejections:
         rows = [
@@ -87,16 +88,57 @@ def _insert_samples(conn: Connection, samples: list[Sample], received_at: dateti
         conn.exec_driver_sql(str(compiled), [dict(zip(SAMPLE_COLUMNS, row, strict=True)) for row in rows])
 
 
+def _first_of_each(samples: list[Sample]) -> list[Sample]:
+    """One sample per (unit, message id, metric), the first, as the unique key keeps it."""
+    first: dict[tuple[str, str, str], Sample] = {}
+    for s in samples:
+        first.setdefault((s.skpd_code, s.message_id, s.metric_key), s)
+    return list(first.values()) if len(first) < len(samples) else samples
+
+
 def _newest(conn: Connection, samples: Iterable[Sample], received_at: datetime) -> None:
+    """Each metric's newest value, from samples this batch really stored.
+
+    A re-sent message id with other values is not stored (the unique key keeps the first), so its
+    values must not reach the wall either: each metric's newest candidate counts only if its row
+    carries this batch's time; for a metric whose candidate was a duplicate, the newest stored row
+    is read back instead (rare: only re-sent ids).
+    """
     newest: dict[tuple[str, str], Sample] = {}
     for s in samples:
         key = (s.skpd_code, s.metric_key)
         if key not in newest or s.ts >= newest[key].ts:
             newest[key] = s
-    rows = [
-        dict(skpd_code=s.skpd_code, metric_key=s.metric_key, ts=s.ts, value=s.value, received_at=received_at)
-        for s in newest.values()
-    ]
+    stored = {
+        (row.skpd_code, row.metric_key)
+        for row in conn.execute(
+            select(metric_samples.c.skpd_code, metric_samples.c.metric_key).where(
+                tuple_(metric_samples.c.skpd_code, metric_samples.c.message_id, metric_samples.c.metric_key).in_(
+                    [(s.skpd_code, s.message_id, s.metric_key) for s in newest.values()]
+                ),
+                metric_samples.c.received_at == received_at,
+            )
+        )
+    }
+    rows = []
+    for (unit, metric), s in newest.items():
+        if (unit, metric) in stored:
+            rows.append(dict(skpd_code=unit, metric_key=metric, ts=s.ts, value=s.value, received_at=received_at))
+            continue
+        latest = conn.execute(
+            select(metric_samples.c.ts, metric_samples.c.value, metric_samples.c.received_at)
+            .where(metric_samples.c.skpd_code == unit, metric_samples.c.metric_key == metric)
+            .order_by(metric_samples.c.ts.desc())
+            .limit(1)
+        ).first()
+        if latest is not None:
+            rows.append(
+                dict(
+                    skpd_code=unit, metric_key=metric, ts=latest.ts, value=latest.value, received_at=latest.received_at
+                )
+            )
+    if not rows:
+        return
     stmt = _insert(conn, metric_latest)
     # A backlog arriving after newer values must not roll the wall back.
     upsert = stmt.on_conflict_do_update(

@@ -221,3 +221,30 @@ def test_program_that_cannot_start_backs_off(tmp_path):
         assert "cannot start" in row.last_exit
     finally:
         proc.kill()
+
+
+def test_a_process_whose_thread_dies_exits_and_is_restarted(tmp_path):
+    """A dead thread would leave its process alive and idle; begun as every process begins, it ends."""
+    pids = tmp_path / "pids"
+    worker = textwrap.dedent(f"""
+        import os, threading, time
+        from scc import boot
+        boot.begin()
+        open({str(pids)!r}, "a").write(str(os.getpid()) + chr(10))
+        def work():
+            raise RuntimeError("the network loop hit a bug")
+        threading.Thread(target=work, name="network-loop").start()
+        time.sleep(600)
+    """)
+    log = tmp_path / "alone.log"
+    with open(log, "w") as out:
+        alone = subprocess.run([sys.executable, "-c", worker], cwd=ROOT, stderr=out, timeout=30)
+    assert alone.returncode == 70
+    assert "thread 'network-loop' died; ending the process" in log.read_text()
+    assert "RuntimeError: the network loop hit a bug" in log.read_text()
+    proc = run_supervisor(tmp_path, f'[ProcessSpec("threaded", "test", [sys.executable, "-c", {worker!r}])]')
+    try:
+        rows = wait_for(lambda: (r := health_rows(tmp_path)).get("threaded") and r["threaded"].restarts >= 1 and r)
+        assert "exited with code 70" in rows["threaded"].last_exit
+    finally:
+        proc.kill()

@@ -15,10 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from scc import tls
 from scc.settings import Settings, load_settings
 from scc.settings.broker import ADMIN_USER, INGEST_USER, accounts, password_env
+from scc.storage import open_storage
 from streams.metrics.broker import write_config
 from tests.support.mqtt import Client
 from tests.support.services import HOST, MosquittoBroker, free_port
@@ -126,3 +128,12 @@ def scc_broker(config_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         yield broker.start()
     finally:
         broker.close()
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
+    """A fresh SQLite database, migrated: its URL (for a process of its own) and an engine."""
+    url = f"sqlite:///{tmp_path / 'scc.db'}"
+    engine = open_storage(url)
+    yield url, engine
+    engine.dispose()

@@ -40,8 +40,9 @@ def messages(n: int, prefix: str) -> list[bytes]:
     return [contract.encode(contract.message({"service_up": k % 2}, message_id=f"{prefix}{k}")) for k in range(n)]
 
 
-def ingest_process(scc_broker, database_url: str, log: Path) -> subprocess.Popen:
-    env = {
+def ingest_env(scc_broker, database_url: str) -> dict[str, str]:
+    """The environment `scc run` gives ingest, for the test's broker and database."""
+    return {
         **os.environ,
         "SCC_CONFIG_DIR": str(scc_broker.config_dir),
         "SCC_DATA_DIR": str(scc_broker.data_dir),
@@ -49,6 +50,10 @@ def ingest_process(scc_broker, database_url: str, log: Path) -> subprocess.Popen
         "SCC_MQTT_PORT": str(scc_broker.port),
         "SCC_MQTT_TLS_PORT": str(scc_broker.tls_port),
     }
+
+
+def ingest_process(scc_broker, database_url: str, log: Path) -> subprocess.Popen:
+    env = ingest_env(scc_broker, database_url)
     out = open(log, "ab")  # noqa: SIM115  (the child writes to it for its whole life)
     return subprocess.Popen([sys.executable, "-m", "streams.metrics.ingest"], env=env, cwd=ROOT, stdout=out, stderr=out)
 
