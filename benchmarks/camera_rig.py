@@ -27,6 +27,7 @@ from scc.storage import open_storage
 from scc.storage.cameras import camera_state
 from tests.support.procs import ChildProcess
 from tests.support.procs import rss_kb as proc_rss_kb
+from tests.support.relay import state_grant
 from tests.support.rtsp import RtspSimulator, set_rain
 from tests.support.services import free_port
 from tests.support.web import ROOT, WebServer, seed_users
@@ -202,7 +203,7 @@ class Stack:
             argv = [py, "-m", "streams.cameras.worker", "--slice", f"{k}/{n}"]
             self.workers.append(Proc(f"worker-{k}", argv, self.env, self.dir))
         self.relay = Proc("relay", [py, "-m", "streams.cameras.relay"], self.env, self.dir)
-        wait_for(lambda: _serves(f"http://127.0.0.1:{self.relay_port}/state"), 30, "the relay serves")
+        wait_for(self._relay_serves, 30, "the relay serves")
         self.web.env.update({**self.env, "SCC_WEB_PORT": str(self.web.port)})
         self.web.start()
         return self
@@ -213,8 +214,23 @@ class Stack:
                 r.camera_id: r.status for r in conn.execute(select(camera_state.c.camera_id, camera_state.c.status))
             }
 
+    def _relay_state(self) -> requests.Response:
+        assert self.settings is not None
+        grant = state_grant(self.settings.app.web.secret_key, "benchmark")
+        return requests.get(
+            f"http://127.0.0.1:{self.relay_port}/state", headers={"Authorization": f"Bearer {grant}"}, timeout=5
+        )
+
+    def _relay_serves(self) -> bool:
+        try:
+            return self._relay_state().status_code == 200
+        except requests.RequestException:
+            return False
+
     def relay_state(self) -> dict[str, Any]:
-        return requests.get(f"http://127.0.0.1:{self.relay_port}/state", timeout=5).json()  # type: ignore[no-any-return]
+        response = self._relay_state()
+        response.raise_for_status()
+        return response.json()
 
     def server_groups(self) -> dict[str, Callable[[], Iterable[int]]]:
         assert self.relay is not None and self.web.process is not None and self.sim.process is not None
@@ -242,13 +258,6 @@ class Stack:
         self.web.stop()
         self.sim.stop()
         self.engine.dispose()
-
-
-def _serves(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def wait_for(check: Callable[[], bool], timeout_s: float, what: str, every_s: float = 0.2) -> float:

@@ -11,14 +11,20 @@
   sub streams of those cameras the workers see playing start opening now, so a
   page of the wall that the web app has just drawn finds them open when its
   tiles' offers come; each is let go after `linger_s` if no tile asks for it;
-- `GET /state`: the streams being relayed and their viewers (camera ids and
-  counts only).
+- `GET /state` with a grant for `STATE_SCOPE`: the streams being relayed and
+  their viewers (camera ids and counts only).
 
 A grant (scc.camera_access) is signed by the web app for one user and one
-camera stream, after it checked the user may see that camera; without a valid
-one the relay answers 401. Cameras are pulled only while someone watches
-(relay_source.py), and no URL or password ever leaves this process: errors
-name the camera by id.
+camera stream, after it checked the user may see that camera; a grant for
+/state is signed with the same installation key by whoever reads it (the tests
+and the benchmark; the web app and health need none, the relay's heartbeat
+carries its counts). On every route, without a valid grant for it the relay
+answers 401. Cameras are pulled only while someone watches (relay_source.py),
+and no URL or password ever leaves this process: errors name the camera by id.
+
+The relay resolves no mDNS name (`refuse_mdns`): it holds no socket on every
+interface, only its signalling port and its ICE sockets on the configured
+addresses.
 """
 
 from __future__ import annotations
@@ -32,9 +38,10 @@ import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import aioice.ice
+import aioice.mdns
 from aiohttp import web
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.sdp import SessionDescription
@@ -56,6 +63,7 @@ log = logging.getLogger("scc.cameras.relay")
 MAX_OFFER_BYTES = 64 * 1024  # a browser's offer is a few kB
 MAX_PREPARE = 25  # a page of the wall: 5x5 on a 4K screen
 CONNECT_WITHIN_S = 30.0  # a viewer whose ICE never completes is let go, with the camera it held
+STATE_SCOPE = "state"  # a grant for GET /state (what the relay pulls, for whom): the installation's tools
 
 
 @dataclass
@@ -222,7 +230,10 @@ class Relay:
         )
         await _close(viewer.pc)
 
-    async def state(self, _request: web.Request) -> web.Response:
+    async def state(self, request: web.Request) -> web.Response:
+        # Which cameras are pulled and how many watch: not for any process on the machine to read.
+        if read_grant(self.secret, _bearer(request), STATE_SCOPE) is None:
+            return _error(401, "a valid grant from the web app is required")
         return web.json_response(self.snapshot())
 
     def snapshot(self) -> dict[str, Any]:
@@ -300,6 +311,27 @@ def restrict_ice(addresses: list[str]) -> None:
     aioice.ice.get_host_addresses = configured
 
 
+class _Unresolved:
+    async def resolve(self, hostname: str, timeout: float | None = None) -> None:
+        return None
+
+
+async def _no_mdns(subscriber: object) -> aioice.mdns.MDnsProtocol:
+    return cast(aioice.mdns.MDnsProtocol, _Unresolved())
+
+
+def refuse_mdns() -> None:
+    """Never resolve a browser's mDNS candidate (a random `.local` name, which Chromium offers in place
+    of its own addresses unless the page may use a camera or microphone). aioice resolves one with a
+    socket bound to every interface (0.0.0.0:5353) in the mDNS group, open to the whole LAN, and
+    holds the answer up to a second while it asks. The relay needs no name: the browser's own checks
+    reach its candidates, and ICE pairs with the address they come from (a peer-reflexive candidate)."""
+    if not hasattr(aioice.ice, "get_or_create_mdns_protocol"):
+        # Another aioice: it may resolve names some other way, on every interface. Better not to start.
+        raise RuntimeError("aioice.ice has no get_or_create_mdns_protocol: cannot keep mDNS off")
+    aioice.ice.get_or_create_mdns_protocol = _no_mdns
+
+
 class Redact(logging.Filter):
     """Camera credentials out of every log line, whoever writes it: aiortc's MediaPlayer names its
     URL, password included, in its own warnings."""
@@ -329,6 +361,7 @@ def redact_logs(settings: Settings) -> None:
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     config = settings.app.cameras.relay
     restrict_ice(config.ice_addresses)
+    refuse_mdns()
     engine = connect(settings.database_url)
     relay = Relay(settings, engine)
     # Opening and closing a camera stream (the RTSP handshake) runs in a thread. asyncio's default

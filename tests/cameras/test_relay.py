@@ -28,7 +28,15 @@ from scc.camera_access import end_scope, may_view, read_grant, sign_grant, view_
 from scc.settings import load_settings
 from scc.storage.cameras import snapshot_path
 from tests.support.dashapp import client
-from tests.support.relay import OFFER, RelayProcess, browser_like_offer, set_camera_state
+from tests.support.relay import (
+    OFFER,
+    RelayProcess,
+    bound_sockets,
+    browser_like_offer,
+    mdns_offer,
+    set_camera_state,
+    state_grant,
+)
 from tests.support.services import free_port
 from tests.support.web import ROOT
 
@@ -146,18 +154,58 @@ def test_relay_refuses_requests_without_a_valid_grant(stack):
     assert not any(s["camera"] == "rsud-lobi" for s in relay.state()["sources"])  # nothing was opened
 
 
-def test_every_relay_route_but_its_state_wants_a_grant(stack):
+def test_the_relay_state_wants_a_state_grant(stack):
+    """What the relay is pulling and for how many is for the installation's own tools, not for any
+    process on the machine: a grant for a camera, an expired one or another installation's is refused."""
+    from pydantic import SecretStr
+
+    from streams.cameras.relay import STATE_SCOPE
+
+    relay, key = stack["relay"], stack["settings"].app.web.secret_key
+    assert requests.get(relay.url + "/state", timeout=5).status_code == 401
+    for grant in (
+        "nonsense",
+        sign_grant(key, "operator", view_scope("rsud-lobi", "sub")),
+        sign_grant(key, "operator", end_scope("abcdefghijkl")),
+        sign_grant(key, "tests", STATE_SCOPE, now=time.time() - 60),
+        state_grant(SecretStr("another-installation-" + "x" * 20)),
+    ):
+        assert relay.state_response(grant).status_code == 401, grant
+    r = relay.state_response(state_grant(key))
+    assert r.status_code == 200 and set(r.json()) == {"sources", "viewers"}, r.text
+
+
+def test_every_relay_route_wants_a_grant(stack):
     """Enumerated from the relay's own router, so a route added later is held to it too."""
     from streams.cameras.relay import Relay
 
     routes = {(r.method, r.resource.canonical) for r in Relay(stack["settings"], stack["engine"]).app().router.routes()}
     assert ("GET", "/state") in routes and len(routes) >= 4, routes
     url = stack["relay"].url
-    for method, path in routes - {("GET", "/state"), ("HEAD", "/state")}:
+    for method, path in routes:
         filled = path.replace("{camera}", "rsud-lobi").replace("{session}", "abcdefghijkl")
         r = requests.request(method, url + filled, params={"cameras": "rsud-lobi"}, data=OFFER, timeout=10)
         assert r.status_code == 401, (method, path, r.status_code, r.text)
     assert not any(s["camera"] == "rsud-lobi" for s in stack["relay"].state()["sources"])
+
+
+def test_the_relay_holds_no_socket_on_every_interface(stack):
+    """Chromium names its host candidates by mDNS (a random `.local` name) unless the page may use a
+    camera or microphone, which the wall may not. Resolving such a name takes a socket on every
+    interface (0.0.0.0:5353) in the mDNS group, answering the whole LAN. The relay holds its signalling
+    port on its configured host and its ICE sockets on the machine's own addresses, nothing else."""
+    relay, settings = stack["relay"], stack["settings"]
+    grant = sign_grant(settings.app.web.secret_key, "operator", view_scope("rsud-lobi", "sub"))
+    r = relay.offer("rsud-lobi", grant=grant, sdp=mdns_offer())
+    assert r.status_code == 201, r.text
+    session = r.headers["Location"].rsplit("/", 1)[1]
+    try:
+        held = bound_sockets(relay.pid)  # the viewer's ICE still waits for candidates: all is open
+        assert ("tcp", settings.app.cameras.relay.host, relay.port) in held, held
+        assert not {b for b in held if b.address in ("0.0.0.0", "::") or b.port == 5353}, held
+    finally:
+        ended = sign_grant(settings.app.web.secret_key, "operator", end_scope(session))
+        requests.delete(f"{relay.url}/whep/{session}", headers={"Authorization": f"Bearer {ended}"}, timeout=5)
 
 
 def test_streams_the_relay_cannot_pass_through_are_clear_errors(stack):

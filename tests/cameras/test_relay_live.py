@@ -30,7 +30,7 @@ from tests.cameras.test_relay import PASSWORD
 from tests.support import video
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.procs import rss_kb
-from tests.support.relay import RelayProcess
+from tests.support.relay import RelayProcess, bound_sockets
 from tests.support.rtsp import RtspSimulator, set_rain
 from tests.support.services import free_port
 from tests.support.web import PASSWORDS, ROOT, WebServer, seed_users
@@ -86,7 +86,7 @@ def stack(tmp_path_factory) -> Iterator[dict[str, Any]]:
             executable_path=CHROMIUM,
             args=[*CHROMIUM_ARGS, "--disable-features=WebRtcHideLocalIpsWithMdns"],
         )
-        yield {"sim": sim, "relay": relay, "web": web, "browser": browser}
+        yield {"sim": sim, "relay": relay, "web": web, "browser": browser, "playwright": pw}
         browser.close()
     finally:
         pw.stop()
@@ -105,19 +105,22 @@ def open_page(stack) -> Iterator[Callable[[str], Page]]:
     def make(username: str) -> Page:
         context = stack["browser"].new_context(viewport={"width": 1280, "height": 800})
         contexts.append(context)
-        page = context.new_page()
-        page.goto(stack["web"].url + "/login")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORDS[username])
-        page.click("button[type=submit]")
-        page.wait_for_url(re.compile(r"^(?!.*/login)"))
-        page.goto(stack["web"].url + "/account")
-        page.wait_for_selector("#react-entry-point")
-        return page
+        return signed_in(context.new_page(), stack["web"].url, username)
 
     yield make
     for context in contexts:
         context.close()
+
+
+def signed_in(page: Page, url: str, username: str) -> Page:
+    page.goto(url + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORDS[username])
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"^(?!.*/login)"))
+    page.goto(url + "/account")
+    page.wait_for_selector("#react-entry-point")
+    return page
 
 
 def add_tile(page: Page, tile_id: str, camera: str, stream: str = "sub") -> float:
@@ -235,6 +238,31 @@ def test_camera_down_and_up_resumes_the_open_tile(stack, open_page):
     after, _ = painted_ms(page, "c")
     assert after is not None and after > before + 2000, (before, after)
     FIGURES.update(frozen_detect_s=round(frozen_s, 2), resume_after_camera_returns_s=round(resumed_s, 2))
+
+
+def test_chromium_naming_itself_by_mdns_plays_and_the_relay_holds_no_socket_on_every_interface(stack):
+    """Chromium as it ships names its host candidates by mDNS (random `.local` names; the module's
+    browser turns that off). The relay resolves no such name, which would take a socket on every
+    interface in the mDNS group: ICE pairs with the address Chromium's checks come from. All it
+    holds is its signalling port on loopback and its ICE sockets on the one configured address."""
+    relay = stack["relay"]
+    browser = stack["playwright"].chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        page = signed_in(browser.new_page(), stack["web"].url, "operator")
+        offers: list[str] = []
+        page.on("request", lambda r: offers.append(r.post_data or "") if r.url.endswith("/whep?stream=sub") else None)
+        add_tile(page, "m", "rsud-parkir")
+        wait_state(page, "m", "live", 20)
+        candidates = [line for offer in offers for line in offer.splitlines() if line.startswith("a=candidate:")]
+        assert candidates and all(".local " in c for c in candidates), candidates
+        before = decoded(page, "m")
+        wait_for(lambda: decoded(page, "m") >= before + 5, 5, "the video advances")
+        held = bound_sockets(relay.pid)
+    finally:
+        browser.close()
+    assert {b for b in held if b.protocol == "tcp"} == {("tcp", "127.0.0.1", relay.port)}, held
+    udp = {b.address for b in held if b.protocol == "udp"}
+    assert udp == {ICE_ADDRESS}, held
 
 
 def test_no_camera_password_in_any_log(stack):
