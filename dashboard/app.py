@@ -8,6 +8,7 @@ from typing import Any
 
 import dash
 from dash import ClientsideFunction, Input, Output
+from dash.exceptions import DependencyException
 from flask import Flask, Response, jsonify
 from flask_login import current_user
 from sqlalchemy import Engine
@@ -90,6 +91,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         Output("wita-clock", "children"),
         Input("wita-tick", "n_intervals"),
     )
+
+    @server.errorhandler(DependencyException)
+    def no_such_script(_exc: DependencyException) -> tuple[Response, int]:
+        # Dash's script route raises this for any path outside the scripts it registered (`..`, another
+        # package, a made-up version): a 404, not a 500 with its traceback.
+        return jsonify(error="no such file"), 404
+
     for name in PAGES:
         importlib.import_module(f"{__package__}.pages.{name}").register(app, ctx, access)
     server.config["SCC_ACCESS"] = access

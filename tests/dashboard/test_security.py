@@ -51,6 +51,40 @@ def test_every_route_needs_a_session(app):
     assert checked >= 8  # Dash's layout, dependencies, update, component suites, index, catch-all...
 
 
+# Paths under Dash's script route that name no script it serves: climbing out, encoded slashes, another or
+# no package, odd version suffixes on real files, a folder.
+CRAFTED_SCRIPTS = [
+    "dash/../../etc/passwd",
+    "dash/..%2F..%2Fetc%2Fpasswd",
+    "..%2Fdash/dcc/dash_core_components.js",
+    "nope/x.js",
+    "os/path.py",
+    "flask/app.py",
+    "dash/dcc/dash_core_components.v9.9.9m1.js.v1",
+    "dash/dcc/dash_core_components.vXYZ.js",
+    "dash/dcc/dash_core_components.v1_0_0m123..js",
+    "dash/dcc/dash_core_components.js.v1_2m3.map",
+    "dash/dcc/",
+    "dash/dash.py",
+    "dash/%00.js",
+    "plotly/package_data/../../__init__.py",
+]
+
+
+def test_crafted_script_paths_are_404_not_500(app):
+    c = client(app, "bupati")
+    served = c.get("/_dash-component-suites/dash/dcc/dash_core_components.js")
+    assert served.status_code == 200 and served.data.startswith(b"/*")
+    app.server.config["TESTING"] = False  # a 500 is the answer under test, not an exception to raise here
+    try:
+        answers = {path: c.get("/_dash-component-suites/" + path) for path in CRAFTED_SCRIPTS}
+    finally:
+        app.server.config["TESTING"] = True
+    statuses = {path: r.status_code for path, r in answers.items()}
+    assert statuses == dict.fromkeys(CRAFTED_SCRIPTS, 404)
+    assert not [path for path, r in answers.items() if b"Traceback" in r.data or b"registered" in r.data]
+
+
 def test_dash_internals_refused_without_session(app):
     for path in ("/_dash-layout", "/_dash-dependencies"):
         assert client(app).get(path).status_code == 401
