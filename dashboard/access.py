@@ -1,7 +1,9 @@
 """Who may open which page and fire which callback: the one access table.
 
 Pages and callbacks declare their roles where they are defined; anything not
-declared here is refused by the guard in auth.py (deny by default). Callbacks
+declared here is refused by the guard in auth.py (deny by default), and a
+browser is told only of the callbacks its user may call (`listed`: the callback
+map names every page's controls, the administrator's too). Callbacks
 check the role a second time inside, so a guard mistake alone exposes nothing,
 and check their arguments against their own annotations (security.py): a
 wrong type is a 400 before the callback's code runs.
@@ -32,6 +34,8 @@ ADMIN = frozenset({"admin"})
 # Dash's own page router: it only renders page layouts, and each layout checks
 # its page's roles itself, so any signed-in user may call it.
 ROUTER = f"..{dash.dash._ID_CONTENT}.children...{dash.dash._ID_STORE}.data.."
+# Dash's own clientside callback that sets the browser's title on every page.
+PAGE_TITLE = f"{dash.dash._ID_DUMMY}.children"
 
 
 class Access:
@@ -40,6 +44,8 @@ class Access:
         self.titles: dict[str, str] = {}
         self._order: dict[str, int] = {}
         self.callbacks: dict[str, frozenset[str]] = {ROUTER: EVERYONE}
+        # Callbacks the browser runs: never the server, so only told to the roles of the pages they serve.
+        self.clientside: dict[str, frozenset[str]] = {PAGE_TITLE: EVERYONE}
         self.functions: dict[str, Callable[..., Any]] = {}
         self.hidden: set[str] = set()  # pages reached from elsewhere than the navigation bar
         self.nav_roles: dict[str, frozenset[str]] = {}  # pages in the navigation bar of some roles only
@@ -187,8 +193,21 @@ class Access:
 
         return decorate
 
+    def clientside_callback(self, app: dash.Dash, function: Any, *dependencies: Any, roles: Iterable[str]) -> None:
+        """`app.clientside_callback`, told only to the browsers of `roles` (the server never runs it)."""
+        before = set(app.callback_map)
+        app.clientside_callback(function, *dependencies)
+        for key in set(app.callback_map) - before:
+            self.clientside[key] = frozenset(roles)
+
     def callback_roles(self, output: str) -> frozenset[str] | None:
         return self.callbacks.get(output)
+
+    def listed(self, role: str | None, output: str) -> bool:
+        """Whether a browser of `role` is told of this callback (Dash's /_dash-dependencies): those the
+        role may call, and the clientside ones of its pages. Anything undeclared is told to nobody."""
+        roles = self.callbacks.get(output) or self.clientside.get(output)
+        return roles is not None and role in roles
 
     def text_limit(self, output: object) -> int:
         return self.text_limits.get(output, MAX_STRING) if isinstance(output, str) else MAX_STRING

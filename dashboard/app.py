@@ -8,6 +8,7 @@ from typing import Any
 
 import dash
 from dash import ClientsideFunction, Input, Output
+from dash._utils import to_json
 from dash.exceptions import DependencyException
 from flask import Flask, Response, jsonify
 from flask_login import current_user
@@ -18,7 +19,7 @@ from scc.settings import Settings, load_settings
 from scc.storage import open_storage
 
 from . import auth, camera_routes, i18n
-from .access import Access
+from .access import EVERYONE, Access
 from .components import shell
 from .context import AppContext
 
@@ -45,6 +46,15 @@ HERE = Path(__file__).parent
 
 
 class _Dash(dash.Dash):
+    scc_access: Access
+
+    def dependencies(self) -> Any:
+        # The callback map names the controls of every page and what they change: each browser gets the
+        # part its user may call, not the administrator's.
+        role = current_user.role if current_user.is_authenticated else None
+        listed = [c for c in self._callback_list if self.scc_access.listed(role, c["output"])]
+        return self.backend.make_response(to_json(listed), content_type="application/json")
+
     def interpolate_index(self, **kwargs: Any) -> str:  # type: ignore[override]  # Dash passes keywords
         # The page's language, so browsers and screen readers read it right; the dark theme; our own icon.
         kwargs["favicon"] = shell.FAVICON
@@ -85,11 +95,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         title="Soppeng Command Center",
         update_title=None,  # type: ignore[arg-type]  # None: keep the title while callbacks run
     )
+    app.scc_access = access
     app.layout = lambda: shell.layout(access)
-    app.clientside_callback(
+    access.clientside_callback(
+        app,
         ClientsideFunction(namespace="scc", function_name="witaClock"),
         Output("wita-clock", "children"),
         Input("wita-tick", "n_intervals"),
+        roles=EVERYONE,
     )
 
     @server.errorhandler(DependencyException)

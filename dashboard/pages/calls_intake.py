@@ -101,8 +101,12 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
 
     access.page(__name__, path=PATH, roles=WRITERS, order=20, title_key="nav.calls", layout=layout, nav=False)
 
-    app.clientside_callback(KEYS_JS, Output("intake-keys", "data"), Input("intake-ready", "data"))
-    app.clientside_callback(SKPD_JS, Output("intake-skpd-row", "className"), Input("intake-category", "value"))
+    access.clientside_callback(
+        app, KEYS_JS, Output("intake-keys", "data"), Input("intake-ready", "data"), roles=WRITERS
+    )
+    access.clientside_callback(
+        app, SKPD_JS, Output("intake-skpd-row", "className"), Input("intake-category", "value"), roles=WRITERS
+    )
 
     @access.callback(
         app,
