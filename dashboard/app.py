@@ -22,6 +22,7 @@ from . import auth, camera_routes, i18n
 from .access import EVERYONE, Access
 from .components import shell
 from .context import AppContext
+from .security import JSONProvider
 
 PAGES = (
     "overview",
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     access = Access()
 
     server = Flask(__name__, template_folder=str(HERE / "templates"), static_folder=None)
+    server.json = JSONProvider(server)
     auth.install(server, ctx, access)  # first, so the guard runs before Dash's own hooks
 
     @server.get("/healthz")

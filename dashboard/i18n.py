@@ -9,12 +9,13 @@ so Indonesian readers see `1.234,5` and `23 Nov 2026`; times are WITA.
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
 from babel.dates import format_date, format_datetime, format_timedelta
-from babel.numbers import format_compact_decimal, format_decimal
+from babel.numbers import format_compact_decimal, format_decimal, format_scientific
 from flask import current_app, has_request_context, request
 from flask_login import current_user
 
@@ -24,6 +25,7 @@ LANGUAGES = ("id", "en")
 DEFAULT = "id"
 LANG_COOKIE = "scc_lang"
 _LOCALES = Path(__file__).with_name("locales")
+LARGEST_WRITTEN_OUT = 1e15
 
 
 @cache
@@ -64,6 +66,9 @@ def t(key: str, lang: str | None = None, /, **values: object) -> str:
 def number(value: float | int | None, lang: str | None = None, digits: int = 1) -> str:
     if value is None:
         return "-"
+    if abs(value) >= LARGEST_WRITTEN_OUT and (isinstance(value, int) or math.isfinite(value)):
+        # Babel rounds in 28 decimal digits and fails past them; only a refused figure is ever this large.
+        return format_scientific(value, format="#.##E0", locale=lang or current_language())
     pattern = "#,##0" + ("." + "#" * digits if digits else "")
     return format_decimal(value, format=pattern, locale=lang or current_language())
 

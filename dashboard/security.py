@@ -8,7 +8,10 @@ The guard in auth.py calls these before anything else runs:
   JSON object of bounded depth, and every string in it is bounded;
 - callback arguments are checked against the callback's own type annotations
   (access.py), so a list where a string belongs is a 400, not a traceback;
-- whatever a client sent is logged through `quote`, cut and escaped.
+- whatever a client sent is logged through `quote`, cut and escaped;
+- a request's JSON may hold an integer of any length (JSONProvider: past the
+  4,300 digits Python turns into an int, it is read as the float infinity it
+  is), so a number no float holds reaches the form that names its field.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any, get_type_hints
 from urllib.parse import urlsplit
 
 from flask import Request
+from flask.json.provider import DefaultJSONProvider
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from scc.users import MAX_PASSWORD
@@ -104,6 +108,22 @@ def callback_shape_problem(body: dict[str, Any], spec: dict[str, Any]) -> str | 
     if not isinstance(body.get("outputs"), dict | list):
         return "outputs: an object or a list"
     return None
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, but an integer longer than Python turns text into (4,300 digits) is read as the
+    infinity it is to a float, instead of failing the whole request."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        kwargs.setdefault("parse_int", _integer)
+        return super().loads(s, **kwargs)
+
+
+def _integer(text: str) -> int | float:
+    try:
+        return int(text)
+    except ValueError:  # past sys.get_int_max_str_digits(); float() reads any length, quickly
+        return float(text)
 
 
 # What a callback argument may be when its parameter has no annotation: one plain value.

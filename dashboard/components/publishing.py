@@ -8,7 +8,7 @@ given by the command center's admin and never leaves the server.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -17,6 +17,7 @@ from dash import html
 from scc.clock import WITA, utcnow
 from scc.settings import Settings
 from scc.settings.metrics import Metric
+from streams.metrics.intake import Problem
 
 from .. import i18n
 from ..i18n import t
@@ -45,6 +46,23 @@ def report(stored: int, problems: Sequence[str], *, alert_id: str, filename: str
         id=alert_id,
         className="report",
     )
+
+
+def problem_text(problem: Problem, names: Mapping[str, str]) -> str:
+    """`Baris 3 (kunci): NaN bukan angka`, `Izin diterbitkan: 999.999 di luar rentang 0 – 5.000`: where, and
+    what was wrong in the user's language (the English reason where intake has no code for it)."""
+    where = ""
+    if problem.line is not None:
+        where = t("own.at_line", n=problem.line) + (f" ({problem.key})" if problem.key else "")
+    elif problem.key is not None:
+        where = names.get(problem.key, problem.key)
+    what = problem.reason
+    if problem.code == "out_of_range":
+        numbers = {k: i18n.number(v, digits=2) for k, v in problem.details.items() if isinstance(v, int | float)}
+        what = t("own.err_out_of_range", **numbers)
+    elif problem.code is not None:
+        what = t(f"own.err_{problem.code}", **problem.details)
+    return f"{where}: {what}" if where else what
 
 
 def payload_text(row: Rejected) -> str:

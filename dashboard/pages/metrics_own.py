@@ -12,6 +12,9 @@ unit's figures is that unit's job.
 Writes go through streams.metrics.intake, the same validation as MQTT: a value
 out of range or a bad CSV row is refused with its reason (and kept, like a
 refused MQTT message, in the rejections listed below), the good ones stored.
+The form's fields carry no min or max: a browser sends nothing at all for a
+number input outside them, and the person would read "no figure entered"
+instead of the range their figure is outside.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ VALUE = "own-value"
 # dcc.Upload's contents: a data URL (`data:text/csv;base64,...`), never any other text.
 Contents = Annotated[str, StringConstraints(max_length=64 * 1024 * 1024, pattern=r"^data:[^,]{0,200};base64,")] | None
 Filename = Annotated[str, StringConstraints(max_length=255)] | None
-Values = list[float | None] | None
+Values = list[int | float | None] | None  # as the request wrote them: intake says which field holds no float
 Ids = list[dict[str, str]] | None
 
 
@@ -126,7 +129,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         if chosen is None:
             raise PreventUpdate
         entered = {
-            i["key"]: float(v)
+            i["key"]: v
             for i, v in zip(ids or [], values or [], strict=False)
             if v is not None and isinstance(i.get("key"), str)
         }
@@ -136,7 +139,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
             ctx.engine, ctx.settings, chosen, entered, actor=current_user.username, remote_addr=client_addr(request)
         )
         return (
-            publishing.report(result.stored, result.problems, alert_id="own-form-report"),
+            publishing.report(result.stored, issues(ctx, chosen, result), alert_id="own-form-report"),
             latest(ctx, chosen),
             refused(ctx, chosen),
         )
@@ -167,10 +170,16 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
             ctx.engine, ctx.settings, chosen, data, actor=current_user.username, remote_addr=client_addr(request)
         )
         return (
-            publishing.report(result.stored, result.problems, alert_id="own-csv-report", filename=filename),
+            publishing.report(result.stored, issues(ctx, chosen, result), alert_id="own-csv-report", filename=filename),
             latest(ctx, chosen),
             refused(ctx, chosen),
         )
+
+
+def issues(ctx: AppContext, code: str, result: intake.Report) -> list[str]:
+    """Each refused value, row or file in the user's language; the form's by the field's name."""
+    names = {m.key: name(m) for m in ctx.settings.metrics if m.skpd == code}
+    return [publishing.problem_text(p, names) for p in result.issues]
 
 
 def body(ctx: AppContext, code: str, max_file: int) -> list:
@@ -235,14 +244,7 @@ def form(ctx: AppContext, code: str) -> html.Div:
             html.Label(
                 [
                     html.Span(name(m) + (f" ({unit})" if unit else ""), className="field-name"),
-                    dcc.Input(
-                        id={"type": VALUE, "key": m.key},
-                        type="number",
-                        min=m.min,
-                        max=m.max,
-                        step=1 if m.kind == "flag" else "any",
-                        className="form-control",
-                    ),
+                    dcc.Input(id={"type": VALUE, "key": m.key}, type="number", step="any", className="form-control"),
                     html.Span(t("own.flag_hint") if m.kind == "flag" else bounds, className="field-hint"),
                 ],
                 className="own-field",

@@ -385,13 +385,31 @@ def test_a_unit_enters_figures_and_uploads_a_csv(new_page, base, shoot, tmp_path
     report = page.locator("#own-csv-report")
     report.wait_for(state="visible")
     text = report.inner_text()
-    assert ID["own.stored"].format(n=1) + " (laporan.csv)" in text and "line 3" in text, text
+    assert ID["own.stored"].format(n=1) + " (laporan.csv)" in text, text
+    assert ID["own.at_line"].format(n=3) + " (laside_permits_received): " in text, text
+    assert ID["own.err_not_a_number"].format(value="banyak") in text, text
     page.locator("#own-rejected-table", has_text="banyak").wait_for(state="visible")
     assert "42" in page.locator("#own-tiles").inner_text()
     report.scroll_into_view_if_needed()
     shoot(page, "dpmptsp-id-metrics-own-sent")
     problems = axe_problems(page, "dpmptsp /metrics/own after sending")
     assert not problems, "\n".join(problems)
+
+
+def test_a_figure_out_of_range_is_refused_with_its_range(new_page, base):
+    """Typed past the metric's maximum, a figure reaches the server, whose refusal gives the range; it is
+    never taken for an empty field ("no figure entered")."""
+    page = new_page()
+    sign_in(page, base, "dpmptsp")
+    page.locator("#own-form-panel").wait_for(state="visible")
+    page.locator('input[id*="laside_permits_issued"]').fill("999999")
+    page.click("#own-submit")
+    report = page.locator("#own-form-report")
+    report.wait_for(state="visible")
+    text = report.inner_text()
+    assert ID["own.no_values"] not in text, text
+    assert ID["own.err_out_of_range"].format(value="999.999", low="0", high="5.000") in text, text
+    assert "Izin diterbitkan (LaSIDE)" in text, "the field is named as the form names it"
 
 
 def test_admin_makes_a_wall_account(new_page, base, seeded_server, shoot):

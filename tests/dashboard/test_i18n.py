@@ -71,6 +71,18 @@ def test_every_status_role_link_and_unit_has_its_words():
     assert "{district}" in i18n.t("calls.fire_post", "id")  # fire posts are named by their district
 
 
+def test_every_refusal_of_a_units_figures_has_its_words():
+    """What streams.metrics.intake refuses, each kind said in both languages (own.err_<code>), and a figure
+    too large for Babel's rounding still written."""
+    from streams.metrics.intake import ProblemCode
+
+    codes = get_args(ProblemCode)
+    assert len(codes) >= 8
+    for lang in i18n.LANGUAGES:
+        assert sorted(c for c in codes if f"own.err_{c}" not in i18n.catalog(lang)) == [], lang
+    assert i18n.number(7.78e34, "id") == "7,78E34" and i18n.number(10**400, "en") == "1E400"
+
+
 def test_a_unit_without_symbol_shows_nothing_not_its_key():
     from dashboard.components.figures import unit_text
 

@@ -11,19 +11,18 @@ of each value.
 from __future__ import annotations
 
 import base64
-import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from dashboard.access import ROUTER
 from scc import audit
 from scc.storage.metrics import metric_latest, metric_samples, rejected_messages
 from tests.support.dashapp import callback_body, client, make_app, post_callback
+from tests.support.own_page import csv_body, engine_of, form_body, key_of, refused, settings_of, stored, text_of
 from tests.support.web import PASSWORDS, ROLE_OF
 
 OWN = "/metrics/own"
-VALUE = "own-value"
 
 
 @pytest.fixture(scope="module")
@@ -36,54 +35,6 @@ def app(tmp_path_factory):
 @pytest.fixture(scope="module")
 def sessions(app):
     return {u: client(app, u) for u in PASSWORDS}
-
-
-def engine_of(app):
-    return app.server.config["SCC_CONTEXT"].engine
-
-
-def settings_of(app):
-    return app.server.config["SCC_CONTEXT"].settings
-
-
-def key_of(app, start: str) -> str:
-    return next(k for k in app.callback_map if k.startswith(start))
-
-
-def stored(app, unit: str, source: str | None = None) -> int:
-    query = select(func.count()).select_from(metric_samples).where(metric_samples.c.skpd_code == unit)
-    if source:
-        query = query.where(metric_samples.c.source == source)
-    with engine_of(app).connect() as conn:
-        return conn.scalar(query)
-
-
-def refused(app, unit: str) -> list[str]:
-    query = select(rejected_messages.c.reason).where(rejected_messages.c.skpd_code == unit)
-    with engine_of(app).connect() as conn:
-        return list(conn.scalars(query))
-
-
-def form_body(app, unit: str | None, values: dict[str, float | None]) -> dict:
-    body = callback_body(app, key_of(app, "..own-form-result"))
-    body["inputs"][0]["value"] = 1
-    body["state"][0]["value"] = unit
-    ids = [{"type": VALUE, "key": k} for k in values]
-    body["state"][1] = [{"id": i, "property": "value", "value": v} for i, v in zip(ids, values.values(), strict=True)]
-    body["state"][2] = [{"id": i, "property": "id", "value": i} for i in ids]
-    return body
-
-
-def csv_body(app, unit: str | None, data: bytes, filename: str = "angka.csv") -> dict:
-    body = callback_body(app, key_of(app, "..own-csv-result"))
-    body["inputs"][0]["value"] = "data:text/csv;base64," + base64.b64encode(data).decode()
-    body["state"][0]["value"] = filename
-    body["state"][1]["value"] = unit
-    return body
-
-
-def text_of(response) -> str:
-    return json.dumps(response.get_json(), ensure_ascii=False)
 
 
 # -- who may open what --------------------------------------------------------------------------
@@ -177,7 +128,8 @@ def test_skpd_form_stores_through_intake_and_says_what_was_refused(app, sessions
     # A value out of its range: the reading is refused whole, the reason shown and kept with the rejections.
     r = post_callback(me, form_body(app, "dpmptsp", {"laside_permits_issued": 999999, "service_up": 1}))
     text = text_of(r)
-    assert "0 nilai tersimpan" in text and "laside_permits_issued" in text and '"color": "danger"' in text
+    assert "0 nilai tersimpan" in text and '"color": "danger"' in text
+    assert "Izin diterbitkan (LaSIDE): 999.999 di luar rentang 0 – 5.000" in text
     assert stored(app, "dpmptsp", "web") == 2
     assert any("laside_permits_issued" in reason for reason in refused(app, "dpmptsp"))
     assert "own-rejected-table" in text
@@ -204,7 +156,10 @@ def test_a_csv_with_bad_rows_keeps_the_good_ones(app, sessions):
     assert r.status_code == 200
     text = text_of(r)
     assert "2 nilai tersimpan (laporan.csv)" in text and "2 ditolak" in text and '"color": "warning"' in text
-    assert "line 3" in text and "line 4" in text
+    # Each bad row in the user's language, by its line; kept with the rejections as the admin reads them.
+    assert "Baris 3 (laside_permits_received): dua belas bukan angka" in text
+    assert "Baris 4 (tidak_ada): kunci tidak_ada tidak dikenal untuk SKPD ini" in text
+    assert any(reason.startswith("line 3: ") for reason in refused(app, "dpmptsp"))
     assert stored(app, "dpmptsp", "csv") == 2
     with engine_of(app).connect() as conn:
         values = dict(
