@@ -94,6 +94,10 @@ class Ingest:
         self._pending: list[Received] = []
         self._lock = threading.RLock()
         self._due = 0.0  # monotonic time of the next commit
+        # Messages storage refused, tried again from _held_due on, apart from the new ones so that they
+        # never hold those back.
+        self._held: list[Received] = []
+        self._held_due = 0.0
         self._retry_s = 0.0
         self._stop = threading.Event()
         self.connected = threading.Event()
@@ -143,7 +147,7 @@ class Ingest:
 
     @property
     def backlog(self) -> int:
-        return len(self._pending)
+        return len(self._pending) + len(self._held)
 
     # paho's network thread: nothing here may raise.
     def _on_connect(
@@ -172,7 +176,8 @@ class Ingest:
         # An acknowledgement belongs to the connection the message came on: what was not committed yet
         # is dropped here and comes again, with the broker's redelivery, on the next connection.
         with self._lock:
-            dropped, self._pending = len(self._pending), []
+            dropped = len(self._pending) + len(self._held)
+            self._pending, self._held = [], []
         if not self._stop.is_set():
             log.warning(
                 "lost the broker (%s); reconnecting, its queue keeps what arrives (%d uncommitted will come again)",
@@ -199,27 +204,37 @@ class Ingest:
         """Commit the pending messages if a batch is due; while the database is out of reach they wait."""
         with self._lock:
             now = time.monotonic()
-            if not self._pending or (now < self._due and not force):
+            retry_held = bool(self._held) and (now >= self._held_due or force)
+            if not (self._pending or retry_held) or (now < self._due and not force):
                 return
-            taken, done = self._pending, set[int]()
+            taken = self._pending + (self._held if retry_held else [])
+            done = set[int]()
             try:
                 again = self._commit(taken, done)
             except OUT_OF_REACH as exc:
                 self._pending = [m for m in taken if id(m) not in done]
+                if retry_held:
+                    self._held = []
                 self._retry_s = min(max(self._retry_s * 2, 1.0), RETRY_MAX_S)
                 self._due = now + self._retry_s
                 log.error(
                     "cannot store %d messages, retrying in %.0f s (not acknowledged, so nothing is lost): %s",
-                    len(self._pending),
+                    self.backlog,
                     self._retry_s,
                     first_line(exc),
                 )
                 return
-            self._pending = again  # nothing arrived meanwhile: on_message appends under the same lock
+            # Nothing arrived meanwhile: on_message appends under the same lock.
+            self._pending = []
+            if again:
+                # Tried again after a pause, so that the refusals "in a row" that park a message span
+                # a few seconds rather than a few milliseconds.
+                self._held = again + ([] if retry_held else self._held)
+                self._held_due = now + REFUSED_RETRY_S
+            elif retry_held:
+                self._held = []
             self._retry_s = 0.0
-            # A refused message is tried again after a pause, not at once, so the refusals "in a row"
-            # that park it span a few batches rather than a few milliseconds.
-            self._due = now + (REFUSED_RETRY_S if again else self.batch_s)
+            self._due = now + self.batch_s
 
     def _commit(self, messages: list[Received], done: set[int]) -> list[Received]:
         """Store and acknowledge `messages` (their ids go into `done`); those the database refused.

@@ -65,7 +65,6 @@ def test_generated_hostile_messages_are_each_stored_or_kept_and_ingest_goes_on(s
     rounds = iter(range(10**6))
     try:
         with HealthWatch(engine) as watch:
-
             # No shrinking and no example database: once a payload has stopped ingest, every later
             # round fails too, so the first failing round is the one that names the culprit.
             @settings(
