@@ -3,9 +3,13 @@
     .venv/bin/python benchmarks/ingest.py [--messages 100000] [--nominal-s 60] [--backlog-units 38]
 
 Progress goes to stderr; the last stdout line is one JSON object:
-{"bench": "ingest", "msgs_per_s": ..., "e2e_p95_ms": ..., "backlog_drain_s": ..., "lost": 0, "duplicates": 0, ...}
+{"bench": "ingest", "msgs_per_s": ..., "e2e_p95_ms": ..., "poisoned_e2e_p95_ms": ..., "backlog_drain_s": ...,
+ "lost": 0, "duplicates": 0, ...}
 Goals: msgs_per_s >= 10,000; e2e_p95_ms <= 500 at the nominal load (38 units every 10 s);
 backlog_drain_s <= 30 for an hour of 38 units at 1 message/s (136,800 messages); lost 0, duplicates 0.
+With a hostile unit sending poison twice a second through the same nominal load (issue 18): every
+poison message kept with its reason, ingest's health up in every reading, and the good messages'
+p95 still within the 500 ms goal (reported as a ratio to the clean nominal run's p95 too).
 
 Everything runs as in production: Mosquitto with the configuration `scc run` writes (accounts,
 ACL, persistence, queue size), `python -m streams.metrics.ingest` as its own process with its
@@ -42,10 +46,11 @@ os.environ.setdefault("SCC_CAMERA_PASSWORD", "bench")
 import paho.mqtt.client as mqtt  # noqa: E402  (after the sys.path line)
 from sqlalchemy import create_engine, func, insert, select  # noqa: E402
 
+from scc import health  # noqa: E402
 from scc.settings import load_settings  # noqa: E402
-from scc.settings.broker import INGEST_USER, accounts, password_env  # noqa: E402
+from scc.settings.broker import ADMIN_USER, accounts, password_env  # noqa: E402
 from scc.storage import open_storage  # noqa: E402
-from scc.storage.metrics import metric_samples  # noqa: E402
+from scc.storage.metrics import metric_samples, rejected_messages  # noqa: E402
 from streams.agent import contract  # noqa: E402
 from streams.metrics.broker import write_config  # noqa: E402
 from tests.support.services import MosquittoBroker  # noqa: E402
@@ -126,6 +131,10 @@ class Rig:
             time.sleep(0.05)
         return time.monotonic() - start
 
+    def rejections(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(rejected_messages)).scalar_one()
+
     def close(self) -> None:
         if self.ingest is not None:
             self.ingest.kill()
@@ -171,8 +180,12 @@ def publish_files(rig: Rig, files: dict[str, Path]) -> list[subprocess.Popen[byt
     ]
 
 
-def floor_subscriber(port: int, password: str, n: int, client_id: str, ready: Path) -> None:
-    """The bare loop: receive and acknowledge (paho's auto-ack), count, nothing else."""
+def floor_subscriber(port: int, password: str, n: int, fresh: bool, ready: Path) -> None:
+    """The bare loop: receive and acknowledge (paho's auto-ack), count, nothing else.
+
+    Signed in as the admin account: the broker names every client after its account, so signed in
+    as ingest it would take ingest's own session. `fresh` starts a new persistent session; otherwise
+    the one the previous floor left (with what was queued for it meanwhile) is resumed."""
     got = 0
     done = threading.Event()
 
@@ -182,11 +195,11 @@ def floor_subscriber(port: int, password: str, n: int, client_id: str, ready: Pa
         if got >= n:
             done.set()
 
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
-    client.username_pw_set(INGEST_USER, password)
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=ADMIN_USER, protocol=mqtt.MQTTv5)
+    client.username_pw_set(ADMIN_USER, password)
     client.on_message = on_message
     client.on_connect = lambda c, *_: (c.subscribe(f"{contract.PREFIX}/+/telemetry", qos=1), ready.touch())
-    client.connect(HOST, port, clean_start=False, properties=_session_properties())
+    client.connect(HOST, port, clean_start=fresh, properties=_session_properties())
     client.loop_start()
     done.wait(600)
     client.disconnect()
@@ -203,9 +216,9 @@ def _session_properties():
     return props
 
 
-def run_floor(rig: Rig, n: int, files: dict[str, Path] | None, client_id: str) -> float:
+def run_floor(rig: Rig, n: int, files: dict[str, Path] | None, fresh: bool) -> float:
     """Seconds for the bare loop to receive `n` messages: fresh publishers (files), or a queued backlog (None)."""
-    ready = rig.dir / f"{client_id}.ready"
+    ready = rig.dir / "floor.ready"
     ready.unlink(missing_ok=True)
     sub = subprocess.Popen(
         [
@@ -213,9 +226,9 @@ def run_floor(rig: Rig, n: int, files: dict[str, Path] | None, client_id: str) -
             __file__,
             "--floor-subscriber",
             str(rig.port),
-            rig.passwords[INGEST_USER],
+            rig.passwords[ADMIN_USER],
             str(n),
-            client_id,
+            "1" if fresh else "0",
             str(ready),
         ],
         env=rig.env,
@@ -245,8 +258,12 @@ def bulk_insert_floor(rows: list[dict]) -> float:
     return len(rows) / elapsed
 
 
-def nominal_latency(rig: Rig, seconds: float) -> list[float]:
-    """38 units each publishing their figures every 10 s (QoS 1, its own connection); publish -> committed, ms."""
+def nominal_latency(
+    rig: Rig, seconds: float, prefix: str = "nominal", hostile: str | None = None
+) -> tuple[list[float], int]:
+    """38 units each publishing their figures every 10 s (QoS 1, its own connection); publish -> committed, ms.
+
+    With `hostile`, that unit also sends a poison message every POISON_EVERY_S; how many, second."""
     units = [s.code for s in rig.settings.skpd]
     seen: list[float] = []
     stop = threading.Event()
@@ -271,7 +288,7 @@ def nominal_latency(rig: Rig, seconds: float) -> list[float]:
     sent: dict[str, float] = {}
     clients = []
     for unit in units:
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"nominal-{unit}", protocol=mqtt.MQTTv5)
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"{prefix}-{unit}", protocol=mqtt.MQTTv5)
         client.username_pw_set(unit, rig.passwords[unit])
         client.connect(HOST, rig.port)
         # No loop thread per client: 38 of them fighting for the GIL delayed each publish by ~130 ms here,
@@ -280,15 +297,19 @@ def nominal_latency(rig: Rig, seconds: float) -> list[float]:
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     began = time.monotonic()
-    rounds = 0
+    rounds = poisoned = 0
+    hostile_client = next((client for unit, client, _, _ in clients if unit == hostile), None)
     while time.monotonic() - began < seconds:
         for unit, client, values, phase in clients:
             due = began + rounds * 10 + phase
             while time.monotonic() < due:
                 for _, other, _, _ in clients:
                     other.loop(timeout=0)
+                if hostile_client is not None and time.monotonic() >= began + poisoned * POISON_EVERY_S:
+                    poison(rig, hostile_client, hostile or "", poisoned)
+                    poisoned += 1
                 time.sleep(0.002)
-            message = contract.message(values, message_id=f"nominal-{unit}-{rounds}")
+            message = contract.message(values, message_id=f"{prefix}-{unit}-{rounds}")
             sent[message["id"]] = time.time()
             client.publish(contract.topic(unit, "telemetry"), contract.encode(message), qos=1)
         rounds += 1
@@ -305,7 +326,7 @@ def nominal_latency(rig: Rig, seconds: float) -> list[float]:
     with rig.engine.connect() as conn:
         stamps = conn.execute(
             select(metric_samples.c.ts, metric_samples.c.received_at).where(
-                metric_samples.c.message_id.like("nominal-%")
+                metric_samples.c.message_id.like(f"{prefix}-%")
             )
         ).all()
     batched = [(r.received_at - r.ts).total_seconds() * 1000 for r in stamps]
@@ -313,7 +334,42 @@ def nominal_latency(rig: Rig, seconds: float) -> list[float]:
         f"  message time -> its batch's received_at: p50 {percentile(batched, 0.5):.0f} ms, "
         f"p95 {percentile(batched, 0.95):.0f} ms"
     )
-    return seen
+    return seen, poisoned
+
+
+# What a hostile or broken unit sends during the poison phase, one every POISON_EVERY_S, in turn: numbers
+# past a float, text no database takes as it is, nesting past the encoder, and a message the database
+# itself refuses (a trigger), which ingest tries three times and then parks.
+BIG = "9" * 400
+POISONS = [
+    '{"id":"p-%d","ts":%d,"values":{"service_up":' + BIG + "}}",
+    '{"id":"p-%d","ts":' + BIG + ',"values":{"service_up":1}}',
+    '[{"id":"p-%d\\ud800\\u0000","ts":%d,"values":{"x":1}}]',
+    '[{"id":"p-%d","ts":%d,"values":' + "[" * 900 + "]" * 900 + "}]",
+    '{"id":"refused-%d","ts":%d,"values":{"service_up":1}}',
+]
+POISON_EVERY_S = 0.5
+
+
+def refuse_in_storage(rig: Rig) -> None:
+    with rig.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TRIGGER refuse_poison BEFORE INSERT ON metric_samples WHEN NEW.message_id LIKE 'refused-%' "
+            "BEGIN SELECT RAISE(ABORT, 'refused by the benchmark'); END"
+        )
+
+
+def poison(rig: Rig, client: mqtt.Client, unit: str, k: int) -> None:
+    """The k-th poison message, published by `unit`'s own connection (a unit account has one client id)."""
+    template = POISONS[k % len(POISONS)]
+    payload = template % ((k, int(time.time() * 1000)) if template.count("%d") == 2 else (k,))
+    client.publish(contract.topic(unit, "telemetry"), payload.encode(), qos=1)
+
+
+def watch_health(rig: Rig, stop: threading.Event, seen: list[str]) -> None:
+    """Ingest's health as /healthz would read it, every 0.5 s until `stop`."""
+    while not stop.wait(0.5):
+        seen.append({c.name: c.status for c in health.read_all(rig.engine)}.get("metrics-ingest", "none"))
 
 
 def count_check(rig: Rig, expected_ids: int) -> tuple[int, int]:
@@ -345,8 +401,8 @@ def main() -> int:
     parser.add_argument("--floor-subscriber", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.floor_subscriber:
-        port, password, n, client_id, ready = args.floor_subscriber
-        floor_subscriber(int(port), password, int(n), client_id, Path(ready))
+        port, password, n, fresh, ready = args.floor_subscriber
+        floor_subscriber(int(port), password, int(n), fresh == "1", Path(ready))
         return 0
 
     rig = Rig()
@@ -364,7 +420,7 @@ def main() -> int:
         expected_ids = n
 
         say(f"floor: bare paho subscriber, {n} messages from {len(loaders)} mosquitto_pub processes")
-        floor_s = run_floor(rig, n, files, "floor-load")
+        floor_s = run_floor(rig, n, files, fresh=True)
         floor_rate = n / floor_s
 
         say("throughput: ingest process, same load")
@@ -379,10 +435,31 @@ def main() -> int:
         say(f"  ours {rate:,.0f} msg/s ({rate * per_message:,.0f} rows/s); floor {floor_rate:,.0f} msg/s")
 
         say(f"nominal load for {args.nominal_s:.0f} s: 38 units every 10 s")
-        latencies = nominal_latency(rig, args.nominal_s)
+        latencies, _ = nominal_latency(rig, args.nominal_s)
         expected_ids += len(latencies)
         p95 = percentile(latencies, 0.95)
         say(f"  publish -> committed p50 {percentile(latencies, 0.5):.0f} ms, p95 {p95:.0f} ms ({len(latencies)})")
+
+        say(f"the same nominal load for {args.nominal_s:.0f} s, with a hostile unit sending poison twice a second")
+        refuse_in_storage(rig)
+        rejected_before = rig.rejections()
+        stop_watch, health_seen = threading.Event(), []
+        watcher = threading.Thread(target=watch_health, args=(rig, stop_watch, health_seen), daemon=True)
+        watcher.start()
+        poison_latencies, poisoned = nominal_latency(rig, args.nominal_s, prefix="poisoned", hostile="dpmptsp")
+        expected_ids += len(poison_latencies)
+        poison_p95 = percentile(poison_latencies, 0.95)
+        deadline = time.monotonic() + 30  # the last refused message is parked after three tries
+        while rig.rejections() - rejected_before < poisoned and time.monotonic() < deadline:
+            time.sleep(0.2)
+        stop_watch.set()
+        watcher.join()
+        kept = rig.rejections() - rejected_before
+        not_up = sum(status != "up" for status in health_seen)
+        say(
+            f"  publish -> committed p95 {poison_p95:.0f} ms beside {poisoned} poison messages "
+            f"({kept} kept with their reason); ingest's health not up in {not_up} of {len(health_seen)} readings"
+        )
 
         units = [s.code for s in rig.settings.skpd][: args.backlog_units]
         backlog_n = len(units) * args.backlog_per_unit
@@ -409,10 +486,10 @@ def main() -> int:
         for unit in units:
             write_lines(floor_backlog[unit], unit, {"service_up": 1}, args.backlog_per_unit, "fb", ts=hour_ago)
         # A new persistent session for the floor, created (subscribed) before the backlog is queued.
-        run_floor(rig, 1, {units[0]: _one_line(rig, units[0])}, "floor-drain")
+        run_floor(rig, 1, {units[0]: _one_line(rig, units[0])}, fresh=True)
         for p in publish_files(rig, floor_backlog):
             p.wait()
-        floor_drain_s = run_floor(rig, backlog_n, None, "floor-drain")
+        floor_drain_s = run_floor(rig, backlog_n, None, fresh=False)
         say(f"  bare loop drained in {floor_drain_s:.1f} s")
         # ingest's own session also queued that backlog: let it store it, and count it
         rig.start_ingest()
@@ -465,6 +542,11 @@ def main() -> int:
             "e2e_p50_ms": round(percentile(latencies, 0.5), 1),
             "e2e_p95_ms": round(p95, 1),
             "nominal_messages": len(latencies),
+            "poisoned_e2e_p95_ms": round(poison_p95, 1),
+            "poisoned_e2e_p95_ratio": round(poison_p95 / p95, 2),
+            "poison_sent": poisoned,
+            "poison_kept": kept,
+            "poison_health_not_up": not_up,
             "backlog_messages": backlog_n,
             "backlog_drain_s": round(drain_s, 2),
             "floor_backlog_drain_s": round(floor_drain_s, 2),
