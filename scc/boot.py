@@ -8,15 +8,19 @@ names every configuration problem.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
 import threading
+from typing import Any, TypeVar
 
 from . import secrets
 from .settings import InvalidConfig, Settings, default_data_dir, load_settings
 
 log = logging.getLogger("scc.boot")
+
+T = TypeVar("T")
 
 # The exit status of a process one of whose threads died (EX_SOFTWARE in sysexits.h).
 THREAD_DIED = 70
@@ -38,6 +42,22 @@ def exit_when_a_thread_dies(args: threading.ExceptHookArgs) -> None:
     name = args.thread.name if args.thread is not None else "?"
     exc_info = (args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback)
     log.critical("thread %r died; ending the process so that it is restarted", name, exc_info=exc_info)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    os._exit(THREAD_DIED)
+
+
+def end_if_it_fails(task: asyncio.Task[T]) -> asyncio.Task[T]:
+    """For an asyncio task that does lasting work (reading a camera): failing, it ends the process as a
+    dead thread does, rather than leaving the work undone in a process that looks alive."""
+    task.add_done_callback(_task_done)
+    return task
+
+
+def _task_done(task: asyncio.Task[Any]) -> None:
+    if task.cancelled() or task.exception() is None:
+        return
+    log.critical("task %r died; ending the process so that it is restarted", task.get_name(), exc_info=task.exception())
     for handler in logging.getLogger().handlers:
         handler.flush()
     os._exit(THREAD_DIED)

@@ -383,7 +383,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         return doc["viewers"], f"{len(doc['sources'])} streams, {doc['viewers']} viewers, CPU {meter.percent():.1f}%"
 
     heartbeat = Heartbeat(engine, "camera-relay", 5, probe).start()
-    trimming = asyncio.ensure_future(relay_heap.trim_every())
+    trimming = boot.end_if_it_fails(asyncio.ensure_future(relay_heap.trim_every()))
     try:
         await stop.wait()
     finally:

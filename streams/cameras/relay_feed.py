@@ -39,6 +39,7 @@ import av
 from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
 
+from scc import boot
 from scc.camera_access import Stream
 from scc.settings.camera_services import CamerasConfig
 from scc.settings.cameras import Camera
@@ -177,7 +178,7 @@ class CameraFeed:
         if self._closed.is_set():  # its last viewer left while it opened
             pump.stop()
             return
-        self._task = asyncio.ensure_future(self._run(pump))
+        self._task = boot.end_if_it_fails(asyncio.ensure_future(self._run(pump)))
 
     def subscribe(self) -> ViewerTrack:
         track = ViewerTrack(self)

@@ -248,3 +248,24 @@ def test_a_process_whose_thread_dies_exits_and_is_restarted(tmp_path):
         assert "exited with code 70" in rows["threaded"].last_exit
     finally:
         proc.kill()
+
+
+def test_a_process_whose_lasting_task_fails_exits(tmp_path):
+    """The relay reads each camera in an asyncio task: one that fails ends the process like a dead thread."""
+    worker = textwrap.dedent("""
+        import asyncio
+        from scc import boot
+        boot.begin()
+        async def read_camera():
+            raise RuntimeError("a packet the feed did not expect")
+        async def main():
+            boot.end_if_it_fails(asyncio.ensure_future(read_camera()))
+            await asyncio.sleep(600)
+        asyncio.run(main())
+    """)
+    log = tmp_path / "task.log"
+    with open(log, "w") as out:
+        done = subprocess.run([sys.executable, "-c", worker], cwd=ROOT, stderr=out, timeout=30)
+    assert done.returncode == 70
+    assert "died; ending the process" in log.read_text()
+    assert "RuntimeError: a packet the feed did not expect" in log.read_text()
