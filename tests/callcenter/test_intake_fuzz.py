@@ -1,8 +1,8 @@
 """Fuzzed intake form input (hypothesis): every input is either taken or refused naming its field.
 
 Whatever arrives in the form's fields, `take_call` answers with a Taken or a
-CallError("invalid") that names a field; nothing else escapes, and a refused
-call writes nothing.
+CallError("invalid") that names every refused field (each once, the first as
+`field`); nothing else escapes, and a refused call writes nothing.
 """
 
 from __future__ import annotations
@@ -44,7 +44,13 @@ def plausible(settings):
             "site": st.sampled_from([None, "", "RSUD Latemmamala", "Monas"]),
             "received_at": st.sampled_from([None, datetime(2026, 11, 23, 6, 5, tzinfo=UTC), "kemarin"]),
         },
-        optional={"caller_name": text, "village": text, "landmark": text, "extra": junk},
+        optional={
+            "caller_name": text,
+            "village": text,
+            "landmark": text,
+            "extra": junk,
+            "caller_withheld": st.one_of(st.booleans(), junk),
+        },
     )
 
 
@@ -64,6 +70,9 @@ def test_any_form_input_is_taken_or_refused_with_its_field(engine, settings):
             taken = take_call(engine, settings, fields, operator="fuzz")
         except CallError as exc:
             assert exc.code == "invalid" and exc.details["field"] in [*FIELDS, "x", "extra"], exc
+            named = [p.field for p in exc.details["problems"]]
+            assert named[0] == exc.details["field"] and len(named) == len(set(named)), named
+            assert set(named) <= {*FIELDS, "x", "extra"}, named
             assert counts(engine) == before, "a refused call wrote something"
             return
         after = counts(engine)
@@ -75,7 +84,7 @@ def test_any_form_input_is_taken_or_refused_with_its_field(engine, settings):
 
 def test_control_characters_are_refused_not_sent_to_the_database(engine, settings):
     """PostgreSQL refuses NUL in text: it must be a named field error, never a server error."""
-    base = dict(line_code="psc-119", category="medical")
+    base = dict(line_code="psc-119", category="medical", caller_number="0812 3456 7890", district="lalabata")
     for field in ("summary", "caller_name", "village", "landmark"):
         try:
             take_call(engine, settings, {**base, field: "sesak\x00napas"}, operator="fuzz")
