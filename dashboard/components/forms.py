@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import dcc
+from dash import dcc, html
 
 from ..i18n import t
 
@@ -21,3 +21,12 @@ def dropdown(**props: Any) -> dcc.Dropdown:
         "selected_count": t("form.selected_count"),
     }
     return dcc.Dropdown(labels=labels, **props)
+
+
+def feedback(control_id: str) -> html.Div:
+    """Where a refused field says why, under the field (Bootstrap's invalid-feedback), in words.
+
+    Empty until the page fills it. The page's script points the control at it (aria-describedby), since
+    Dash's inputs take no aria attributes; the form's summary is what is announced, so this one is not.
+    """
+    return html.Div(id=f"{control_id}-error", className="invalid-feedback field-feedback")

@@ -4,13 +4,18 @@ Line (focused on arrival), number, name, where (district, village, landmark,
 a camera site if there is one), what (category, with the SKPD for a
 complaint), how urgent (1/2/3, the keys work), and what was said. Tab walks
 the fields in that order; Enter in a text field, or Ctrl+Enter anywhere,
-takes the call. The check and the record are callcenter.intake's: its
-errors come back on the field they name. A repeat caller joins the incident
-already open for them, and the incident page says so.
+takes the call. The check and the record are callcenter.intake's: a refusal
+names every bad field, and each one's reason shows under it in the user's
+language, the control marked invalid, the form's summary naming them all and
+the focus on the first. With no number to type, Tab from the empty number
+reaches "number withheld" (Space ticks it); with a number it is skipped, so a
+typical call takes no extra key. A repeat caller joins the incident already
+open for them, and the incident page says so.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any, Literal
 
 import dash
@@ -20,10 +25,12 @@ from flask import abort
 from flask_login import current_user
 
 from callcenter.errors import CallError
-from callcenter.intake import take_call
+from callcenter.intake import Problem, take_call
 
+from .. import i18n
 from ..access import Access, has_role
 from ..components import incidents as inc
+from ..components.forms import feedback
 from ..components.tables import panel
 from ..context import AppContext
 from ..i18n import t
@@ -45,6 +52,26 @@ FIELDS = {
     "summary": "intake-summary",
 }
 TEXT_INPUTS = ("intake-number", "intake-name", "intake-village", "intake-landmark")
+# The controls Bootstrap can mark invalid (a radio group has no such state: its words say it).
+MARKABLE = tuple(c for c in FIELDS.values() if c != "intake-priority")
+# Where a field the form has no control of its own for is reported.
+SHOWN_WITH = {"caller_withheld": "caller_number"}
+# The service's field -> its label on the form, for the summary that names them all.
+LABELS = {
+    "line_code": "intake.line",
+    "caller_number": "intake.number",
+    "caller_name": "intake.name",
+    "district": "intake.district",
+    "village": "intake.village",
+    "landmark": "intake.landmark",
+    "site": "intake.site",
+    "category": "intake.category",
+    "skpd_code": "intake.skpd",
+    "priority": "intake.priority",
+    "summary": "intake.summary",
+}
+# Reasons the field's own sentence says best ("Pilih kecamatan dari daftar."); the rest have a sentence each.
+SAID_BY_FIELD = frozenset({"required", "unknown", "invalid"})
 
 # Runs in the browser once the form is on the page: focus the line, Ctrl+Enter takes the call from any
 # field, 1/2/3 pick the priority while it has the focus. Preventing keydown's default also stops the
@@ -53,8 +80,24 @@ KEYS_JS = """
 function (ready) {
     var form = document.getElementById("intake-form");
     if (!form) { return window.dash_clientside.no_update; }
+    // "Number withheld" is a Tab stop only while the number is empty (or it is ticked, to untick it).
+    var sync = function () {
+        var number = document.getElementById("intake-number");
+        var withheld = document.getElementById("intake-withheld");
+        if (number && withheld) {
+            withheld.tabIndex = number.value.trim() && !withheld.checked ? -1 : 0;
+        }
+    };
+    sync();
+    form.querySelectorAll("[id^='intake-']").forEach(function (el) {
+        if (document.getElementById(el.id + "-error")) {
+            el.setAttribute("aria-describedby", el.id + "-error");
+        }
+    });
     if (!form.dataset.keys) {
         form.dataset.keys = "1";
+        form.addEventListener("input", sync);
+        form.addEventListener("change", sync);
         form.addEventListener("keydown", function (e) {
             if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
                 e.preventDefault();
@@ -73,6 +116,25 @@ function (ready) {
         if (line && !form.contains(document.activeElement)) { line.focus(); }
     }, 0);
     return ready;
+}
+"""
+# After a refusal: aria-invalid on the bad controls only, and the focus on the first of them.
+BAD_JS = """
+function (bad) {
+    if (!bad) { return window.dash_clientside.no_update; }
+    var ids = bad.ids || [];
+    (bad.all || []).forEach(function (id) {
+        var el = document.getElementById(id);
+        if (!el) { return; }
+        if (ids.indexOf(id) >= 0) { el.setAttribute("aria-invalid", "true"); }
+        else { el.removeAttribute("aria-invalid"); }
+    });
+    var first = ids.length ? document.getElementById(ids[0]) : null;
+    if (first && !first.matches("input, select, textarea")) {
+        first = first.querySelector("input:checked") || first.querySelector("input");
+    }
+    if (first) { first.focus(); }
+    return bad.n;
 }
 """
 SKPD_JS = """
@@ -94,6 +156,8 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
                 dcc.Location(id="intake-go", refresh="callback-nav"),
                 dcc.Store(id="intake-ready", data=1),
                 dcc.Store(id="intake-keys"),
+                dcc.Store(id="intake-bad"),
+                dcc.Store(id="intake-bad-shown"),
                 panel(t("intake.form"), form(ctx), panel_id="intake-panel", className="intake-panel"),
             ],
             className="page intake-page",
@@ -105,6 +169,9 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         app, KEYS_JS, Output("intake-keys", "data"), Input("intake-ready", "data"), roles=WRITERS
     )
     access.clientside_callback(
+        app, BAD_JS, Output("intake-bad-shown", "data"), Input("intake-bad", "data"), roles=WRITERS
+    )
+    access.clientside_callback(
         app, SKPD_JS, Output("intake-skpd-row", "className"), Input("intake-category", "value"), roles=WRITERS
     )
 
@@ -113,10 +180,13 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         Output("intake-go", "href"),
         Output("intake-result", "children"),
         *[Output(f"{control}-error", "children") for control in FIELDS.values()],
+        *[Output(control, "invalid") for control in MARKABLE],
+        Output("intake-bad", "data"),
         Input("intake-submit", "n_clicks"),
         Input("intake-summary", "n_submit"),
         *[Input(control, "n_submit") for control in TEXT_INPUTS],
         *[State(control, "value") for control in FIELDS.values()],
+        State("intake-withheld", "value"),
         roles=WRITERS,
         prevent_initial_call=True,
     )
@@ -138,6 +208,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         skpd_code: str | None,
         priority: Literal[1, 2, 3, "1", "2", "3"] | None,
         summary: str | None,
+        withheld: bool | None,
     ):
         if not has_role(WRITERS):
             abort(403)
@@ -146,6 +217,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         fields: dict[str, Any] = {
             "line_code": line_code or "",
             "caller_number": caller_number,
+            "caller_withheld": bool(withheld),
             "caller_name": caller_name or "",
             "district": district or None,
             "village": village or "",
@@ -156,35 +228,61 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
             "priority": inc.parse_priority(priority),
             "summary": summary or "",
         }
-        clear = [None] * len(FIELDS)
         try:
             taken = take_call(ctx.engine, ctx.settings, fields, operator=current_user.username)
         except CallError as exc:
-            field = str(exc.details.get("field", ""))
-            if exc.code != "invalid" or field not in FIELDS:
-                return no_update, dbc.Alert([t("intake.failed"), " ", exc.message], color="danger"), *clear
-            errors = [
-                [html.Span(t(f"intake.err_{name}")), html.Small(exc.message, className="error-detail")]
-                if name == field
-                else None
-                for name in FIELDS
-            ]
-            return no_update, dbc.Alert(t("intake.check_field"), color="danger"), *errors
+            return no_update, *refused(exc)
         href = f"/calls/{taken.incident_id}" + ("?linked=1" if taken.linked else "")
-        return href, None, *clear
+        return href, None, *[None] * len(FIELDS), *[False] * len(MARKABLE), no_update
 
 
-def _row(label: str, control_id: str, control: Any, *, hint: str = "", row_id: str | None = None) -> html.Div:
+def refused(exc: CallError) -> list[Any]:
+    """The summary, each field's words, its invalid mark, and the controls to mark and focus."""
+    problems: tuple[Problem, ...] = exc.details.get("problems", ()) if exc.code == "invalid" else ()
+    by_field: dict[str, list[Problem]] = {}
+    for problem in problems:
+        by_field.setdefault(SHOWN_WITH.get(problem.field, problem.field), []).append(problem)
+    on_form = [name for name in FIELDS if name in by_field]
+    if not on_form:  # nothing the operator can correct on the form: say so, the English stays in the log
+        alert = dbc.Alert(html.Span(t("intake.failed"), title=exc.message), color="danger")
+        return [alert, *[None] * len(FIELDS), *[False] * len(MARKABLE), no_update]
+    names = ", ".join(t(LABELS[name]) for name in on_form)
+    alert = dbc.Alert(t("intake.check_fields", count=len(on_form), fields=names), color="danger")
+    words = [_said(by_field[name]) if name in by_field else None for name in FIELDS]
+    marks = [any(FIELDS[name] == control for name in on_form) for control in MARKABLE]
+    # A new nonce each time, so the same refusal twice still moves the focus back to its first field.
+    bad = {"ids": [FIELDS[name] for name in on_form], "all": list(FIELDS.values()), "n": time.monotonic_ns()}
+    return [alert, *words, *marks, bad]
+
+
+def _said(problems: list[Problem]) -> list[Any]:
+    """A field's reasons in words, the English detail kept for a tooltip."""
+    return [html.Div(_words(p), className="feedback-line", title=p.detail) for p in problems]
+
+
+def _words(problem: Problem) -> str:
+    if problem.reason == "too_long":
+        return t("intake.why_too_long", limit=i18n.number(problem.limit, digits=0))
+    if problem.reason in SAID_BY_FIELD:
+        return t(f"intake.err_{problem.field}")
+    return t(f"intake.why_{problem.reason}")
+
+
+def _row(
+    label: str, control_id: str, control: Any, *, hint: str = "", row_id: str | None = None, extra: Any = None
+) -> html.Div:
     # A radio group has no one control a <label> could name; its title is a plain heading.
     title = (
         html.Div(label, className="intake-label form-label", id=f"{control_id}-label")
         if isinstance(control, dbc.RadioItems)
         else dbc.Label(label, html_for=control_id, className="intake-label")
     )
-    parts: list[Any] = [title, control]
-    if hint:
-        parts.append(html.Div(hint, className="intake-hint"))
-    parts.append(inc.field_error(control_id))
+    parts: list[Any] = [title, control, feedback(control_id)]  # the reason right under the field it is about
+    said = [html.Div(hint, className="intake-hint")] if hint else []
+    if extra is not None:  # on the hint's line: the form keeps its height
+        parts.append(html.Div([extra, *said], className="intake-row-more"))
+    else:
+        parts += said
     named: dict[str, Any] = {"id": row_id} if row_id else {}
     return html.Div(parts, className="intake-row", **named)
 
@@ -206,6 +304,9 @@ def form(ctx: AppContext) -> html.Div:
                         "intake-number",
                         dbc.Input(id="intake-number", type="tel", autocomplete="off", inputmode="tel"),
                         hint=t("intake.number_hint"),
+                        extra=dbc.Checkbox(
+                            id="intake-withheld", label=t("intake.withheld"), value=False, className="intake-withheld"
+                        ),
                     ),
                     _row(t("intake.name"), "intake-name", dbc.Input(id="intake-name", autocomplete="off")),
                     _row(
@@ -272,7 +373,7 @@ def form(ctx: AppContext) -> html.Div:
                         ],
                         className="intake-actions",
                     ),
-                    html.Div(id="intake-result", role="status"),
+                    html.Div(id="intake-result", role="alert"),
                 ],
                 className="intake-col",
             ),
