@@ -1,0 +1,134 @@
+"""The intake form refusing, in Debian's Chromium against the production server, with the keyboard only.
+
+An operator presses Ctrl+Enter on the empty form: the line, the number, the
+district and the category are each named in Indonesian right under their
+field, marked invalid (words and a mark, not colour alone), the summary names
+all four and the focus is on the first. Then a call with the number "12" and no
+district: exactly those two are named. The operator clears the number, Tabs to
+"number withheld", ticks it with Space, picks the district by typing, and the
+call is taken. Each refusal is photographed at 1920x1080 for a person to read.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.support.web import PASSWORDS
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT_MS = 15_000
+WALL = {"width": 1920, "height": 1080}
+# What an operator must read under each field, written here in Indonesian rather than read from the catalog.
+EMPTY_SAYS = {
+    "intake-line": "Pilih saluran",
+    "intake-number": "Ketik nomor penelepon, atau centang",
+    "intake-district": "Wajib untuk kejadian darurat",
+    "intake-category": "Pilih jenis kejadian",
+}
+QUIET = ("intake-name", "intake-village", "intake-landmark", "intake-site", "intake-summary")
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=WALL)
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page, base: str, username: str) -> None:
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORDS[username])
+    with page.expect_navigation():
+        page.click("#login-submit")
+    page.wait_for_selector("#logout", state="attached")
+
+
+def focused(page) -> str:
+    return page.evaluate("document.activeElement ? document.activeElement.id : ''")
+
+
+def wait_focus(page, control: str) -> None:
+    page.wait_for_function(f"document.activeElement && document.activeElement.id === '{control}'")
+
+
+def said_under(page, control: str) -> str:
+    """The words under a field, checked to be shown right below it and tied to it for a screen reader."""
+    error = page.locator(f"#{control}-error")
+    error.wait_for(state="visible")
+    field, under = page.locator(f"#{control}").bounding_box(), error.bounding_box()
+    assert field and under
+    assert 0 <= under["y"] - (field["y"] + field["height"]) < 24, (control, field, under)
+    assert under["x"] < field["x"] + field["width"] and field["x"] < under["x"] + under["width"], control
+    assert page.locator(f"#{control}").get_attribute("aria-invalid") == "true", control
+    assert page.locator(f"#{control}").get_attribute("aria-describedby") == f"{control}-error", control
+    return error.inner_text()
+
+
+def test_refusals_name_every_field_in_indonesian_and_the_keyboard_fixes_them(live_server, page, screenshot_dir):
+    base = live_server["url"]
+    sign_in(page, base, "operator")
+    page.goto(base + "/calls/new")
+    wait_focus(page, "intake-line")
+    kb = page.keyboard
+
+    # 1. Nothing typed: every missing field is named, under itself, and the focus goes to the first.
+    kb.press("Control+Enter")
+    page.locator("#intake-line-error .feedback-line").wait_for()
+    for control, says in EMPTY_SAYS.items():
+        assert says in said_under(page, control), control
+    for control in QUIET:
+        assert page.locator(f"#{control}-error").inner_text() == "", control
+    summary = page.locator("#intake-result").inner_text()
+    for label in ("Saluran", "Nomor penelepon", "Kecamatan", "Jenis kejadian"):
+        assert label in summary, summary
+    assert "4 kolom" in summary
+    assert "is-invalid" in (page.locator("#intake-district").get_attribute("class") or "")
+    wait_focus(page, "intake-line")
+    page.locator("#wita-clock .clock-time").wait_for(state="visible")
+    page.screenshot(path=str(screenshot_dir / "calls-intake-refused-empty.png"))
+
+    # 2. A line, the tester's "12" and a category, but no district: exactly those two are named.
+    kb.type("Ambulans")  # a native select picks by typing its option's name
+    assert page.locator("#intake-line").input_value() == "psc-119"
+    kb.press("Tab")
+    assert focused(page) == "intake-number"
+    kb.type("12")
+    kb.press("Tab")  # with a number typed, "number withheld" is no Tab stop: on to the name
+    assert focused(page) == "intake-name"
+    kb.type("Pak Baso")
+    for _ in range(5):  # district (left empty), village, landmark, camera site, category
+        kb.press("Tab")
+    assert focused(page) == "intake-category"
+    kb.type("Medis")
+    assert page.locator("#intake-category").input_value() == "medical"
+    kb.press("Control+Enter")
+    page.wait_for_function("document.getElementById('intake-line-error').innerText === ''")
+    assert "nomor layanan" in said_under(page, "intake-number")
+    assert "Wajib untuk kejadian darurat" in said_under(page, "intake-district")
+    for control in ("intake-line", "intake-category", *QUIET):
+        assert page.locator(f"#{control}-error").inner_text() == "", control
+        assert page.locator(f"#{control}").get_attribute("aria-invalid") is None, control
+    assert "2 kolom" in page.locator("#intake-result").inner_text()
+    wait_focus(page, "intake-number")
+    page.screenshot(path=str(screenshot_dir / "calls-intake-refused-number.png"))
+
+    # 3. Fixed with the keyboard: the caller withheld the number; the place is Lalabata.
+    kb.press("Control+a")
+    kb.press("Backspace")
+    kb.press("Tab")
+    assert focused(page) == "intake-withheld", "with no number, the mark is the next Tab stop"
+    kb.press("Space")
+    assert page.locator("#intake-withheld").is_checked()
+    kb.press("Tab")
+    kb.press("Tab")
+    assert focused(page) == "intake-district"
+    kb.type("Lalabata")
+    assert page.locator("#intake-district").input_value() == "lalabata"
+    kb.press("Control+Enter")
+    page.wait_for_url(re.compile(r"/calls/\d+$"))
+    page.locator("#incident-head").wait_for()
