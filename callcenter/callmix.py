@@ -21,6 +21,8 @@ from scc.clock import to_wita
 from scc.settings import Settings
 from scc.storage.calls import Category, Priority
 
+from . import dispatch
+
 # Calls a day on each line at an average hour; a fire line's share is per district post.
 LINE_DAILY = {"psc-119": 18.0, "p2tp2a": 1.0, "polres-110": 8.0}
 FIRE_LINE_DAILY = 0.45
@@ -83,13 +85,6 @@ COMPLAINTS = (("Jalan rusak berlubang", "pupr"), ("Lampu jalan mati", "dishub"),
               ("Rumah tidak layak huni", "perkim"))  # fmt: skip
 NAMES = ("Andi", "Besse", "Baso", "Hasnah", "Muh. Yusuf", "Sitti", "Ambo", "Rahmawati", "Syamsul", "Nurhayati", "")
 OPERATORS = ("op-andi", "op-rina", "op-yusuf", "op-sri")  # the simulated operators: the sim's incidents are theirs
-UNIT_KINDS: dict[str, tuple[str, ...]] = {
-    "medical": ("ambulance",),
-    "fire": ("fire_truck",),
-    "disaster": ("fire_truck",),
-    "violence": ("protection_team", "police_patrol"),
-    "crime": ("police_patrol",),
-}
 ON_SCENE_MIN: dict[str, tuple[float, float]] = {
     "medical": (15, 45),
     "fire": (30, 150),
@@ -177,9 +172,11 @@ class CallMaker:
             summary, skpd = _any(rng, self.complaints)
         else:
             summary = _any(rng, SUMMARIES[category])
+        caller = number if number is not None else self.number()
         fields = {
             "line_code": line_code,
-            "caller_number": number if number is not None else self.number(),
+            "caller_number": caller,
+            "caller_withheld": caller is None,  # the operator ticks it: the intake wants a number or that word
             "caller_name": _any(rng, NAMES),
             "district": district,
             "village": _any(rng, VILLAGES.get(district, ("",))),
@@ -193,20 +190,17 @@ class CallMaker:
 
 
 def fitting_units(settings: Settings, category: str, district: str | None) -> list[str]:
-    """The units an operator would send, best first: the district's own, then the regency-wide ones."""
-    out: list[str] = []
-    for kind in UNIT_KINDS.get(category, ()):
-        units = [u for u in settings.response_units if u.kind == kind]
-        out += [u.code for u in units if u.district is not None and u.district == district]
-        out += [u.code for u in units if u.district is None]
-    return out
+    """The units of the kinds the category needs (policy.needs), best first as an operator is offered
+    them when all are free: the usual kind, then the nearest (the district's own post first)."""
+    return [option.unit.code for option in dispatch.rank(settings, category, district, {}).free]
 
 
 def travel_minutes(settings: Settings, unit_code: str, district: str | None, rng: random.Random) -> float:
     """Dispatch to on scene: a district's own post is near; a regency-wide unit drives from the centre."""
     unit = settings.unit_by_code.get(unit_code)
     far = DISTRICTS.get(district or "", (0, 20))[1]
-    base = 5 + 0.25 * far if unit is not None and unit.district == district else far
+    own = unit is not None and unit.reach == "district" and unit.district == district
+    base = 5 + 0.25 * far if own else far
     return base * rng.lognormvariate(0, 0.3)
 
 

@@ -1,7 +1,7 @@
 """The simulated operators' desk: what they do with each open incident, and when.
 
-They dispatch the best free unit that fits (the district's own truck, then the
-regency-wide ones), follow it on scene, resolve and close; a complaint goes to
+They dispatch the unit the page would suggest (callcenter.dispatch: the kind the
+incident needs, the nearest, the one used least today), follow it on scene, resolve and close; a complaint goes to
 its SKPD, which settles it; a few incidents are cancelled; a serious fire gets a
 second truck, sent home with `release` once the first has it in hand. Every
 write goes through the call center's services under their rules: when no unit
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select
@@ -30,8 +30,9 @@ from scc.storage.calls import (
     incidents,
 )
 
-from . import callmix, complaints, lifecycle
-from .callmix import Call, fitting_units
+from . import callmix, complaints, dispatch, lifecycle
+from .callmix import Call
+from .dispatch import UnitNow
 from .errors import CallError
 
 RETRY = timedelta(seconds=3)  # waiting for a free unit, or after someone else's save
@@ -68,7 +69,7 @@ class Desk:
     def __init__(self, engine: Engine, settings: Settings, rng: random.Random, pace: float, counts: Counter[str]):
         self.engine, self.settings, self.rng, self.pace, self.counts = engine, settings, rng, pace, counts
         self.cases: dict[int, Case] = {}
-        self._busy: dict[str, int] | None = None
+        self._units: dict[str, UnitNow] | None = None
 
     def _later(self, now: datetime, minutes: float, pace: float | None = None) -> datetime:
         return now + timedelta(seconds=60 * minutes / (pace or self.pace))
@@ -92,7 +93,7 @@ class Desk:
 
     def work(self, now: datetime) -> int:
         """Every step that is due, the most urgent incidents first; the writes done."""
-        self._busy = None  # read once per tick, kept up to date by our own dispatches
+        self._units = None  # read once per tick, kept up to date by our own dispatches
         done = 0
         due = sorted((c for c in self.cases.values() if c.due <= now), key=lambda c: (c.priority, c.received))
         for case in due:
@@ -101,10 +102,20 @@ class Desk:
             done += self._backup(case, now)
         return done
 
-    def busy(self) -> dict[str, int]:
-        if self._busy is None:
-            self._busy = lifecycle.busy_units(self.engine)
-        return self._busy
+    def units(self, now: datetime) -> dict[str, UnitNow]:
+        if self._units is None:
+            self._units = dispatch.unit_states(self.engine, now)
+        return self._units
+
+    def _sent(self, unit: str, case: Case, now: datetime) -> None:
+        state = self.units(now).get(unit) or UnitNow()
+        self.units(now)[unit] = UnitNow(case.incident_id, case.district, now, state.missions + 1)
+
+    def _back(self, unit: str, case: Case) -> None:
+        units = self._units if self._units is not None else {}  # not read this tick: the next read is fresh
+        state = units.get(unit)
+        if state is not None and state.busy_on == case.incident_id:
+            units[unit] = replace(state, busy_on=None, busy_in=None, since=None)
 
     def _act(self, case: Case, now: datetime) -> int:
         try:
@@ -112,7 +123,7 @@ class Desk:
         except CallError as exc:
             self.counts[exc.code] += 1
             if exc.code == "busy":  # someone sent it first: another unit, or this one later
-                self._busy = None
+                self._units = None
             else:
                 self._reload(case)
             case.due = now + RETRY
@@ -121,7 +132,7 @@ class Desk:
     def _next_step(self, case: Case, now: datetime) -> int:
         rng, op = self.rng, self.operator()
         if case.status == "received" and case.fate == "cancel_early":
-            self._advance(case, "cancelled", op, "Penelepon membatalkan")
+            self._advance(case, "cancelled", op, reason="Penelepon membatalkan")
         elif case.status == "received" and case.category == "complaint":
             skpd = case.skpd_code or ""
             case.version = complaints.settle(self.engine, case.incident_id, skpd, operator=skpd,
@@ -132,7 +143,7 @@ class Desk:
             if not self._dispatch(case, now, op):
                 return 0
         elif case.status == "dispatched" and case.fate == "cancel_late":
-            self._advance(case, "cancelled", op, "Tidak diperlukan lagi")
+            self._advance(case, "cancelled", op, reason="Tidak diperlukan lagi")
         elif case.status == "dispatched":
             self._advance(case, "on_scene", op)
             case.due = self._later(now, callmix.on_scene_minutes(case.category, rng))
@@ -146,30 +157,28 @@ class Desk:
         return 1
 
     def _dispatch(self, case: Case, now: datetime, op: str) -> bool:
-        busy = self.busy()
-        free = [u for u in fitting_units(self.settings, case.category, case.district) if u not in busy]
-        if not free:
+        pick = dispatch.rank(self.settings, case.category, case.district, self.units(now)).pick
+        if pick is None:
             self.counts["waits"] += not case.waiting
             case.waiting, case.due = True, now + RETRY
             return False
-        unit = free[0]
+        unit = pick.unit.code
         case.version = lifecycle.dispatch(self.engine, self.settings, case.incident_id, unit, operator=op,
                                           version=case.version)  # fmt: skip
-        busy[unit] = case.incident_id
+        self._sent(unit, case, now)
         case.status, case.waiting, case.units = "dispatched", False, [unit]
         case.due = self._later(now, callmix.travel_minutes(self.settings, unit, case.district, self.rng))
         self.counts["dispatched"] += 1
         return True
 
-    def _advance(self, case: Case, to: IncidentStatus, op: str, note: str = "") -> None:
+    def _advance(self, case: Case, to: IncidentStatus, op: str, note: str = "", reason: str = "") -> None:
         case.version = lifecycle.advance(
-            self.engine, case.incident_id, to, operator=op, version=case.version, note=note
+            self.engine, case.incident_id, to, operator=op, version=case.version, note=note, reason=reason
         )
         case.status = to
         if to not in OPEN_STATUSES:
             for unit in case.units + ([case.backup] if case.backup else []):  # the service released them
-                if self.busy().get(unit) == case.incident_id:
-                    del self.busy()[unit]
+                self._back(unit, case)
             case.units, case.backup, case.backup_due = [], None, None
         if to in FINAL_STATUSES:
             del self.cases[case.incident_id]
@@ -180,24 +189,24 @@ class Desk:
         op = self.operator()
         try:
             if case.backup is None:
-                busy = self.busy()
-                spare = [u for u in fitting_units(self.settings, case.category, None) if u not in busy]
+                pick = dispatch.rank(self.settings, case.category, case.district, self.units(now)).pick
                 case.backup_due = None
-                if not spare:
+                if pick is None:
                     return 0
-                case.version = lifecycle.dispatch(self.engine, self.settings, case.incident_id, spare[0],
+                spare = pick.unit.code
+                case.version = lifecycle.dispatch(self.engine, self.settings, case.incident_id, spare,
                                                   operator=op, version=case.version)  # fmt: skip
-                busy[spare[0]] = case.incident_id
-                case.backup, case.backup_due = spare[0], self._later(now, self.rng.uniform(10, 40))
+                self._sent(spare, case, now)
+                case.backup, case.backup_due = spare, self._later(now, self.rng.uniform(10, 40))
             else:
                 unit, case.backup, case.backup_due = case.backup, None, None  # once, even if it fails
                 lifecycle.release(self.engine, case.incident_id, unit, operator=op)
-                self.busy().pop(unit, None)
+                self._back(unit, case)
                 self.counts["released"] += 1
         except CallError as exc:
             self.counts[exc.code] += 1
             case.backup, case.backup_due = None, None
-            self._busy = None
+            self._units = None
             if exc.code == "stale":
                 self._reload(case)
             return 0

@@ -4,6 +4,10 @@ Every write names the version it read. The update only happens `WHERE
 version = :read`, so when two operators save at once the second changes
 nothing and is told to reload (optimistic locking): nobody's update is lost
 without them knowing. Timeline notes are appends and need no version.
+
+Cancelling an incident or marking it a prank ends it for good and sends its
+units home, so it takes the operator's reason: the reason is the step's note
+on the timeline and goes to the audit log in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
+from scc import audit
 from scc.clock import utcnow
 from scc.settings import Settings
 from scc.storage.calls import OPEN_STATUSES, IncidentStatus, incident_events, incident_units, incidents
@@ -39,6 +44,8 @@ COMPLAINT_MOVES: dict[IncidentStatus, tuple[IncidentStatus, ...]] = {
 }
 STAMP = {"on_scene": "on_scene_at", "resolved": "resolved_at", "closed": "closed_at", "cancelled": "closed_at",
          "prank": "closed_at"}  # fmt: skip
+NEEDS_REASON: frozenset[IncidentStatus] = frozenset({"cancelled", "prank"})
+REASON_MAX = 500
 EDITABLE = ("district", "village", "landmark", "caller_name", "category", "priority", "summary", "site")
 
 
@@ -128,15 +135,28 @@ def dispatch(
 
 
 def advance(
-    engine: Engine, incident_id: int, to: IncidentStatus, *, operator: str, version: int, note: str = ""
+    engine: Engine,
+    incident_id: int,
+    to: IncidentStatus,
+    *,
+    operator: str,
+    version: int,
+    note: str = "",
+    reason: str = "",
 ) -> int:
-    """Move an incident one step; units still out on it come back when it is resolved or ends."""
+    """Move an incident one step; units still out on it come back when it is resolved or ends.
+    Cancelled and prank need `reason` (NEEDS_REASON); it is the step's note and goes to the audit log."""
+    if to in NEEDS_REASON:
+        note = _reason(reason, to)
     now = utcnow()
     with engine.begin() as conn:
         row = _current(conn, incident_id)
         if to not in allowed_moves(dict(row._mapping)):
             raise CallError("move", _why_not(row.status, to), status=row.status, to=to)
         new_version = _save(conn, incident_id, version, operator, now, status=to, **{STAMP[to]: now})
+        if to in NEEDS_REASON:
+            detail = {"reason": note, "from": row.status, "version": new_version}
+            audit.record(conn, operator, f"incident.{to}", f"incident #{incident_id}", detail)
         if to not in OPEN_STATUSES:
             conn.execute(
                 update(incident_units)
@@ -149,6 +169,15 @@ def advance(
             )
         )
     return new_version
+
+
+def _reason(reason: str, to: str) -> str:
+    text = reason.strip()
+    if not text:
+        raise CallError("invalid", f"reason: say why the incident is {to}", field="reason")
+    if len(text) > REASON_MAX or any(ord(c) < 32 and c not in "\n\t" for c in text):
+        raise CallError("invalid", f"reason: at most {REASON_MAX} characters of text", field="reason")
+    return text
 
 
 def _why_not(status: str, to: str) -> str:

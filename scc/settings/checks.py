@@ -6,8 +6,10 @@ loader can report all of them at once, each with its file and line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
+
+from scc.storage.calls import CATEGORIES, PRIORITIES
 
 from .broker import SERVICE_USERS, queue_holds_an_hour
 from .source import ConfigError, Document
@@ -54,3 +56,50 @@ def skpd_codes_are_not_service_accounts(doc: Document, skpd: list[Any]) -> Itera
     for i, unit in enumerate(skpd):
         if unit.code in SERVICE_USERS:
             yield doc.error(("skpd", i, "code"), f"{unit.code!r} is reserved for the broker's own account")
+
+
+# -- checks that run inside a file's own model (call_lines.yaml): each yields (key path, problem) ------
+
+Loc = tuple[str | int, ...]
+NO_UNIT: frozenset[str] = frozenset({"complaint", "prank"})  # an SKPD settles one, the other is closed at once
+
+
+def needs_name_known_categories_and_units(
+    needs: Mapping[str, Sequence[str]], units: Iterable[Any]
+) -> Iterator[tuple[Loc, str]]:
+    """policy.needs: every emergency category is there, each naming kinds some unit is; complaint and prank,
+    which send no unit, are not. A category left out would leave the dispatcher nothing to suggest."""
+    have = {unit.kind for unit in units}
+    for category, kinds in needs.items():
+        where: Loc = ("policy", "needs", category)
+        if category not in CATEGORIES:
+            yield where, f"unknown category {category!r} (known: {', '.join(CATEGORIES)})"
+        elif category in NO_UNIT:
+            yield where, f"a {category} sends no unit: leave it out"
+        elif not kinds:
+            yield where, f"category {category!r} names no kind of unit"
+        for i, kind in enumerate(kinds):
+            if kinds.index(kind) < i:
+                yield (*where, i), f"{kind!r} is listed twice"
+            elif kind not in have:
+                yield (*where, i), f"no unit of kind {kind!r} in units"
+    for category in CATEGORIES:
+        if category not in needs and category not in NO_UNIT:
+            yield ("policy", "needs"), f"category {category!r} is missing: the dispatcher would have nothing to suggest"
+
+
+def targets_cover_every_priority(targets: list[Any]) -> Iterator[tuple[Loc, str]]:
+    """policy.targets: each priority once, and a unit on scene later than it is sent."""
+    seen: set[int] = set()
+    for i, target in enumerate(targets):
+        if target.priority in seen:
+            yield ("policy", "targets", i, "priority"), f"priority {target.priority} is listed twice"
+        seen.add(target.priority)
+        if target.on_scene_s <= target.dispatch_s:
+            yield (
+                ("policy", "targets", i, "on_scene_s"),
+                "must be longer than dispatch_s: a unit is sent before it is there",
+            )
+    for priority in PRIORITIES:
+        if priority not in seen:
+            yield ("policy", "targets"), f"no target for priority {priority}"

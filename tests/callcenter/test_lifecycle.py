@@ -83,7 +83,7 @@ def test_invalid_moves_are_refused_with_a_clear_error(engine, settings, steps, t
     taken = take_call(engine, settings, FIRE, operator="op1")
     v = taken.version
     for step in steps:
-        v = lifecycle.advance(engine, taken.incident_id, step, operator="op1", version=v)
+        v = lifecycle.advance(engine, taken.incident_id, step, operator="op1", version=v, reason="Salah sambung")
     with pytest.raises(CallError, match=says) as err:
         lifecycle.advance(engine, taken.incident_id, to, operator="op1", version=v)
     assert err.value.code == "move"
@@ -159,7 +159,8 @@ def test_a_repeat_call_joins_the_open_incident_within_the_window(engine, setting
 
 
 def test_a_complaint_is_routed_with_a_deadline_and_needs_its_skpd(engine, settings):
-    complaint = dict(line_code="psc-119", category="complaint", summary="Lampu jalan mati", district="lalabata")
+    complaint = dict(line_code="psc-119", category="complaint", summary="Lampu jalan mati", district="lalabata",
+                     caller_number="0812 3456 7001")  # fmt: skip
     with pytest.raises(CallError, match="skpd_code") as err:
         take_call(engine, settings, complaint, operator="op1")
     assert err.value.details["field"] == "skpd_code"
@@ -202,9 +203,9 @@ def test_an_skpd_settles_only_its_own_complaints(engine, settings):
     from callcenter import complaints
 
     base = dict(line_code="psc-119", category="complaint", summary="Jalan berlubang", district="ganra")
-    mine = take_call(engine, settings, {**base, "skpd_code": "pupr"}, operator="op1")
-    theirs = take_call(engine, settings, {**base, "skpd_code": "dlh", "caller_number": "0811"}, operator="op1")
-    fire = take_call(engine, settings, {**FIRE, "caller_number": "08129999"}, operator="op1")
+    mine = take_call(engine, settings, {**base, "skpd_code": "pupr", "caller_withheld": True}, operator="op1")
+    theirs = take_call(engine, settings, {**base, "skpd_code": "dlh", "caller_number": "0811 234 567"}, operator="op1")
+    fire = take_call(engine, settings, {**FIRE, "caller_number": "0812 9999 0000"}, operator="op1")
     for other in (theirs.incident_id, fire.incident_id, 999_999):
         with pytest.raises(CallError, match="is not routed to pupr") as err:
             complaints.settle(engine, other, "pupr", operator="pupr-staff", version=1, note="sudah")
@@ -249,3 +250,26 @@ def test_an_edit_meets_the_intake_checks(engine, settings, changes, field):
         lifecycle.edit(engine, settings, taken.incident_id, changes, operator="op1", version=1)
     assert err.value.details["field"] == field
     assert row(engine, taken.incident_id).version == 1
+
+
+@pytest.mark.parametrize("to", ["cancelled", "prank"])
+def test_cancel_and_prank_need_a_reason_kept_on_the_timeline_and_in_the_audit_log(engine, settings, to):
+    from scc.storage.platform import audit_log
+
+    taken = take_call(engine, settings, FIRE, operator="op1")
+    v = lifecycle.dispatch(engine, settings, taken.incident_id, "truk-citta", operator="op1", version=1)
+    for reason in ("", "  \n "):
+        with pytest.raises(CallError, match="reason") as err:
+            lifecycle.advance(engine, taken.incident_id, to, operator="op2", version=v, reason=reason)
+        assert err.value.code == "invalid" and err.value.details["field"] == "reason"
+    got = row(engine, taken.incident_id)
+    assert got.status == "dispatched" and got.version == v, "refused without a reason: nothing changed"
+    lifecycle.advance(engine, taken.incident_id, to, operator="op2", version=v, reason=" Penelepon salah alamat ")
+    got = row(engine, taken.incident_id)
+    assert got.status == to and got.closed_at is not None and lifecycle.busy_units(engine) == {}
+    last = events(engine, taken.incident_id)[-1]
+    assert (last.kind, last.status, last.operator, last.note) == ("status", to, "op2", "Penelepon salah alamat")
+    with engine.connect() as conn:
+        (entry,) = conn.execute(select(audit_log).where(audit_log.c.action == f"incident.{to}")).all()
+    assert entry.actor == "op2" and entry.target == f"incident #{taken.incident_id}"
+    assert entry.detail == {"reason": "Penelepon salah alamat", "from": "dispatched", "version": v + 1}
