@@ -15,6 +15,7 @@ from . import checks
 from .app import AppConfig
 from .calls import CallLine, CallLinesFile, CallPolicy, ResponseUnit
 from .cameras import Camera, CamerasFile
+from .complaints import ComplaintTopic, ComplaintTopicsFile
 from .metrics import Metric, MetricsFile
 from .regency import District, DistrictsFile, Skpd, SkpdFile
 from .source import ConfigError, Document, read_document
@@ -28,6 +29,7 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "call_lines": ("call_lines.yaml", CallLinesFile),
     "cameras": ("cameras.yaml", CamerasFile),
     "metrics": ("metrics.yaml", MetricsFile),
+    "complaint_topics": ("complaint_topics.yaml", ComplaintTopicsFile),
 }
 
 
@@ -51,6 +53,7 @@ class Settings:
     call_policy: CallPolicy
     cameras: tuple[Camera, ...]
     metrics: tuple[Metric, ...] = field(repr=False)
+    complaint_topics: tuple[ComplaintTopic, ...] = ()
 
     @property
     def database_url(self) -> str:
@@ -83,6 +86,10 @@ class Settings:
     @cached_property
     def unit_by_code(self) -> dict[str, ResponseUnit]:
         return {u.code: u for u in self.response_units}
+
+    @cached_property
+    def complaint_topic_by_code(self) -> dict[str, ComplaintTopic]:
+        return {topic.code: topic for topic in self.complaint_topics}
 
 
 def default_config_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -135,6 +142,7 @@ def load_settings(
         call_policy=models["call_lines"].policy,
         cameras=_cameras(models["app"], models["cameras"].cameras),
         metrics=tuple(expanded + list(metric_file.metrics)),
+        complaint_topics=tuple(models["complaint_topics"].topics),
     )
 
 
@@ -166,6 +174,7 @@ def _cross_check(docs: dict[str, Document], models: dict[str, Any]) -> list[Conf
     units = models["call_lines"].units
     cameras = models["cameras"].cameras
     metrics = models["metrics"]
+    topics = models["complaint_topics"].topics
     district_codes = {d.code for d in districts}
     skpd_codes = {s.code for s in skpd}
     found = [
@@ -187,5 +196,7 @@ def _cross_check(docs: dict[str, Document], models: dict[str, Any]) -> list[Conf
         *checks.metric_keys_unique_per_skpd(docs["metrics"], metrics.common, metrics.metrics),
         *checks.broker_queue_holds_an_hour(docs["app"], models["app"], len(skpd)),
         *checks.skpd_codes_are_not_service_accounts(docs["skpd"], skpd),
+        *checks.unique(docs["complaint_topics"], "topics", topics, "code"),
+        *checks.references(docs["complaint_topics"], "topics", topics, "skpd", skpd_codes, "SKPD"),
     ]
     return found
