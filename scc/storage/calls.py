@@ -63,9 +63,15 @@ incidents = Table(
     Column("skpd_code", String(40)),
     Column("due_at", UTC),
     Column("site", String(120)),  # the camera site it happened at, when it did at one
+    # A complaint's topic (config/complaint_topics.yaml), which chose its SKPD unless the operator overrode it.
+    Column("topic", String(40)),
     Index("ix_incidents_status", "status", "received_at"),
     Index("ix_incidents_caller", "caller_number", "received_at"),
     Index("ix_incidents_skpd", "skpd_code", "status"),
+    # The history's searches by category and by district, newest first, without reading the whole year.
+    Index("ix_incidents_category", "category", "received_at"),
+    Index("ix_incidents_district", "district", "received_at"),
+    Index("ix_incidents_skpd_received", "skpd_code", "received_at"),  # an SKPD's own complaints, newest first
 )
 
 incident_events = Table(
@@ -94,6 +100,8 @@ incident_units = Table(
     Column("assigned_at", UTC, nullable=False),
     Column("assigned_by", String(64), nullable=False),
     Column("released_at", UTC),
+    # Every incident a unit was ever sent to (the history's unit search); the busy index holds only the out ones.
+    Index("ix_incident_units_unit", "unit_code", "incident_id"),
     Index(
         "uq_incident_units_busy",
         "unit_code",
