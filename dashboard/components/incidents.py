@@ -1,10 +1,15 @@
-"""How an incident's parts show on the call-center pages: its number, priority, category, place, units.
+"""How an incident's parts show on the call-center pages: its number, priority, category, place, units,
+its clocks, and how many units of each kind are free.
 
-Priority and "overdue" are statuses like any other: icon and word, never colour alone.
+Priority, "overdue", a clock past its target and a kind with no unit free are statuses like any other:
+icon and word (or icon and a title), never colour alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -17,6 +22,7 @@ from scc.storage.calls import CATEGORIES, OPEN_STATUSES, PRIORITIES
 
 from .. import i18n
 from ..i18n import t
+from ..queries.calls import KindCount
 from . import labels, status
 from .status import Tone, attrs, pill
 from .tables import table
@@ -83,6 +89,105 @@ def free_busy(incident_id: int | None) -> html.Span:
         return pill(t("board.unit_free"), "ok", status="free")
     return html.Span(
         [pill(t("board.unit_busy"), "warning", status="busy"), " ", link(incident_id)], className="unit-busy"
+    )
+
+
+def kind_name(kind: str) -> str:
+    return t(f"kind.{kind}")
+
+
+def kind_counts(counts: Sequence[KindCount], list_id: str) -> html.Ul:
+    """Free units per kind, "Ambulans 0/2": a kind with none free is an alarm, and says so in words."""
+    items = []
+    for k in counts:
+        tone: Tone = "ok" if k.free else "alarm"
+        parts: list[Any] = [
+            status.icon(tone),
+            html.Span(kind_name(k.kind), className="kind-name"),
+            html.Span(f"{k.free}/{k.total}", className="kind-count"),
+        ]
+        if not k.free:
+            parts.append(html.Span(t("kind.all_out"), className="kind-word"))
+        items.append(
+            html.Li(
+                parts,
+                className=f"kind-chip status status-{tone}",
+                **attrs(data_kind=k.kind, data_free=str(k.free), data_total=str(k.total), data_tone=tone),
+            )
+        )
+    return html.Ul(items, className="kind-chips", id=list_id)
+
+
+# -- clocks: how long since the call and since the current step, against the priority's targets --------
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A running clock. `warn_s`/`alarm_s` are in its own seconds (None: nothing to judge it by)."""
+
+    since: datetime
+    warn_s: float | None = None
+    alarm_s: float | None = None
+    target: str = ""  # "dispatch" or "on_scene": what it races
+    target_s: int = 0  # that target, in seconds from the call
+
+
+def clocks(settings: Settings, row: dict[str, Any]) -> tuple[Clock | None, Clock | None]:
+    """(since the call, since the current step) of an open incident. An incident waiting for a unit races
+    its priority's dispatch target; one with a unit on the way races the on-scene target, counted from the
+    call on both clocks, so that they turn at the same moment. On scene and later nothing is raced: the
+    clocks only count. A complaint runs on its SKPD's days (overdue), not on these clocks."""
+    if row["status"] not in OPEN_STATUSES:
+        return None, None
+    received = as_utc(row["received_at"])
+    target = settings.call_policy.target(row["priority"]) if row["category"] != "complaint" else None
+    share = settings.call_policy.warn_share
+    step_at = {"dispatched": row.get("dispatched_at"), "on_scene": row.get("on_scene_at")}.get(row["status"])
+    step = as_utc(step_at) if step_at else None
+    if target is None or row["status"] == "on_scene":
+        return Clock(received), Clock(step) if step else None
+    what, limit = ("dispatch", target.dispatch_s) if row["status"] == "received" else ("on_scene", target.on_scene_s)
+    call = Clock(received, share * limit, limit, what, limit)
+    if step is None:
+        return call, None
+    offset = (step - received).total_seconds()
+    return call, Clock(step, share * limit - offset, limit - offset, what, limit)
+
+
+def clock_text(seconds: float) -> str:
+    """`4:07`, `1:04:07`: minutes and seconds, as calls.js keeps counting them in the browser."""
+    s = int(max(seconds, 0))
+    hours, rest = divmod(s, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def clock_tone(clock: Clock, elapsed: float) -> Tone | str:
+    if clock.alarm_s is not None and elapsed >= clock.alarm_s:
+        return "alarm"
+    if clock.warn_s is not None and elapsed >= clock.warn_s:
+        return "warning"
+    return "ok" if clock.alarm_s is not None else "none"
+
+
+def timer(clock: Clock, now: datetime, timer_id: str | None = None) -> html.Span:
+    """A clock that calls.js keeps running between the page's refreshes: it counts from the seconds the
+    server saw (not the browser's own clock, which may be wrong) and changes tone at the same thresholds.
+    A day and more is said in words and no longer counted."""
+    elapsed = max((now - clock.since).total_seconds(), 0.0)
+    tone = clock_tone(clock, elapsed)
+    title = t(f"timer.target_{clock.target}", target=clock_text(clock.target_s)) if clock.target else ""
+    if elapsed >= 86_400:
+        return html.Span(i18n.age(clock.since, now=now), className="timer tone-none", **attrs(data_tone="none"))
+    data = attrs(data_elapsed=str(int(elapsed)), data_tone=tone)
+    if clock.alarm_s is not None and clock.warn_s is not None:
+        data.update(attrs(data_warn=str(int(clock.warn_s)), data_alarm=str(int(clock.alarm_s))))
+    named: dict[str, Any] = {"id": timer_id} if timer_id else {}
+    return html.Span(
+        [status.icon(tone), html.Span(clock_text(elapsed), className="timer-text")],
+        className=f"timer tone-{tone}",
+        title=title,
+        **named,
+        **data,
     )
 
 

@@ -1,13 +1,17 @@
 """The live incident board: what is open, who is out, how many calls today. One screen, no scrolling.
 
 Operators work from it and the wall shows it: open incidents most urgent
-first (priority, then age), every response unit free or out, today's calls
-per line (WITA day). It reads only open incidents and today's calls
-(dashboard.queries.calls), so years of history cost it nothing.
+first (priority, then age), each with its clocks (since the call, since its
+current step) turning warning and alarm against its priority's targets;
+free units per kind ("Ambulans 0/2", alarm when a kind has none), every
+response unit free or out, today's calls per line (WITA day). It reads only
+open incidents and today's calls (dashboard.queries.calls), so years of
+history cost it nothing.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import dash
@@ -24,7 +28,7 @@ from ..components.states import empty
 from ..components.tables import kpi, panel, table
 from ..context import AppContext
 from ..i18n import t
-from ..queries.calls import Board, board, today_by_line, units_status
+from ..queries.calls import Board, board, by_kind, today_by_line, units_status
 
 PATH = "/calls"
 WRITERS = frozenset({"admin", "operator"})
@@ -72,7 +76,8 @@ def body(ctx: AppContext) -> list:
     open_ = board(ctx.engine, now)
     units = units_status(ctx.engine, ctx.settings)
     by_line = today_by_line(ctx.engine, now)
-    free = sum(1 for u in units if u.free)
+    kinds = by_kind(units)
+    kinds_tone = "ok" if all(k.free for k in kinds) else "alarm"
     figures = html.Div(
         [
             kpi(
@@ -96,12 +101,11 @@ def body(ctx: AppContext) -> list:
                 t("board.today_hint"),
                 None,
             ),
-            kpi(
-                "board-free",
-                t("board.units_free"),
-                f"{free}/{len(units)}",
-                t("board.units_free_hint"),
-                "ok" if free else "alarm",
+            html.Section(
+                [html.H3(t("board.units_free"), className="kpi-label"), inc.kind_counts(kinds, "board-kinds")],
+                id="board-free",
+                className=f"kpi kinds-kpi tone-{kinds_tone}",
+                **status.attrs(data_tone=kinds_tone),
             ),
         ],
         className="kpis board-kpis",
@@ -112,7 +116,7 @@ def body(ctx: AppContext) -> list:
             [
                 panel(
                     t("board.open"),
-                    open_table(ctx, open_),
+                    open_table(ctx, open_, now),
                     panel_id="calls-recent",  # the wall tests know the incident list by this id
                     fit=True,
                     extra=open_.open - len(open_.rows),
@@ -130,19 +134,23 @@ def body(ctx: AppContext) -> list:
     ]
 
 
-def open_table(ctx: AppContext, open_: Board):
+def open_table(ctx: AppContext, open_: Board, now: datetime):
     if not open_.rows:
         return empty("board.empty_title", "board.empty_hint")
     rows = []
     for r in open_.rows:
-        state: list[Any] = [status.badge("incident", r["status"])]
+        call, step = inc.clocks(ctx.settings, r)
+        main: list[Any] = [status.badge("incident", r["status"])]
+        if step is not None:
+            main += [" ", inc.timer(step, now)]
+        state: list[Any] = [html.Span(main, className="state-main")]
         if r["overdue"]:
             state += [" ", inc.overdue_mark()]
         rows.append(
             [
                 inc.link(r["id"]),
                 inc.priority(r["priority"]),
-                inc.age(r),
+                inc.timer(call, now) if call else inc.age(r),
                 html.Span(state, className="state-cell"),
                 labels.call_line(ctx.settings, r["line_code"]),
                 inc.category(r["category"]),
@@ -154,7 +162,7 @@ def open_table(ctx: AppContext, open_: Board):
         [
             t("board.number"),
             t("board.priority"),
-            t("board.age"),
+            t("board.since_call"),
             t("calls.status"),
             t("calls.line"),
             t("board.category"),

@@ -1,11 +1,15 @@
-"""One incident: what was reported, everything done about it, and (for operators) the next steps.
+"""One incident: what was reported, its clocks, everything done about it, and (for operators) the next steps.
 
 `/calls/<incident_id>`. Everyone on staff reads it; admins and operators
-dispatch a free unit (the incident's own district and line first), move it on
-(only the steps callcenter.lifecycle.allowed_moves gives), release a unit,
-add a note or correct the details. Every write names the version the page
-was opened at: when someone else saved first, nothing is applied and the
+dispatch a unit (the suggestions of callcenter.dispatch: the kind the incident
+needs, nearest and least used first; components/incident_actions.py draws
+them), move it on (only the steps callcenter.lifecycle.allowed_moves gives),
+cancel it or mark it a prank (after a question and with a reason), release a
+unit, add a note or correct the details. Every write names the version the
+page was opened at: when someone else saved first, nothing is applied and the
 page says who, with a reload button (optimistic locking, callcenter.lifecycle).
+After each action the panel is drawn again with the keyboard focus on what
+comes next (calls.js places it), never back at the top of the page.
 """
 
 from __future__ import annotations
@@ -20,19 +24,22 @@ from flask_login import current_user
 
 from callcenter import lifecycle
 from callcenter.errors import CallError
-from scc.storage.calls import CATEGORIES, PRIORITIES, IncidentStatus
+from scc.clock import as_utc, utcnow
+from scc.storage.calls import CATEGORIES, PRIORITIES
 
 from ..access import STAFF, Access, has_role
+from ..components import incident_actions as actions
 from ..components import incidents as inc
 from ..components import status
 from ..components.tables import panel
 from ..context import AppContext
 from ..i18n import t
-from ..queries.calls import exists, incident, timeline, units_status
+from ..queries.calls import exists, incident, suggestions, timeline
 
 PATH = "/calls/<incident_id>"
 WRITERS = frozenset({"admin", "operator"})
-MOVES: tuple[IncidentStatus, ...] = ("on_scene", "resolved", "closed", "cancelled", "prank")
+MOVES = actions.MOVES
+ASK = actions.ASK
 EDIT_TEXT = {"village": 80, "landmark": 200, "caller_name": 120, "summary": 2000}
 
 
@@ -122,10 +129,14 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         *[Input(f"incident-to-{move}", "n_clicks") for move in MOVES],
         Input("incident-release", "n_clicks"),
         Input("incident-add-note", "n_clicks"),
+        *[Input(f"incident-confirm-{move}", "n_clicks") for move in ASK],
+        *[Input(f"incident-reason-{move}", "n_submit") for move in ASK],
+        *[Input(f"incident-keep-{move}", "n_clicks") for move in ASK],
         State("incident-state", "data"),
         State("incident-unit", "value"),
         State("incident-release-unit", "value"),
         State("incident-note", "value"),
+        *[State(f"incident-reason-{move}", "value") for move in ASK],
         roles=WRITERS,
         prevent_initial_call=True,
     )
@@ -138,19 +149,38 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         _prank: int | None,
         _release: int | None,
         _note: int | None,
+        _confirm_cancelled: int | None,
+        _confirm_prank: int | None,
+        _enter_cancelled: int | None,
+        _enter_prank: int | None,
+        _keep_cancelled: int | None,
+        _keep_prank: int | None,
         state: dict[str, int] | None,
         unit: str | None,
         release_unit: str | None,
         note: str | None,
+        reason_cancelled: str | None,
+        reason_prank: str | None,
     ):
         number, version = _state(state)
-        action = dash.ctx.triggered_id
+        action = str(dash.ctx.triggered_id)
         who = current_user.username
+        reasons = {"cancelled": reason_cancelled or "", "prank": reason_prank or ""}
+        # Cancel and prank only ask: the incident ends when the operator confirms, with a reason.
+        asked = next((m for m in ASK if action == f"incident-to-{m}"), None)
+        kept = next((m for m in ASK if action == f"incident-keep-{m}"), None)
+        if asked or kept:
+            row = incident(ctx.engine, number)
+            if row is None:
+                raise dash.exceptions.PreventUpdate
+            focus = f"incident-reason-{asked}" if asked else f"incident-to-{kept}"
+            return no_update, controls(ctx, row, focus=focus, asking=asked), no_update, None
+        confirmed = next((m for m in ASK if action in (f"incident-confirm-{m}", f"incident-reason-{m}")), None)
 
         def step() -> int:
             if action == "incident-dispatch":
-                if not unit:
-                    raise CallError("invalid", "unit: pick a free unit", field="unit")
+                if not unit or unit not in ctx.settings.unit_by_code:
+                    raise CallError("invalid", "unit: pick a unit to send", field="unit")
                 return lifecycle.dispatch(ctx.engine, ctx.settings, number, unit, operator=who, version=version)
             if action == "incident-release":
                 if not release_unit:
@@ -160,12 +190,24 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
             if action == "incident-add-note":
                 lifecycle.add_note(ctx.engine, number, note or "", operator=who)
                 return version
+            if confirmed:
+                return lifecycle.advance(
+                    ctx.engine, number, confirmed, operator=who, version=version, reason=reasons[confirmed]
+                )
             to = next((m for m in MOVES if action == f"incident-to-{m}"), None)
             if to is None:
                 raise dash.exceptions.PreventUpdate
             return lifecycle.advance(ctx.engine, number, to, operator=who, version=version)
 
-        return _apply(ctx, number, step, str(action))
+        try:
+            return _apply(ctx, number, step, f"incident-to-{confirmed}" if confirmed else action)
+        except CallError as exc:  # only a reason refused: said under the field, the question still open
+            row = incident(ctx.engine, number)
+            if row is None or confirmed is None:
+                raise
+            why = html.Span([t("confirm.reason_needed"), html.Small(exc.message, className="error-detail")])
+            box = controls(ctx, row, asking=confirmed, reason=reasons[confirmed], reason_error=why)
+            return no_update, box, no_update, None
 
     @access.callback(
         app,
@@ -244,10 +286,13 @@ def _checked(ctx: AppContext, form: dict[str, Any]) -> dict[str, Any]:
 
 
 def _apply(ctx: AppContext, number: int, step: Any, action: str) -> tuple:
-    """Run one write and answer with the page as it is now, or with why nothing was done."""
+    """Run one write and answer with the page as it is now, or with why nothing was done. A refused
+    reason is raised to the caller, which asks again under the field."""
     try:
         version = step()
     except CallError as exc:
+        if exc.details.get("field") == "reason":
+            raise
         return no_update, no_update, no_update, refusal(ctx, number, exc)
     row = incident(ctx.engine, number)
     if row is None:
@@ -255,7 +300,8 @@ def _apply(ctx: AppContext, number: int, step: Any, action: str) -> tuple:
     done = dbc.Alert(
         t(f"incident.done_{action.removeprefix('incident-').replace('-', '_')}"), color="success", id="incident-done"
     )
-    return body(ctx, row), controls(ctx, row), {"id": number, "version": version}, done
+    box = controls(ctx, row, focus=actions.focus_after(row, action))
+    return body(ctx, row), box, {"id": number, "version": version}, done
 
 
 def refusal(ctx: AppContext, number: int, exc: CallError) -> dbc.Alert:
@@ -291,6 +337,7 @@ def body(ctx: AppContext, row: dict[str, Any]) -> list:
             [
                 html.Div(
                     [
+                        panel(t("incident.clocks"), clocks(ctx, row), panel_id="incident-clocks"),
                         panel(t("incident.details"), inc.details(ctx.settings, row), panel_id="incident-details"),
                         panel(t("incident.cameras"), inc.scene_cameras(ctx.settings, row), panel_id="incident-cams"),
                     ],
@@ -303,83 +350,53 @@ def body(ctx: AppContext, row: dict[str, Any]) -> list:
     ]
 
 
-def free_units(ctx: AppContext, row: dict[str, Any]) -> list[dict[str, str]]:
-    """Free units, the incident's own district's first, then its line's, then the rest in config order."""
-    free = [u.unit for u in units_status(ctx.engine, ctx.settings) if u.free]
-
-    def rank(unit: Any) -> int:
-        if row.get("district") and unit.district == row["district"]:
-            return 0
-        return 1 if unit.line == row["line_code"] else 2
-
-    ordered = sorted(free, key=rank)  # sorted is stable: config order within each rank
-    return [{"label": u.name, "value": u.code} for u in ordered]
-
-
-def controls(ctx: AppContext, row: dict[str, Any]) -> list:
-    allowed = lifecycle.allowed_moves(row)
-    can_send = row["status"] in ("received", "dispatched", "on_scene") and row["category"] != "complaint"
-    options = free_units(ctx, row) if can_send else []
-    out = [{"label": inc.unit_name(ctx.settings, c), "value": c} for c in row["units"]]
-    steps = html.Div(
-        [
-            dbc.Button(
-                t(f"incident.to_{move}"),
-                id=f"incident-to-{move}",
-                color="danger" if move in ("cancelled", "prank") else "primary",
-                outline=move in ("cancelled", "prank"),
-                size="lg",
-                # Always on the page, so the one callback has all its inputs; a step not allowed is not shown.
-                className="" if move in allowed else "d-none",
-            )
-            for move in MOVES
-        ],
-        className="button-row incident-steps",
+def clocks(ctx: AppContext, row: dict[str, Any]) -> html.Dl:
+    """Since the call and since the current step, running against the priority's targets; and how long
+    each step took, against its target, in words."""
+    now = utcnow()
+    call, step = inc.clocks(ctx.settings, row)
+    facts: list[tuple[str, Any]] = []
+    if call is not None:
+        facts.append((t("timer.since_call"), [inc.timer(call, now, "incident-clock-call"), _racing(call, now)]))
+    if step is not None:
+        label = t("timer.since_step", step=t(f"incident.{row['status']}"))
+        facts.append((label, [inc.timer(step, now, "incident-clock-step"), _racing(step, now)]))
+    target = ctx.settings.call_policy.target(row["priority"]) if row["category"] != "complaint" else None
+    received = row["received_at"]
+    for key, column, limit in (
+        ("took_dispatch", "dispatched_at", target.dispatch_s if target else None),
+        ("took_on_scene", "on_scene_at", target.on_scene_s if target else None),
+    ):
+        if row.get(column):
+            took = (as_utc(row[column]) - as_utc(received)).total_seconds()
+            judged = [" ", _verdict(took <= limit, limit)] if limit else []
+            facts.append((t(f"timer.{key}"), [html.Span(inc.clock_text(took), className="timer-text"), *judged]))
+    if not facts:
+        return html.Dl([html.Dt(t("timer.since_call")), html.Dd("-")], className="incident-facts")
+    return html.Dl(
+        [part for label, value in facts for part in (html.Dt(label), html.Dd(value, className="clock-cell"))],
+        className="incident-facts incident-clocks",
     )
-    send = html.Div(
-        [
-            dbc.Label(t("incident.unit"), html_for="incident-unit"),
-            html.Div(
-                [
-                    dbc.Select(
-                        id="incident-unit",
-                        options=options or inc.blank("incident.no_free_unit"),
-                        value=options[0]["value"] if options else "",
-                    ),
-                    dbc.Button(t("incident.dispatch"), id="incident-dispatch", color="primary", size="lg"),
-                ],
-                className="select-row",
-            ),
-        ],
-        hidden=not can_send,
-        className="control-block",
+
+
+def _racing(clock: inc.Clock, now: Any) -> Any:
+    """The target a running clock races, and how it stands, in words."""
+    if not clock.target:
+        return None
+    tone = inc.clock_tone(clock, (now - clock.since).total_seconds())
+    word = {"alarm": "timer.missed", "warning": "timer.near"}.get(str(tone), "timer.within")
+    text = t(word, target=inc.clock_text(clock.target_s)) + " · " + t(f"timer.goal_{clock.target}")
+    return html.Span(text, className=f"clock-words tone-{tone}")
+
+
+def _verdict(met: bool, limit: int) -> html.Span:
+    word = "timer.met" if met else "timer.missed"
+    return status.pill(
+        t(word, target=inc.clock_text(limit)), "ok" if met else "alarm", status="met" if met else "missed"
     )
-    back = html.Div(
-        [
-            dbc.Label(t("incident.release_unit"), html_for="incident-release-unit"),
-            html.Div(
-                [
-                    dbc.Select(id="incident-release-unit", options=out, value=out[0]["value"] if out else None),
-                    dbc.Button(t("incident.release"), id="incident-release", color="secondary", outline=True),
-                ],
-                className="select-row",
-            ),
-        ],
-        hidden=not out,
-        className="control-block",
-    )
-    note = html.Div(
-        [
-            dbc.Label(t("incident.note"), html_for="incident-note"),
-            dbc.Textarea(id="incident-note", rows=2, submit_on_enter=False),
-            dbc.Button(t("incident.add_note"), id="incident-add-note", color="secondary", outline=True),
-        ],
-        className="control-block",
-    )
-    return [
-        panel(
-            t("incident.actions"),
-            [send, steps, back, note, inc.edit_form(ctx.settings, row)],
-            panel_id="incident-actions",
-        )
-    ]
+
+
+def controls(ctx: AppContext, row: dict[str, Any], **drawn: Any) -> list:
+    """The actions panel (components/incident_actions.py) with the dispatch suggestions read now."""
+    offer = suggestions(ctx.engine, ctx.settings, row) if actions.can_send(row) else None
+    return actions.controls(ctx.settings, row, offer, **drawn)

@@ -1,4 +1,8 @@
-"""Overview: the video wall's summary of cameras, calls and SKPD services, on one screen."""
+"""Overview: the video wall's summary of cameras, calls and SKPD services, on one screen.
+
+Under the headline figures, the units free per kind ("Ambulans 0/2"): a kind with none free is an
+alarm, in words, because a medical call then has nothing to send whatever else is free.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dash import Input, Output, dcc, html
 
 from .. import i18n
 from ..access import STAFF, Access
+from ..components import incidents as inc
 from ..components import labels, status
 from ..components.states import empty
 from ..components.status import attrs
@@ -106,8 +111,15 @@ def _render(ctx: AppContext, data: dict) -> list:
         ],
         className="kpis",
     )
+    kinds = data["units"]
+    units = html.Div(
+        [html.H3(t("overview.units_free"), className="kinds-label"), inc.kind_counts(kinds, "overview-kinds")],
+        id="overview-units",
+        className="kinds-strip tone-" + ("ok" if all(k.free for k in kinds) else "alarm"),
+    )
     return [
         figures,
+        units,
         html.Div(
             [
                 panel(

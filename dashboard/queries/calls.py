@@ -14,9 +14,11 @@ from typing import Any
 
 from sqlalchemy import Engine, case, func, select
 
+from callcenter import dispatch
+from callcenter.dispatch import Suggestions
 from scc.clock import WITA, as_utc, utcnow
 from scc.settings import Settings
-from scc.settings.calls import ResponseUnit
+from scc.settings.calls import UNIT_KINDS, ResponseUnit
 from scc.storage.calls import OPEN_STATUSES, call_log, incident_events, incident_units, incidents
 
 BOARD_ROWS = 40  # more than a wall shows; the rest are counted, not sent
@@ -82,6 +84,28 @@ def units_status(engine: Engine, settings: Settings) -> list[UnitStatus]:
     with engine.connect() as conn:
         out = _busy(conn)
     return [UnitStatus(unit=u, incident_id=out.get(u.code)) for u in settings.response_units]
+
+
+@dataclass(frozen=True)
+class KindCount:
+    kind: str
+    free: int
+    total: int
+
+
+def by_kind(units: list[UnitStatus]) -> list[KindCount]:
+    """How many of each kind of unit are free ("Ambulans 0/2"), for every kind the regency has.
+    A total of free units would hide that every ambulance is out while the fire trucks wait."""
+    return [
+        KindCount(kind, sum(u.free for u in of_kind), len(of_kind))
+        for kind in UNIT_KINDS
+        if (of_kind := [u for u in units if u.unit.kind == kind])
+    ]
+
+
+def suggestions(engine: Engine, settings: Settings, row: dict[str, Any]) -> Suggestions:
+    """The units to offer for an incident (callcenter.dispatch): its kinds, nearest and least used first."""
+    return dispatch.suggest(engine, settings, row["category"], row.get("district"))
 
 
 def day_start(now: datetime) -> datetime:

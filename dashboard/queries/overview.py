@@ -45,6 +45,7 @@ def _read(engine: Engine, settings: Settings) -> dict[str, Any]:
         "installed": cams,
         "cameras": {"total": len(cams), "planned": len(settings.cameras) - len(cams), **by_status},
         "calls": calls.incident_counts(engine),
+        "units": calls.by_kind(calls.units_status(engine, settings)),
         "skpd": metrics.skpd_availability(engine, settings),
         "incidents": calls.recent_incidents(engine, limit=8),
         "problem_cameras": [c for c in cams if c.status in ("offline", "error", "stale")],

@@ -226,7 +226,7 @@ def test_stale_save_says_who_and_applies_nothing(app, ctx):
     number = taken.incident_id
     # The admin sends the truck while the operator still has version 1 on screen.
     lifecycle.dispatch(ctx.engine, ctx.settings, number, "truk-ganra", operator="admin", version=1)
-    out = response(act(app, "operator", number, 1, "incident-to-cancelled"))
+    out = response(act(app, "operator", number, 1, "incident-confirm-cancelled", incident_reason_cancelled="Ganda"))
     msg = json.dumps(out["incident-msg"])
     assert ID["incident.stale"].format(by="admin") in msg and "incident-reload" in msg
     assert "incident-body" not in out and "incident-state" not in out  # the page keeps what it showed
@@ -312,7 +312,7 @@ def test_board_orders_by_priority_then_age_and_marks_overdue(tmp_path):
     late = take_call(e, s, {**FIRE, "caller_number": "0811 0000 04", "category": "complaint", "skpd_code": "dpmptsp",
                             "priority": 2, "received_at": now - timedelta(days=5)}, operator="admin")  # fmt: skip
     done = take_call(e, s, {**FIRE, "caller_number": "0811 0000 05"}, operator="admin")
-    lifecycle.advance(e, done.incident_id, "cancelled", operator="admin", version=1)
+    lifecycle.advance(e, done.incident_id, "cancelled", operator="admin", version=1, reason="Salah sambung")
     r = post(app, "bupati", key_of(app, "calls-body.children"), {"calls-tick.n_intervals": 1})
     board = json.dumps(response(r))
     order = [old1.incident_id, new1.incident_id, late.incident_id, old3.incident_id]
