@@ -35,6 +35,7 @@ PAGES = (
     "calls_import",
     "calls_incident",
     "complaints",
+    "calls_history",
     "metrics",
     "metrics_compare",
     "metrics_own",

@@ -1,4 +1,14 @@
-"""Public-service complaints: each SKPD settles its own, the command center watches every deadline.
+"""Public-service complaints, apart from the emergencies: their own counts and list, each row opening
+to the whole exchange with the unit.
+
+The list puts what needs someone first: open complaints, the most overdue at
+the top, then those the unit settled and the command center has to close
+(dashboard.queries.complaints). Filters narrow it by unit, district, state and
+age; it is paged, never one long page. A row opens (click, Enter or Space) to
+the complaint's facts, its timeline and the unit's settlement note; an
+operator closes a settled complaint from there, having read it. The list is
+drawn anew when a filter, a page or a close asks, not on a timer, so a row
+stays open while someone reads it; the counts above it refresh every minute.
 
 SKPD staff see only the complaints routed to their unit, the unit always taken
 from their session (a request naming another complaint is refused: 403 on
@@ -6,10 +16,6 @@ reading it, the service's "forbidden" on writing it, since
 callcenter.complaints checks ownership again). They add progress notes and
 settle a complaint with a note of what was done; each write names the version
 the page read, so a complaint changed meanwhile is not overwritten.
-
-Admins, operators and the bupati see all complaints grouped by SKPD, the
-overdue ones (still open past their deadline) marked red with an icon and the
-words "lewat tenggat"; operators (and admins) close the settled ones.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Annotated, Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, dcc, html
+from dash import ALL, MATCH, Input, Output, State, dcc, html
 from flask import abort
 from flask_login import current_user
 from pydantic import StringConstraints
@@ -29,14 +35,14 @@ from callcenter.errors import CallError
 
 from .. import i18n
 from ..access import Access
-from ..components import labels
-from ..components.forms import dropdown
+from ..components import case_rows, complaint_view
+from ..components.complaint_view import CLOSE
 from ..components.states import empty
-from ..components.status import badge, pill
-from ..components.tables import panel, table
+from ..components.tables import panel
 from ..context import AppContext
 from ..i18n import t
-from ..queries.calls_stats import complaint, complaint_notes, complaints, overdue
+from ..queries.calls_stats import complaint
+from ..queries.complaints import Filters, listing, one
 
 PATH = "/complaints"
 ROLES = frozenset({"skpd", "admin", "operator", "viewer"})
@@ -45,8 +51,24 @@ STAFF = frozenset({"admin", "operator", "viewer"})
 CLOSERS = frozenset({"admin", "operator"})
 REFRESH_MS = 60_000
 Note = Annotated[str, StringConstraints(max_length=2000)] | None
+Choice = Annotated[str, StringConstraints(max_length=40)] | None
 Version = dict[str, int] | None
 Versions = dict[str, int] | None
+Clicks = list[int | None] | None
+FILTERS = [State(f"complaints-{name}", "value") for name in ("unit", "district", "state", "age")]
+LIST_OUTPUTS = (
+    "complaints-list.children",
+    "complaints-where.children",
+    "complaints-prev.disabled",
+    "complaints-next.disabled",
+    "complaints-page.data",
+    "complaints-versions.data",
+)
+
+
+def _outputs(duplicate: bool = False) -> list[Output]:
+    pairs = [name.split(".") for name in LIST_OUTPUTS]
+    return [Output(target, prop, allow_duplicate=duplicate) for target, prop in pairs]
 
 
 def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
@@ -73,28 +95,43 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         found = complaint(ctx.engine, incident_id, current_user.skpd_code)
         if found is None:
             abort(403)  # not a complaint of this unit (or none at all): one answer for both
-        return detail(ctx, found, current_user.skpd_code), {"id": found["id"], "version": found["version"]}
+        return complaint_view.detail(ctx, found, current_user.skpd_code), {
+            "id": found["id"],
+            "version": found["version"],
+        }
 
     @access.callback(
         app,
         Output("complaint-message", "children"),
         Output("complaint-detail", "children", allow_duplicate=True),
         Output("complaint-version", "data", allow_duplicate=True),
-        Output("complaint-list", "children"),
         Output("complaint-note", "value"),
+        *_outputs(duplicate=True),
         Input("complaint-reply", "n_clicks"),
         Input("complaint-settle", "n_clicks"),
         State("complaint-note", "value"),
         State("complaint-version", "data"),
+        *FILTERS,
+        State("complaints-page", "data"),
         roles=SKPD,
         prevent_initial_call=True,
     )
-    def write(_reply: int | None, _settle: int | None, note: Note, version: Version):
+    def write(
+        _reply: int | None,
+        _settle: int | None,
+        note: Note,
+        version: Version,
+        _unit: Choice,
+        district: Choice,
+        state: Choice,
+        age: Choice,
+        page: int | None,
+    ):
         if current_user.role != "skpd" or not current_user.skpd_code:
             abort(403)
         own = current_user.skpd_code
         if not version or not isinstance(version.get("id"), int) or not isinstance(version.get("version"), int):
-            return alert("complaints.pick_first", "warning"), *[dash.no_update] * 4
+            return alert("complaints.pick_first", "warning"), *[dash.no_update] * (3 + len(LIST_OUTPUTS))
         incident_id = version["id"]
         settle = dash.ctx.triggered_id == "complaint-settle"
         try:
@@ -110,297 +147,244 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
             else:
                 service.reply(ctx.engine, incident_id, own, operator=current_user.username, note=note or "")
         except CallError as err:
-            return alert(f"complaints.err_{err.code}", "danger"), *[dash.no_update] * 4
+            return alert(f"complaints.err_{err.code}", "danger"), *[dash.no_update] * (3 + len(LIST_OUTPUTS))
         found = complaint(ctx.engine, incident_id, own)
         assert found is not None  # it was ours a moment ago, and complaints are never deleted
         return (
             alert("complaints.settled" if settle else "complaints.replied", "success"),
-            detail(ctx, found, own),
+            complaint_view.detail(ctx, found, own),
             {"id": found["id"], "version": found["version"]},
-            skpd_list(ctx, own),
             "",
+            *drawn(ctx, filters_of(ctx, own, district, state, age), page or 0),
         )
 
-    # -- the command center's view -------------------------------------------------------------------
+    # -- everyone's list -----------------------------------------------------------------------------
 
     @access.callback(
         app,
-        Output("complaints-all", "children"),
-        Output("complaints-close-versions", "data"),
-        Output("complaints-close-pick", "options"),
+        *_outputs(),
+        Input("complaints-unit", "value"),
+        Input("complaints-district", "value"),
+        Input("complaints-state", "value"),
+        Input("complaints-age", "value"),
+        Input("complaints-prev", "n_clicks"),
+        Input("complaints-next", "n_clicks"),
+        Input("complaints-reload", "n_clicks"),
+        State("complaints-page", "data"),
+        roles=ROLES,
+        prevent_initial_call=True,
+    )
+    def show(
+        unit: Choice,
+        district: Choice,
+        state: Choice,
+        age: Choice,
+        _prev: int | None,
+        _next: int | None,
+        _reload: int | None,
+        page: int | None,
+    ):
+        filters = filters_of(ctx, unit, district, state, age)
+        step = {"complaints-prev": -1, "complaints-next": 1, "complaints-reload": 0}
+        trigger = dash.ctx.triggered_id
+        # A new filter starts at the first page; paging and reloading keep the place.
+        at = (page or 0) + step[trigger] if trigger in step else 0
+        return drawn(ctx, filters, at)
+
+    @access.callback(
+        app,
+        Output({"type": "complaint-body", "id": MATCH}, "children"),
+        Input({"type": "complaint-open", "id": MATCH}, "n_clicks"),
+        roles=ROLES,
+        prevent_initial_call=True,
+    )
+    def opened(clicks: int | None):
+        if not case_rows.opening(clicks):
+            raise dash.exceptions.PreventUpdate  # closed, or drawn anew: nothing to read
+        incident_id = dash.ctx.triggered_id.get("id") if isinstance(dash.ctx.triggered_id, dict) else None
+        own = current_user.skpd_code if current_user.role == "skpd" else None
+        found = one(ctx.engine, incident_id, own) if isinstance(incident_id, int) else None
+        if found is None or (current_user.role == "skpd" and not own):
+            abort(403)  # not a complaint this reader may see (or none at all): one answer for both
+        return complaint_view.body(ctx, found, closer=current_user.role in CLOSERS)
+
+    # -- the command center's --------------------------------------------------------------------------
+
+    @access.callback(
+        app,
+        Output("complaints-counts", "children"),
+        Output("complaints-units", "children"),
         Input("complaints-tick", "n_intervals"),
         roles=STAFF,
     )
     def refresh(_n: int | None):
-        rows = complaints(ctx.engine)
-        return staff_body(ctx, rows), *closable(ctx, rows)
+        return complaint_view.counts_strip(ctx), complaint_view.unit_table(ctx)
 
     @access.callback(
         app,
-        Output("complaints-close-message", "children"),
-        Output("complaints-all", "children", allow_duplicate=True),
-        Output("complaints-close-versions", "data", allow_duplicate=True),
-        Output("complaints-close-pick", "options", allow_duplicate=True),
-        Output("complaints-close-pick", "value"),
-        Input("complaints-close", "n_clicks"),
-        State("complaints-close-pick", "value"),
-        State("complaints-close-versions", "data"),
+        Output("complaints-message", "children"),
+        Output("complaints-counts", "children", allow_duplicate=True),
+        Output("complaints-units", "children", allow_duplicate=True),
+        *_outputs(duplicate=True),
+        Input({"type": CLOSE, "id": ALL}, "n_clicks"),
+        *FILTERS,
+        State("complaints-page", "data"),
+        State("complaints-versions", "data"),
         roles=CLOSERS,
         prevent_initial_call=True,
     )
-    def close(_n: int | None, incident_id: int | None, versions: Versions):
+    def close(
+        _clicks: Clicks,
+        unit: Choice,
+        district: Choice,
+        state: Choice,
+        age: Choice,
+        page: int | None,
+        versions: Versions,
+    ):
         if current_user.role not in CLOSERS:
             abort(403)
-        if incident_id is None:
-            return alert("complaints.pick_first", "warning"), *[dash.no_update] * 4
+        trigger = dash.ctx.triggered_id
+        if not dash.ctx.triggered or not dash.ctx.triggered[0].get("value") or not isinstance(trigger, dict):
+            raise dash.exceptions.PreventUpdate  # a close button drawn anew, not a click
+        incident_id = trigger.get("id")
         read = (versions or {}).get(str(incident_id))
-        if complaint(ctx.engine, incident_id) is None or not isinstance(read, int):
-            abort(400)  # not a complaint listed on this page
+        if not isinstance(incident_id, int) or not isinstance(read, int) or complaint(ctx.engine, incident_id) is None:
+            abort(400)  # not a settled complaint this page listed
         try:
             lifecycle.advance(ctx.engine, incident_id, "closed", operator=current_user.username, version=read)
         except CallError as err:
             message = alert(f"complaints.err_{err.code}", "danger")
         else:
-            message = alert("complaints.closed_done", "success")
-        rows = complaints(ctx.engine)
-        return message, staff_body(ctx, rows), *closable(ctx, rows), None
+            message = alert("complaints.closed_number", "success", number=incident_id)
+        filters = filters_of(ctx, unit, district, state, age)
+        counted = complaint_view.counts_strip(ctx), complaint_view.unit_table(ctx)
+        return message, *counted, *drawn(ctx, filters, page or 0)
 
 
-def alert(key: str, color: str) -> dbc.Alert:
-    return dbc.Alert(t(key), color=color, id="complaint-alert", className="mb-0")
+def alert(key: str, color: str, **values: object) -> dbc.Alert:
+    return dbc.Alert(t(key, **values), color=color, id="complaint-alert", className="mb-0")
 
 
-def state(row: dict[str, Any]) -> html.Span:
-    """A complaint's state in a word and an icon: open, overdue (red), settled, closed."""
-    if overdue(row):
-        return pill(t("complaints.overdue"), "alarm", status="overdue")
-    if row["status"] == "received":
-        return pill(t("complaints.open"), "warning", status="open")
-    if row["status"] == "resolved":
-        return pill(t("complaints.resolved"), "ok", status="resolved")
-    return badge("incident", row["status"])
+def filters_of(ctx: AppContext, unit: str | None, district: str | None, state: str | None, age: str | None) -> Filters:
+    """The filters a request names, or 400 for a value no picker offers; SKPD staff always their own unit."""
+    if current_user.role == "skpd":
+        unit = current_user.skpd_code
+    try:
+        return complaint_view.filters(ctx.settings, unit, district, state, age)
+    except ValueError:
+        abort(400)
+        raise  # abort raises; this line only tells the type checker so
 
 
-def place(ctx: AppContext, row: dict[str, Any]) -> str:
-    parts = [row.get("village") or "", labels.district(ctx.settings, row.get("district"))]
-    return ", ".join(p for p in parts if p and p != "-") or "-"
+def drawn(ctx: AppContext, filters: Filters, page: int) -> tuple[Any, ...]:
+    """The list's outputs: its rows, where the pager is, which buttons work, the page, closable versions."""
+    found = listing(ctx.engine, filters, page)
+    closer = current_user.role in CLOSERS
+    versions = {str(r["id"]): r["version"] for r in found.rows if r["status"] == "resolved"} if closer else {}
+    total = t("complaints.count", n=i18n.number(found.total, digits=0))
+    return (
+        complaint_view.rows(ctx, found),
+        case_rows.where(found.page, found.pages, total),
+        found.page <= 0,
+        found.page >= found.pages - 1,
+        found.page,
+        versions,
+    )
 
 
-def deadline(row: dict[str, Any]) -> str:
-    return i18n.datetime_wita(row.get("due_at"))
+# -- the layouts -----------------------------------------------------------------------------------------
 
 
-def row_cells(ctx: AppContext, row: dict[str, Any]) -> list:
-    return [
-        f"#{row['id']}",
-        row["summary"] or "-",
-        place(ctx, row),
-        i18n.when(row["received_at"]),
-        deadline(row),
-        state(row),
-    ]
+def staff_layout(ctx: AppContext) -> html.Div:
+    filters = Filters()
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.H2(t("complaints.title"), className="page-title"),
+                            history_link(),
+                        ],
+                        className="title-row",
+                    ),
+                    html.P(t("complaints.apart_hint")),
+                ],
+                className="page-head complaints-head",
+            ),
+            dcc.Interval(id="complaints-tick", interval=REFRESH_MS),
+            html.Div(complaint_view.counts_strip(ctx), id="complaints-counts"),
+            complaint_view.filter_bar(ctx, filters),
+            html.Div(id="complaints-message", role="status", className="complaints-message"),
+            html.Div(
+                [
+                    html.Section(list_block(ctx, filters), className="complaints-main", id="complaints-all"),
+                    panel(
+                        t("complaints.per_skpd"),
+                        html.Div(complaint_view.unit_table(ctx), id="complaints-units"),
+                        panel_id="complaints-summary-panel",
+                    ),
+                ],
+                className="complaints-grid",
+            ),
+        ],
+        className="page complaints-page",
+    )
 
 
-# -- an SKPD's own -------------------------------------------------------------------------------------
+def history_link() -> dcc.Link:
+    return dcc.Link(
+        t("complaints.to_history"), href="/history", id="complaints-history-link", className="btn btn-outline-secondary"
+    )
+
+
+def list_block(ctx: AppContext, filters: Filters) -> html.Div:
+    rows, where, first, last, page, versions = drawn(ctx, filters, 0)
+    return html.Div(
+        [
+            html.Div(rows, id="complaints-list"),
+            case_rows.pager("complaints", where, first=first, last=last),
+            dcc.Store(id="complaints-page", data=page),
+            dcc.Store(id="complaints-versions", data=versions),
+        ],
+        className="complaints-block",
+    )
 
 
 def skpd_layout(ctx: AppContext) -> html.Div:
     own = current_user.skpd_code
     unit = ctx.settings.skpd_by_code.get(own or "")
-    rows = complaints(ctx.engine, own)
-    options = [
-        {"label": f"#{r['id']} · {r['summary'][:60]}", "value": r["id"]} for r in rows if r["status"] == "received"
-    ]
-    form = html.Div(
-        [
-            html.Label(t("complaints.pick"), htmlFor="complaint-pick", className="picker-label"),
-            dropdown(
-                id="complaint-pick",
-                options=options,
-                placeholder=t("complaints.pick_placeholder"),
-                className="picker complaint-picker",
-            ),
-            html.Div(id="complaint-detail", className="complaint-detail"),
-            html.Label(t("complaints.note"), htmlFor="complaint-note", className="field-name"),
-            dcc.Textarea(id="complaint-note", maxLength=2000, className="form-control complaint-note"),
-            html.Div(
-                [
-                    dbc.Button(t("complaints.reply"), id="complaint-reply", color="secondary", size="lg"),
-                    dbc.Button(t("complaints.settle"), id="complaint-settle", color="primary", size="lg"),
-                ],
-                className="button-row",
-            ),
-            html.Div(id="complaint-message", className="mt-3", role="status"),
-            dcc.Store(id="complaint-version"),
-        ],
-        className="complaint-form",
-    )
+    filters = Filters(skpd=own)
+    open_ = listing(ctx.engine, Filters(skpd=own, state="open"), 0, size=200)
+    options = [{"label": f"#{r['id']} · {r['summary']}", "value": r["id"]} for r in open_.rows]
     return html.Div(
         [
             html.Div(
                 [
-                    html.H2(t("complaints.title_own", unit=unit.short if unit else own or "-"), className="page-title"),
+                    html.Div(
+                        [
+                            html.H2(
+                                t("complaints.title_own", unit=unit.short if unit else own or "-"),
+                                className="page-title",
+                            ),
+                            history_link(),
+                        ],
+                        className="title-row",
+                    ),
                     html.P(t("complaints.own_hint"), className="head-hint"),
                 ],
                 className="page-head",
             ),
+            html.Div(complaint_view.counts_strip(ctx, own), id="complaints-counts"),
+            complaint_view.filter_bar(ctx, filters, own_unit=own),
             html.Div(
                 [
-                    panel(
-                        t("complaints.list_own"),
-                        html.Div(skpd_list(ctx, own, rows), id="complaint-list"),
-                        panel_id="complaints-own-panel",
-                    ),
-                    panel(t("complaints.work"), form, panel_id="complaint-work-panel"),
+                    html.Section(list_block(ctx, filters), className="complaints-own-list", id="complaints-own-panel"),
+                    complaint_view.work_panel(options),
                 ],
                 className="complaints-own",
             ),
         ],
-        className="page calls-stats",
+        className="page complaints-page",
     )
-
-
-def skpd_list(ctx: AppContext, own: str | None, rows: list[dict[str, Any]] | None = None) -> Any:
-    rows = complaints(ctx.engine, own) if rows is None else rows
-    if not rows:
-        return empty("complaints.none_title", "complaints.none_hint")
-    return complaints_table(ctx, rows, "complaints-own-table")
-
-
-def complaints_table(ctx: AppContext, rows: list[dict[str, Any]], table_id: str) -> Any:
-    headers = [
-        t("complaints.col_id"),
-        t("complaints.col_summary"),
-        t("complaints.col_place"),
-        t("complaints.col_received"),
-        t("complaints.col_due"),
-        t("complaints.col_state"),
-    ]
-    out = table(headers, [row_cells(ctx, r) for r in rows], table_id)
-    body = out.children[1]
-    for tr, row in zip(body.children, rows, strict=True):
-        if overdue(row):
-            tr.className = "fit-item row-overdue"
-    return out
-
-
-def detail(ctx: AppContext, row: dict[str, Any], own: str | None) -> html.Div:
-    notes = complaint_notes(ctx.engine, row["id"], own)
-    timeline = [
-        html.Li(
-            [
-                html.Span(i18n.when(e["at"]), className="feed-meta"),
-                " ",
-                html.Strong(e["operator"]),
-                " · ",
-                html.Span(e["note"] or t(f"incident.{e['status']}")),
-            ]
-        )
-        for e in notes
-    ]
-    return html.Div(
-        [
-            html.H4([f"#{row['id']} ", row["summary"] or "-"], className="form-title", id="complaint-title"),
-            html.P([state(row), " ", t("complaints.due_at", due=deadline(row))], id="complaint-state"),
-            html.P(place(ctx, row) + (f" · {row['landmark']}" if row.get("landmark") else ""), className="field-hint"),
-            html.Ul(timeline, className="complaint-timeline", id="complaint-timeline") if timeline else None,
-        ]
-    )
-
-
-# -- the command center's view -------------------------------------------------------------------------
-
-
-def staff_layout(ctx: AppContext) -> html.Div:
-    closer = current_user.role in CLOSERS
-    tools = html.Div(
-        [
-            html.Label(t("complaints.close_pick"), htmlFor="complaints-close-pick", className="picker-label"),
-            dropdown(
-                id="complaints-close-pick",
-                options=[],
-                placeholder=t("complaints.close_placeholder"),
-                className="picker complaint-picker",
-            ),
-            dbc.Button(t("complaints.close"), id="complaints-close", color="primary"),
-            html.Div(id="complaints-close-message", role="status"),
-        ],
-        className="picker-row complaints-close-row",
-        hidden=not closer,
-    )
-    return html.Div(
-        [
-            html.Div([html.H2(t("complaints.title"), className="page-title"), tools], className="page-head"),
-            dcc.Interval(id="complaints-tick", interval=REFRESH_MS),
-            dcc.Store(id="complaints-close-versions"),
-            html.Div(id="complaints-all", className="complaints-all grow"),
-        ],
-        className="page calls-stats",
-    )
-
-
-def closable(ctx: AppContext, rows: list[dict[str, Any]]) -> tuple[dict[str, int], list[dict[str, Any]]]:
-    settled = [r for r in rows if r["status"] == "resolved"]
-    versions = {str(r["id"]): r["version"] for r in settled}
-    options = [
-        {"label": f"#{r['id']} · {labels.skpd(ctx.settings, r['skpd_code'])} · {r['summary'][:50]}", "value": r["id"]}
-        for r in settled
-    ]
-    return versions, options
-
-
-def staff_body(ctx: AppContext, rows: list[dict[str, Any]]) -> list:
-    if not rows:
-        return [empty("complaints.none_title", "complaints.none_all_hint")]
-    groups: dict[str | None, list[dict[str, Any]]] = {}
-    for r in rows:
-        groups.setdefault(r["skpd_code"], []).append(r)
-    order = sorted(groups, key=lambda code: labels.skpd(ctx.settings, code))
-    summary = []
-    for code in order:
-        items = groups[code]
-        late = sum(1 for r in items if overdue(r))
-        summary.append(
-            [
-                labels.skpd(ctx.settings, code),
-                i18n.number(sum(1 for r in items if r["status"] == "received"), digits=0),
-                pill(i18n.number(late, digits=0), "alarm" if late else "ok"),
-                i18n.number(sum(1 for r in items if r["status"] == "resolved"), digits=0),
-            ]
-        )
-    sections = [
-        html.Section(
-            [
-                html.H4(
-                    [labels.skpd(ctx.settings, code), html.Span(" · " + skpd_name(ctx, code), className="title-sub")],
-                    className="complaint-group-title",
-                ),
-                complaints_table(ctx, groups[code], f"complaints-table-{code}"),
-            ],
-            className="complaint-group",
-        )
-        for code in order
-    ]
-    return [
-        panel(
-            t("complaints.per_skpd"),
-            table(
-                [
-                    t("complaints.col_skpd"),
-                    t("complaints.col_open"),
-                    t("complaints.col_overdue"),
-                    t("complaints.col_resolved"),
-                ],
-                summary,
-                "complaints-summary",
-                numeric=(1, 2, 3),
-            ),
-            panel_id="complaints-summary-panel",
-        ),
-        panel(t("complaints.all"), sections, panel_id="complaints-all-panel", className="complaints-list"),
-    ]
-
-
-def skpd_name(ctx: AppContext, code: str | None) -> str:
-    found = ctx.settings.skpd_by_code.get(code or "")
-    return found.name if found else (code or "-")

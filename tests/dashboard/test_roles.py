@@ -37,6 +37,11 @@ EVERYONE = {
     "cameras.enlarge",
     "cameras_health.refresh",
     "metrics_unit.refresh",
+    # complaints (SKPD staff: their unit's only) and the history (SKPD staff: their unit's complaints only)
+    "complaints.show",
+    "complaints.opened",
+    "calls_history.find",
+    "calls_history.opened",
 }
 # Reads of the whole regency: the overview, calls, complaints, every unit's figures.
 REGENCY = {

@@ -136,14 +136,17 @@ def test_unknown_callback_is_refused(app):
 
 def test_pages_by_role(app, access):
     staff = {"/", "/cameras", "/cameras/health", "/calls", "/calls/kpi", "/calls/map", "/complaints", "/calls/1"}
+    staff |= {"/history"}
     staff |= {"/metrics", "/metrics/compare", "/metrics/dpmptsp", "/metrics/bpkd", "/account"}
     takers = {"/calls/new", "/calls/import"}
     expected = {
         "admin": staff | takers | {"/admin", "/metrics/own"},
         "operator": staff | takers,
         "bupati": staff,
-        # its own unit's page, no other; the complaints routed to it; the wall with its own unit's cameras
-        "dpmptsp": {"/metrics/own", "/metrics/dpmptsp", "/account", "/complaints", "/cameras", "/cameras/health"},
+        # its own unit's page, no other; the complaints routed to it (and their history); the wall with its own
+        # unit's cameras
+        "dpmptsp": {"/metrics/own", "/metrics/dpmptsp", "/account", "/complaints", "/history", "/cameras"}
+        | {"/cameras/health"},
     }
     concrete = {"/metrics/dpmptsp", "/metrics/bpkd", "/calls/1"}
     templates = {"/metrics/<code>", "/calls/<incident_id>"}

@@ -39,9 +39,11 @@ def client(app: Any, username: str | None = None, addr: str = "127.0.0.1") -> An
 def callback_body(app: Any, key: str) -> dict[str, Any]:
     """The request Dash's renderer sends for callback `key`, every input and state None."""
     spec = app.callback_map[key]
-    outputs = (
-        split_callback_id(key) if key.startswith("..") else {"id": key.split(".")[0], "property": key.split(".")[1]}
-    )
+    if key.startswith(".."):
+        outputs: Any = split_callback_id(key)
+    else:
+        target, prop = key.rsplit(".", 1)
+        outputs = {"id": _one_of(target), "property": prop}
 
     def values(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [{"id": i["id"], "property": i["property"], "value": None} for i in items]
@@ -53,6 +55,14 @@ def callback_body(app: Any, key: str) -> dict[str, Any]:
         "state": values(spec["state"]),
         "changedPropIds": [],
     }
+
+
+def _one_of(target: str) -> Any:
+    """An output's id as the renderer sends it: a pattern-matching one ({"id": MATCH, ...}, written as JSON)
+    names one component, its wildcards filled in (Dash refuses the pattern itself as an output)."""
+    if not target.startswith("{"):
+        return target
+    return {name: 0 if isinstance(value, list) else value for name, value in json.loads(target).items()}
 
 
 def post_callback(c: Any, body: dict[str, Any]) -> Any:

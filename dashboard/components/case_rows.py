@@ -1,0 +1,147 @@
+"""An incident or complaint as a row that opens: one line to scan, and inside it the whole exchange.
+
+A row is a native <details>: a click, Enter or Space opens it. What it opens
+to (the facts, the unit's settlement note, the timeline) is drawn by the
+page's callback when the row is opened (`opener` clicked), not with the list:
+a page of 25 rows with every exchange drawn was 1,500 components and 100 ms
+of rendering, most of it never read. The column heads are drawn once above
+the rows; each row's cells carry their head too, for screen readers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from dash import html
+from dash_bootstrap_components import Button
+
+from scc.settings import Settings
+
+from .. import i18n
+from ..i18n import t
+from .incidents import unit_name
+from .status import attrs, pill
+
+
+def heads(names: Sequence[str], grid: str) -> html.Div:
+    """The column heads above a list of rows (the cells say them again to assistive technology)."""
+    return html.Div(
+        [html.Span(n, className="case-head") for n in names],
+        className=f"case-heads {grid}",
+        **attrs(aria_hidden="true"),
+    )
+
+
+def row(
+    kind: str, incident_id: int, heads_: Sequence[str], cells: Sequence[Any], *, grid: str, late: bool = False
+) -> html.Li:
+    """One row: `cells` under `heads_`. Its body is {"type": f"{kind}-body", "id": incident_id}, filled when
+    {"type": f"{kind}-open", ...} (the line itself) is clicked. `late`: marked overdue (the word is in a cell)."""
+    summary = html.Summary(
+        [
+            html.Span([html.Span(head + ": ", className="visually-hidden"), cell], className="case-cell")
+            for head, cell in zip(heads_, cells, strict=True)
+        ],
+        id={"type": f"{kind}-open", "id": incident_id},
+        className=f"case-line {grid}",
+    )
+    body = html.Div(t("cases.loading"), id={"type": f"{kind}-body", "id": incident_id}, className="case-body")
+    return html.Li(
+        html.Details([summary, body], id=f"{kind}-row-{incident_id}", className="case"),
+        className="case-item" + (" case-late" if late else ""),
+    )
+
+
+def opening(clicks: int | None) -> bool:
+    """Whether a click on a row's line opened it (odd) rather than closed it (even): only then is it drawn."""
+    return bool(clicks) and (clicks or 0) % 2 == 1
+
+
+def rows(items: list[html.Li], list_id: str) -> html.Ol:
+    return html.Ol(items, className="case-list", id=list_id)
+
+
+def facts(pairs: Sequence[tuple[str, Any]]) -> html.Dl:
+    """Label and value; a None value (a fact the case does not have) is left out, an empty one shows "-"."""
+    pairs = [(label, value) for label, value in pairs if value is not None]
+    return html.Dl(
+        [
+            part
+            for label, value in pairs
+            for part in (html.Dt(label), html.Dd(value if value not in ("", None) else "-"))
+        ],
+        className="case-facts",
+    )
+
+
+def _what(settings: Settings, e: dict[str, Any]) -> str:
+    """An event in words (plain text: a page of rows carries many, and each component costs)."""
+    kind, note = e["kind"], e.get("note") or ""
+    if kind == "status":
+        word = t(f"incident.{e['status']}")
+        return f"{word}: {note}" if note else word
+    if kind == "unit":
+        word = t("incident.unit_back") if note == "released" else t("incident.unit_sent")
+        return f"{t('incident.kind_unit')} {word}: {unit_name(settings, e.get('unit_code'))}"
+    label = {"call": "incident.kind_call", "snapshot": "incident.kind_snapshot"}.get(kind, "incident.kind_note")
+    return f"{t(label)}: {note}" if note else t(label)
+
+
+def exchange(settings: Settings, events: list[dict[str, Any]], list_id: str) -> html.Ol:
+    """The timeline oldest first: when (WITA), who, and what was done or said."""
+    return html.Ol(
+        [
+            html.Li(
+                [
+                    html.Span(i18n.datetime_wita(e["at"]), className="exchange-time"),
+                    html.Span(e["operator"], className="exchange-who"),
+                    html.Span(_what(settings, e), className="exchange-what"),
+                ],
+                className="exchange-item",
+            )
+            for e in events
+        ],
+        className="exchange",
+        id=list_id,
+    )
+
+
+def settlement(event: dict[str, Any] | None, note_id: str) -> html.Div:
+    """The unit's own word on what it did, set apart so the operator reads it before closing."""
+    if event is None:
+        return html.Div(
+            [pill(t("cases.no_settlement"), "unknown")],
+            className="settlement settlement-none",
+            id=note_id,
+        )
+    return html.Div(
+        [
+            html.H5(t("cases.settlement"), className="settlement-title"),
+            html.P(event["note"], className="settlement-note"),
+            html.P(
+                t("cases.settled_by", who=event["operator"], when=i18n.datetime_wita(event["at"])),
+                className="settlement-meta",
+            ),
+        ],
+        className="settlement",
+        id=note_id,
+    )
+
+
+def pager(prefix: str, where: str, *, first: bool, last: bool) -> html.Nav:
+    """Previous / next and where one is ("Halaman 2 dari 5 · 93 pengaduan"); drawn once with the page,
+    its callback changes the words and which button works."""
+    return html.Nav(
+        [
+            Button(t("cases.previous"), id=f"{prefix}-prev", color="secondary", disabled=first),
+            html.Span(where, className="pager-where", id=f"{prefix}-where", role="status"),
+            Button(t("cases.next"), id=f"{prefix}-next", color="secondary", disabled=last),
+        ],
+        className="pager",
+        **attrs(aria_label=t("cases.pages")),
+    )
+
+
+def where(page: int, pages: int, total: str) -> str:
+    return t("cases.page_of", page=i18n.number(page + 1, digits=0), pages=i18n.number(pages, digits=0)) + " · " + total
