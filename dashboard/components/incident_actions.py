@@ -145,8 +145,12 @@ def sender(settings: Settings, row: dict[str, Any], offer: Suggestions | None) -
         ),
     ]
     busy = [o for o in offer.busy if o.busy_on != row["id"]]
-    if pick is None:
-        parts.append(no_unit_alarm(offer.needed, busy))
+    kinds = ", ".join(inc.kind_name(k) for k in offer.needed)
+    has_one = any(o.busy_on == row["id"] for o in offer.busy)
+    if pick is None and has_one:  # this incident has its unit: no other is free, which is no alarm here
+        parts.append(html.Div(t("dispatch.no_other", kinds=kinds), id="incident-pick", className="pick-note"))
+    elif pick is None:
+        parts.append(no_unit_alarm(kinds, offer.needed, busy))
     else:
         nearer = [o for o in busy if (o.km or 0) <= (pick.km or 0)]
         suggested = t("dispatch.suggested", what=_option_label(pick), n=pick.missions)
@@ -168,8 +172,7 @@ def sender(settings: Settings, row: dict[str, Any], offer: Suggestions | None) -
     return html.Div([*parts, send], className="control-block sender")
 
 
-def no_unit_alarm(needed: tuple[str, ...], busy: list[Option]) -> html.Div:
-    kinds = ", ".join(inc.kind_name(k) for k in needed)
+def no_unit_alarm(kinds: str, needed: tuple[str, ...], busy: list[Option]) -> html.Div:
     items = [html.Li([inc.link(o.busy_on), " ", _busy_line(o)]) for o in busy if o.busy_on is not None]
     return html.Div(
         [

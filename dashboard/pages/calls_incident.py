@@ -205,7 +205,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
             row = incident(ctx.engine, number)
             if row is None or confirmed is None:
                 raise
-            why = html.Span([t("confirm.reason_needed"), html.Small(exc.message, className="error-detail")])
+            why = html.Span(t("confirm.reason_needed"), title=exc.message)
             box = controls(ctx, row, asking=confirmed, reason=reasons[confirmed], reason_error=why)
             return no_update, box, no_update, None
 
@@ -305,7 +305,7 @@ def _apply(ctx: AppContext, number: int, step: Any, action: str) -> tuple:
 
 
 def refusal(ctx: AppContext, number: int, exc: CallError) -> dbc.Alert:
-    detail = html.Small(exc.message, className="error-detail")
+    """Why nothing was done, in the operator's language; the service's English text only in a tooltip."""
     if exc.code == "stale":
         return dbc.Alert(
             [
@@ -321,9 +321,13 @@ def refusal(ctx: AppContext, number: int, exc: CallError) -> dbc.Alert:
     if exc.code == "busy":
         unit = inc.unit_name(ctx.settings, exc.details.get("unit"))
         text = t("incident.busy", unit=unit, incident=exc.details.get("incident") or "?")
+    elif exc.code == "invalid" and exc.details.get("field") == "unit":
+        text = t("incident.refused_unit")
     else:
         text = t(f"incident.refused_{exc.code}")
-    return dbc.Alert([html.Span(text), detail], color="danger", id=f"incident-{exc.code}", className="incident-alert")
+    return dbc.Alert(
+        html.Span(text, title=exc.message), color="danger", id=f"incident-{exc.code}", className="incident-alert"
+    )
 
 
 # -- what the page shows -----------------------------------------------------------------------

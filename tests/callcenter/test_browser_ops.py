@@ -47,7 +47,7 @@ def server(live_server) -> dict:
             dict(line_code="p2tp2a", caller_number="0813 3333 4444", district="ganra", village="Ganra",
                  category="violence", priority=2, summary="Anak dipukul tetangga"),
             dict(line_code="polres-110", district="marioriwawo", village="Takalala", category="crime",
-                 priority=3, summary="Motor hilang di parkiran pasar"),
+                 priority=3, summary="Motor hilang di parkiran pasar", caller_withheld=True),
             dict(line_code="psc-119", caller_number="0813 5555 6666", district="lalabata", category="complaint",
                  skpd_code="dpmptsp", priority=3, summary="Izin usaha belum terbit",
                  received_at=utcnow().replace(microsecond=0) - __import__("datetime").timedelta(days=5)),

@@ -115,7 +115,7 @@ def test_with_both_ambulances_out_nothing_is_preselected_and_the_page_says_so(ap
     assert text.index(f'"#{busy[1]}"') < text.index(f'"#{busy[0]}"')
     # The send button with nothing chosen sends nothing.
     msg = json.dumps(click(app, number, 1, "incident-dispatch", incident_unit=""))
-    assert ID["incident.refused_invalid"] in msg and status_of(ctx, number) == ("received", 1)
+    assert ID["incident.refused_unit"] in msg and status_of(ctx, number) == ("received", 1)
     for other in [*busy, number]:
         back(ctx, other)
 
