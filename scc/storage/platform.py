@@ -1,16 +1,19 @@
-"""The platform's own tables: users, sign-in sessions, audit log, process health.
+"""The platform's own tables: users, sign-in sessions, audit log, process health, refusals.
 
 Health has one owner per table. The supervisor writes `process_state` (is the
 process running, its pid, how often it restarted); each worker writes its own
 row of `heartbeats` (last beat, activity, backlog, detail) and declares how
 often it beats, so a process that is alive but stopped working shows as stale.
+
+`refusals` (scc/refusals.py) counts what the broker and the web sign-in refused,
+one row per channel, account and kind, so a stream of refusals is a count.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, false
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, false
 
 from .base import UTC, Id, metadata, status_column_type
 
@@ -21,6 +24,12 @@ ProcessStatus = Literal["starting", "running", "restarting", "failed", "stopped"
 # What /healthz and the admin page show: a running process is "up" while it
 # beats on time and "stale" when its heartbeat is overdue.
 HealthStatus = Literal["up", "stale", "starting", "restarting", "failed", "stopped", "down"]
+RefusalChannel = Literal["broker", "web"]
+RefusalKind = Literal["publish", "subscribe", "signin"]
+# Why, as a word the admin page says: denied by the ACL; the broker's "not authorised" (Mosquitto does not
+# say whether the name or the password was wrong); a wrong password; no such account; a disabled one;
+# too many failures lately; a name or password over the length limit.
+RefusalReason = Literal["acl", "not_authorised", "password", "unknown_account", "disabled", "throttled", "too_long"]
 
 users = Table(
     "users",
@@ -97,4 +106,23 @@ heartbeats = Table(
     Column("last_activity", UTC),
     Column("backlog", Integer, nullable=False, default=0),
     Column("detail", Text, nullable=False, default=""),
+)
+
+# One row per (channel, account, kind): counts, not events, so a unit retrying a forbidden topic every
+# second or a guessing script costs one row. An unknown account ("") has one row per source address
+# instead, so made-up names cannot add rows; the last name tried is in last_detail.
+refusals = Table(
+    "refusals",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("channel", status_column_type(RefusalChannel, "refusal_channel"), nullable=False),
+    Column("account", String(64), nullable=False),
+    Column("kind", status_column_type(RefusalKind, "refusal_kind"), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("first_at", UTC, nullable=False),
+    Column("last_at", UTC, nullable=False, index=True),
+    Column("last_reason", status_column_type(RefusalReason, "refusal_reason"), nullable=False),
+    Column("last_detail", String(200), nullable=False),
+    UniqueConstraint("channel", "account", "kind", "source"),
 )

@@ -49,6 +49,17 @@ ROWS = {
         updated_at=T0,
     ),
     "heartbeats": dict(name="web", interval_s=5, beat_at=T0, last_activity=T0, backlog=3, detail="ok"),
+    "refusals": dict(
+        channel="broker",
+        account="dpmptsp",
+        kind="publish",
+        source="",
+        attempts=3,
+        first_at=T0,
+        last_at=T0 + timedelta(seconds=9),
+        last_reason="acl",
+        last_detail="scc/v1/skpd/bpkd/telemetry",
+    ),
     "camera_state": dict(
         camera_id="rsud-lobi",
         status="online",
