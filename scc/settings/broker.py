@@ -56,9 +56,6 @@ class BrokerConfig(Strict):
     max_past_days: int = Field(
         default=14, ge=1, description="A timestamp older than this is rejected (a backlog after a long outage is not)."
     )
-    ingest_client_id: str = Field(
-        default="scc-ingest", min_length=1, max_length=64, description="Ingest's persistent session id."
-    )
 
     @field_validator("host")
     @classmethod

@@ -10,6 +10,8 @@ that the supervisor watches, signals and restarts the broker itself:
     acl              each unit writes its own telemetry and status and reads its own
                      errors; ingest reads every unit's telemetry and status and
                      writes their errors; admin reads and writes everything
+                     (every client's id is its user name: no one can take over
+                     another account's session, ingest's persistent one included)
     mosquitto.db     Mosquitto's own persistence (sessions, queued and retained messages)
 """
 
@@ -47,6 +49,11 @@ ABUSE_LIMIT = 1024 * 1024
 # Mosquitto's default of 20 unacknowledged messages would drain a backlog at ~200 messages/s.
 MAX_INFLIGHT = 1000
 AUTOSAVE_S = 10  # a crash (SIGKILL, power cut) loses at most this much of the queues; SIGTERM loses nothing
+# A client's id is its user name, whatever id it sent: a unit connecting with ingest's id would otherwise
+# take over ingest's persistent session and its queue. A per-listener option in Mosquitto 2.0: it goes
+# after each `listener` line (before the first one it would open a default listener on port 1883).
+# One connection per account at a time: a second one with the same account replaces the first.
+BIND_ID = ["use_username_as_clientid true"]
 
 
 class MissingPassword(Exception):
@@ -156,6 +163,7 @@ def config_text(settings: Settings, directory: Path) -> str:
         "",
         "# Loopback only: ingest and the demo's simulators.",
         f"listener {mqtt.port} {mqtt.host}",
+        *BIND_ID,
     ]
     tls = settings.tls_files
     if tls and mqtt.tls_port:
@@ -164,6 +172,7 @@ def config_text(settings: Settings, directory: Path) -> str:
             "",
             "# SKPD units across the LAN, with the installation's certificate (web.tls).",
             f"listener {mqtt.tls_port} {mqtt.tls_host}",
+            *BIND_ID,
             f"certfile {cert}",
             f"keyfile {key}",
         ]

@@ -335,9 +335,9 @@ def endpoint_from(settings: Settings) -> Endpoint:
     if secret is None:
         raise SystemExit(f"{password_env(INGEST_USER)} is not set: run `scc setup` (it generates broker passwords)")
     mqtt_config = settings.app.mqtt
-    return Endpoint(
-        mqtt_config.host, mqtt_config.port, INGEST_USER, secret.get_secret_value(), mqtt_config.ingest_client_id
-    )
+    # The broker makes every client's id its user name (streams/metrics/broker.py); asking for the same one
+    # keeps ingest's persistent session on a broker configured without that too.
+    return Endpoint(mqtt_config.host, mqtt_config.port, INGEST_USER, secret.get_secret_value(), INGEST_USER)
 
 
 def main() -> None:

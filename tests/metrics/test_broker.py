@@ -166,6 +166,34 @@ def test_an_offline_persistent_subscriber_gets_every_queued_message_across_a_res
     ingest.close()
 
 
+def test_a_unit_cannot_take_over_ingests_session(scc_broker):
+    """A unit signed in with its own account, asking for ingest's client id and a persistent session,
+    neither gets ingest's session (nor what is queued in it) nor pushes ingest off the broker."""
+    ingest = scc_broker.ingest(client_id=INGEST_USER, clean_session=False)
+    ingest.subscribe("scc/v1/skpd/+/telemetry", qos=1)
+    ingest.close()
+    unit = scc_broker.connect(A)
+    unit.publish_many(topic(A, "telemetry"), [f"queued {i}".encode() for i in range(20)])
+    unit.close()
+
+    thief = scc_broker.client(A, client_id=INGEST_USER, clean_session=False)
+    assert thief.connect() is False, "the unit was handed ingest's session"
+    assert thief.nothing(within=1.0), "the unit received what was queued for ingest"
+    thief.close()
+
+    ingest = scc_broker.ingest(client_id=INGEST_USER, clean_session=False)
+    assert [ingest.receive().payload for _ in range(20)] == [f"queued {i}".encode() for i in range(20)]
+    # While ingest is connected, the same attempt does not push it off: it still receives.
+    thief = scc_broker.client(A, client_id=INGEST_USER, clean_session=False)
+    thief.connect()
+    unit = scc_broker.connect(B)
+    unit.publish(topic(B, "telemetry"), b"after the attempt")
+    assert ingest.receive()[:2] == (topic(B, "telemetry"), b"after the attempt")
+    assert thief.nothing()
+    for client in (thief, unit, ingest):
+        client.close()
+
+
 def test_the_files_are_private_and_hold_no_password(scc_broker):
     directory = scc_broker.directory
     assert stat.S_IMODE(directory.stat().st_mode) == 0o700
@@ -185,6 +213,13 @@ def test_the_files_are_private_and_hold_no_password(scc_broker):
         assert expected in conf
     assert "log_type debug" not in conf and "log_type all" not in conf
     assert ("user root" in conf) == (os.geteuid() == 0)
+    # Per listener in Mosquitto 2.0: each listener line is followed by it; before the first one it would
+    # open a default listener on port 1883.
+    lines = conf.splitlines()
+    listeners = [i for i, line in enumerate(lines) if line.startswith("listener ")]
+    assert len(listeners) == 2
+    assert [lines[i + 1] for i in listeners] == ["use_username_as_clientid true"] * 2
+    assert not any(line.startswith("use_username_as_clientid") for line in lines[: listeners[0]])
 
 
 def broker_env(scc_broker, config_dir) -> dict[str, str]:
