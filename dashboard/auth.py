@@ -251,6 +251,7 @@ def _routes(server: Flask, ctx: AppContext, access: Access) -> None:
         if len(username) > USERNAME_MAX or len(password) > PASSWORD_MAX:
             log.warning("sign-in with an over-long field from %s (user name %s)", addr, quote(username))
             _audit_signin(engine, "auth.refused", username, addr, once_in_s=auth_cfg.window_s)
+            signin.refused(engine, username, addr, "too_long")
             return _login_page(
                 error=i18n.t("login.failed"), status=400, next_url=next_url, username=username[:USERNAME_MAX]
             )
@@ -267,6 +268,7 @@ def _routes(server: Flask, ctx: AppContext, access: Access) -> None:
         if user is None:
             log.info("failed sign-in for %s from %s", quote(username), addr)
             _audit_signin(engine, "auth.failed", username, addr)
+            signin.refused(engine, username, addr)
             return _login_page(error=i18n.t("login.failed"), status=401, username=username, next_url=next_url)
         if current_user.is_authenticated:  # signing in again, maybe as someone else: the old session ends
             signin.close_session(engine, current_user.sid)

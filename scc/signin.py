@@ -3,6 +3,9 @@
 A session is a row with a random id; the signed cookie carries only that id.
 It ends at sign-out, when its fixed lifetime (one shift) is over however
 busy the wall keeps it, or when the user is disabled or their password reset.
+
+Every refused sign-in is also counted for the admin (scc/refusals.py): by
+account when the name exists, by address when it does not.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, and_, delete, func, select, text
 
-from . import audit
+from . import audit, refusals
 from .clock import utcnow
-from .storage.platform import login_attempts, sessions, users
+from .storage.platform import RefusalReason, login_attempts, sessions, users
 from .users import User, UserError, from_row
 from .users import change_own_password as _set_own_password
 
@@ -86,8 +89,24 @@ def attempt(engine: Engine, username: str, remote_addr: str, max_failures: int, 
     if (per_user or 0) > max_failures or (per_addr or 0) > 4 * max_failures:
         with engine.begin() as conn:  # audited once per window and address: a stream of guesses is one row
             audit.record_once(conn, username, "auth.throttled", username, remote_addr, timedelta(seconds=window_s))
+        refused(engine, username, remote_addr, "throttled")
         return None
     return attempt_id
+
+
+def refused(engine: Engine, username: str, remote_addr: str, reason: RefusalReason | None = None) -> None:
+    """Count a refused sign-in for the admin; without a `reason`, whichever of unknown account,
+    disabled account or wrong password it was (the user is told none of this)."""
+    with engine.connect() as conn:
+        active = conn.scalar(select(users.c.active).where(users.c.username == username[:64]))
+    known = active is not None and len(username) <= 64
+    if reason is None:
+        reason = "unknown_account" if not known else "password" if active else "disabled"
+    if known:
+        row = refusals.refusal("web", "signin", reason, username, remote_addr, detail=remote_addr)
+    else:
+        row = refusals.refusal("web", "signin", reason, refusals.UNKNOWN, remote_addr, detail=username)
+    refusals.record(engine, [row])
 
 
 def change_own_password(
@@ -112,6 +131,7 @@ def change_own_password(
         if exc.code == "password_wrong":
             with engine.begin() as conn:
                 audit.record(conn, username, "user.change_password_failed", username, remote_addr=remote_addr)
+            refused(engine, username, remote_addr, "password")
             raise
         succeeded(engine, attempt_id, username, remote_addr)  # the current password was right
         raise

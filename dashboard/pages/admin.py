@@ -1,4 +1,4 @@
-"""Administration: users, configuration summary, audit log, health."""
+"""Administration: users, configuration summary, refused access and the audit log, health."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         sections = {
             "users": (t("admin.users"), lambda: users_tab(ctx)),
             "config": (t("admin.config"), lambda: config_tab(ctx)),
-            "audit": (t("admin.audit"), lambda: html.Div(audit_table(ctx), id="admin-audit", className="pt-3")),
+            "audit": (t("admin.audit"), lambda: audit_tab(ctx)),
             "health": (t("admin.health"), lambda: html.Div(health_table(ctx), id="admin-health", className="pt-3")),
             "rejected": (t("admin.rejected"), lambda: rejected_tab(ctx)),
         }
@@ -228,6 +228,54 @@ def config_tab(ctx: AppContext):
         [t("admin.estimates"), i18n.number(sum(1 for m in s.metrics if m.estimate), digits=0)],
     ]
     return html.Div(table([t("admin.setting"), t("admin.value")], rows, table_id="config-table"), className="pt-3")
+
+
+def audit_tab(ctx: AppContext):
+    refused = html.Div(
+        [refusals_table(ctx), html.P(t("admin.refusals_note"), className="text-muted small mt-2 mb-0")],
+        id="admin-refusals",
+    )
+    return html.Div(
+        [
+            panel(t("admin.refusals"), refused, className="mb-3"),
+            panel(t("admin.audit"), html.Div(audit_table(ctx), id="admin-audit")),
+        ],
+        className="pt-3",
+    )
+
+
+def refusals_table(ctx: AppContext):
+    """Who the broker and the web sign-in turned away: one row per account (per address when unknown)."""
+    rows = platform.refusal_list(ctx.engine)
+    if not rows:
+        return empty("admin.refusals_none_title", "admin.refusals_none_hint")
+    return table(
+        [
+            t("admin.refusals_channel"),
+            t("admin.refusals_account"),
+            t("admin.refusals_kind"),
+            t("admin.refusals_reason"),
+            t("admin.refusals_attempts"),
+            t("admin.refusals_first"),
+            t("admin.refusals_last"),
+            t("admin.refusals_detail"),
+        ],
+        [
+            [
+                t("refusal_channel." + r.channel),
+                r.account or f"{t('admin.refusals_unknown')} ({r.source})",
+                t("refusal_kind." + r.kind),
+                t("refusal_reason." + r.reason),
+                i18n.number(r.attempts, digits=0),
+                i18n.datetime_wita(r.first_at),
+                i18n.datetime_wita(r.last_at),
+                r.detail or "-",
+            ]
+            for r in rows
+        ],
+        table_id="refusals-table",
+        numeric=(4,),
+    )
 
 
 def audit_table(ctx: AppContext):

@@ -1,4 +1,4 @@
-"""Platform reads for the admin page: users, the audit log, the health of every process."""
+"""Platform reads for the admin page: users, the audit log, refused access, the health of every process."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from scc import audit, health, users
+from scc import audit, health, refusals, users
 from scc.settings import Settings
 
 
@@ -17,6 +17,10 @@ def user_list(engine: Engine) -> list[users.User]:
 
 def audit_entries(engine: Engine, limit: int = 100) -> list[dict[str, Any]]:
     return audit.recent(engine, limit)
+
+
+def refusal_list(engine: Engine, limit: int = 200) -> list[refusals.Refusal]:
+    return refusals.recent(engine, limit)
 
 
 def components(engine: Engine) -> list[health.ComponentHealth]:
