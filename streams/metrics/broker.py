@@ -1,8 +1,13 @@
 """The MQTT broker the SKPD units publish to: Mosquitto, configured from config/ and the environment.
 
 `python -m streams.metrics.broker` writes <data dir>/broker/ afresh at every
-start (the folder mode 700, its files 600), then becomes Mosquitto (exec), so
-that the supervisor watches, signals and restarts the broker itself:
+start (the folder mode 700, its files 600), then runs Mosquitto as its child:
+it passes SIGTERM, SIGINT and SIGHUP on, exits with Mosquitto's exit code when
+Mosquitto ends, and Mosquitto ends when it does. It reads Mosquitto's log
+(streams/metrics/mosquitto_log.py), counts the refusals in it for the admin
+(scc/refusals.py, written once a second) and passes the log on to its own
+stderr, all but the per-packet lines. If that reading fails, it stops Mosquitto
+and exits with 1, so that the supervisor restarts the broker.
 
     mosquitto.conf   listeners, persistence, queue limits, logging to stderr
     passwd           one account per SKPD (user = its code), scc-ingest, scc-admin;
@@ -18,17 +23,30 @@ that the supervisor watches, signals and restarts the broker itself:
 from __future__ import annotations
 
 import base64
+import ctypes
+import fcntl
 import hashlib
 import logging
 import os
 import shutil
+import signal
+import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
-from scc import boot
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from scc import boot, refusals
 from scc.settings import Settings
 from scc.settings.broker import ADMIN_USER, INGEST_USER, accounts, password, password_env
+from scc.storage.db import connect
 from streams.agent.contract import ERRORS, PREFIX, STATUS, TELEMETRY
+
+from .mosquitto_log import BrokerLog
 
 log = logging.getLogger("scc.metrics.broker")  # not __main__ when run with -m
 
@@ -54,6 +72,11 @@ AUTOSAVE_S = 10  # a crash (SIGKILL, power cut) loses at most this much of the q
 # after each `listener` line (before the first one it would open a default listener on port 1883).
 # One connection per account at a time: a second one with the same account replaces the first.
 BIND_ID = ["use_username_as_clientid true"]
+FLUSH_S = 1.0  # refusals are written to storage at most this often
+PIPE_BYTES = 1 << 20  # Mosquitto's log pipe: Linux's largest without privileges
+GATHER_S = 0.02
+STOP_S = 10.0  # how long Mosquitto may take to save its queues and end, once asked to
+_PR_SET_PDEATHSIG = 1
 
 
 class MissingPassword(Exception):
@@ -150,13 +173,11 @@ def config_text(settings: Settings, directory: Path) -> str:
         f"max_packet_size {max(ABUSE_LIMIT, 2 * mqtt.max_payload_bytes)}",
         "set_tcp_nodelay true",
         "",
-        # stderr is the supervisor's output, as for every other process (a file here would never be rotated).
-        # No debug: it would log every payload.
+        # stderr is read by `python -m streams.metrics.broker`, which passes it on to the supervisor's output.
+        # Everything, debug included: a publish the ACL refused is logged at debug level only. Debug
+        # names each message's topic and size, never its payload; the reader drops those per-packet lines.
         "log_dest stderr",
-        "log_type error",
-        "log_type warning",
-        "log_type notice",
-        "log_type information",
+        "log_type all",
         "connection_messages true",
         "log_timestamp true",
         "log_timestamp_format %Y-%m-%dT%H:%M:%S",
@@ -213,10 +234,133 @@ def main() -> int:
     if not Path(binary).is_file():
         print(f"broker: {binary} not found: install Debian's mosquitto package", file=sys.stderr)
         return 2
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # Mosquitto takes this process's place and pid: the supervisor watches, signals and restarts the broker itself.
-    os.execv(binary, [binary, "-c", str(conf)])
+    engine = connect(settings.database_url)  # opens nothing yet: Mosquitto starts whether storage is up or not
+    try:
+        return Broker([binary, "-c", str(conf)], engine).run()
+    finally:
+        engine.dispose()
+
+
+class Broker:
+    """Mosquitto as a child; its log read, refusals written, and its end this process's end."""
+
+    def __init__(self, argv: list[str], engine: Engine) -> None:
+        self.argv, self.engine = argv, engine
+        self.tally = refusals.Tally()
+        self.reader = BrokerLog(self.tally)
+        self.failed = threading.Event()
+        self.done = threading.Event()
+        self.child: subprocess.Popen[bytes] | None = None
+        self._asked: int | None = None  # a signal that came before Mosquitto had started
+
+    def run(self) -> int:
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, self._pass_on)
+        child = self.child = subprocess.Popen(
+            self.argv, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent
+        )
+        if self._asked is not None:
+            child.send_signal(self._asked)
+        reader = threading.Thread(target=self._guarded, args=(self._read, True), name="mosquitto-log", daemon=True)
+        writer = threading.Thread(target=self._guarded, args=(self._write, False), name="refusals", daemon=True)
+        reader.start()
+        writer.start()
+        code = self._wait(child)
+        reader.join(timeout=STOP_S)  # the rest of its log, up to the end of the pipe
+        self.done.set()
+        writer.join(timeout=STOP_S)  # and the refusals in it
+        if self.failed.is_set():
+            return 1
+        return code if code >= 0 else 128 - code  # killed by a signal: as a shell would say it
+
+    def _wait(self, child: subprocess.Popen[bytes]) -> int:
+        """Mosquitto's exit code; once a thread has failed, Mosquitto gets STOP_S to end before it is killed."""
+        killing_at = None
+        while True:
+            try:
+                return child.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                if self.failed.is_set():
+                    killing_at = killing_at or time.monotonic() + STOP_S
+                    if time.monotonic() > killing_at:
+                        child.kill()
+
+    def _pass_on(self, sig: int, _frame: object) -> None:
+        if self.child is None:
+            self._asked = sig
+        elif self.child.poll() is None:
+            self.child.send_signal(sig)
+
+    def _guarded(self, work: Callable[[], None], reads_log: bool) -> None:
+        """A thread that fails ends the broker: a log no longer read would soon block Mosquitto."""
+        try:
+            work()
+        except BaseException:
+            name = threading.current_thread().name
+            log.exception("%s failed; stopping Mosquitto so that the broker is restarted", name)
+            self.failed.set()
+            self._pass_on(signal.SIGTERM, None)
+            if reads_log:
+                self._drain()
+
+    def _read(self) -> None:
+        assert self.child is not None and self.child.stderr is not None
+        fd, out = self.child.stderr.fileno(), sys.stderr.buffer
+        try:
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        except OSError:
+            pass  # a smaller pipe (/proc/sys/fs/pipe-max-size): reads only come more often
+        while chunk := os.read(fd, PIPE_BYTES):
+            kept = self.reader.feed(chunk)
+            if kept:
+                out.write(kept)
+                out.flush()
+            if len(chunk) < PIPE_BYTES // 2:
+                # Mosquitto writes each line on its own, several per message: read them a pipe-full
+                # at a time, not one wake-up each. At its busiest it fills the pipe in far more than this.
+                time.sleep(GATHER_S)
+        out.write(self.reader.rest())
+        out.flush()
+
+    def _drain(self) -> None:
+        """After a failure, keep emptying the pipe (passing it on unread while that works), so that
+        Mosquitto never blocks on its log and can save its queues and end."""
+        assert self.child is not None and self.child.stderr is not None
+        passing_on = True
+        while chunk := os.read(self.child.stderr.fileno(), 65536):
+            if passing_on:
+                try:
+                    sys.stderr.buffer.write(chunk)
+                    sys.stderr.buffer.flush()
+                except (OSError, ValueError):
+                    passing_on = False
+
+    def _write(self) -> None:
+        failing = False
+        while not self.done.wait(FLUSH_S):
+            failing = self._flush(failing)
+        self._flush(failing)
+
+    def _flush(self, failing: bool) -> bool:
+        """Write what was counted; whether storage is failing (said once per outage, not once a second)."""
+        rows = self.tally.take()
+        if not rows:
+            return failing
+        try:
+            refusals.record(self.engine, rows)
+        except SQLAlchemyError as exc:
+            self.tally.put_back(rows)
+            if not failing:
+                log.error("cannot store the broker's refusals (kept, retried every %.0f s): %s", FLUSH_S, exc)
+            return True
+        if failing:
+            log.info("the broker's refusals are stored again")
+        return False
+
+
+def _die_with_parent() -> None:
+    # Killed outright, this process must not leave Mosquitto holding the port its restart needs.
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 if __name__ == "__main__":
