@@ -133,11 +133,14 @@ def unit_states(engine: Engine, now: datetime | None = None) -> dict[str, UnitNo
             .join(incidents, incidents.c.id == incident_units.c.incident_id)
             .where(incidents.c.status.in_(OPEN_STATUSES), incident_units.c.released_at.is_(None))
         ).all()
+        # The recent incidents by their indexed time, then their units by incident: written as a join,
+        # SQLite walked every assignment ever made in unit order instead (55 ms against 3 ms with a
+        # year of history, 80,000 assignments).
+        recent = select(incidents.c.id).where(incidents.c.received_at >= now - LOAD_LOOKBACK)
         missions: dict[str, int] = dict(
             conn.execute(
                 select(incident_units.c.unit_code, func.count())
-                .join(incidents, incidents.c.id == incident_units.c.incident_id)
-                .where(incidents.c.received_at >= now - LOAD_LOOKBACK, incident_units.c.assigned_at >= since)
+                .where(incident_units.c.incident_id.in_(recent), incident_units.c.assigned_at >= since)
                 .group_by(incident_units.c.unit_code)
             ).all()
         )
