@@ -17,10 +17,12 @@ The guard in auth.py calls these before anything else runs:
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Callable
 from typing import Any, get_type_hints
 from urllib.parse import urlsplit
 
+from dash._utils import split_callback_id
 from flask import Request
 from flask.json.provider import DefaultJSONProvider
 from pydantic import ConfigDict, TypeAdapter, ValidationError
@@ -107,7 +109,43 @@ def callback_shape_problem(body: dict[str, Any], spec: dict[str, Any]) -> str | 
         return "changedPropIds: a list of texts"
     if not isinstance(body.get("outputs"), dict | list):
         return "outputs: an object or a list"
+    return outputs_problem(body.get("output"), body["outputs"])
+
+
+def outputs_problem(key: object, outputs: dict[str, Any] | list[Any]) -> str | None:
+    """Why `outputs` are not the outputs of the callback `key` names, or None.
+
+    Dash checks them only deep inside the call, failing with a 500 and a traceback."""
+    if not isinstance(key, str):
+        return "output: a text"
+    if key.startswith(".."):
+        declared = [(o["id"], o["property"]) for o in split_callback_id(key)]
+        if not isinstance(outputs, list) or len(outputs) != len(declared):
+            return f"outputs: expected a list of {len(declared)}"
+        pairs = list(zip(declared, outputs, strict=True))
+    else:
+        target, prop = key.rsplit(".", 1)
+        pairs = [((target, prop), outputs)]
+    for (target, prop), given in pairs:
+        # Only a pattern-matching output with ALL names its matches as a list; any other is one object.
+        entries = given if isinstance(given, list) and _names_all(target) else [given]
+        for entry in entries:
+            if not isinstance(entry, dict) or entry.get("property") != prop or not _same_id(target, entry.get("id")):
+                return "outputs: not this callback's outputs"
     return None
+
+
+def _names_all(declared: str) -> bool:
+    return declared.startswith("{") and any(v in (["ALL"], ["ALLSMALLER"]) for v in json.loads(declared).values())
+
+
+def _same_id(declared: str, given: object) -> bool:
+    if not declared.startswith("{"):
+        return given == declared
+    pattern = json.loads(declared)  # a pattern-matching id: its keys, and the values that are not wildcards
+    if not isinstance(given, dict) or set(given) != set(pattern):
+        return False
+    return all(isinstance(want, list) or given[k] == want for k, want in pattern.items())
 
 
 class JSONProvider(DefaultJSONProvider):

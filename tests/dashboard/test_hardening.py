@@ -258,3 +258,33 @@ def test_callback_bodies_of_the_wrong_shape_get_400(app, caplog):
                 status = post_callback(c, body).status_code
             assert status in (400, 403), (key, field, value, status)
     assert not [rec for rec in caplog.records if rec.exc_info], "a traceback was logged"
+
+
+def _tampered_outputs(body: dict[str, Any]) -> list[Any]:
+    """`outputs` as a hand-made request might send them: another property, another component, one too
+    few or one too many, and another callback's outputs altogether."""
+    outputs = body["outputs"]
+    first = outputs[0] if isinstance(outputs, list) else outputs
+    if isinstance(first, list):  # a pattern-matching output that names every match
+        first = first[0] if first else {"id": "x", "property": "children"}
+    other_prop = {**first, "property": "not_a_property"}
+    other_id = {**first, "id": "no-such-component"}
+    many = [first, first, first] if isinstance(outputs, list) else [first, first]
+    few = outputs[:-1] if isinstance(outputs, list) else []
+    swapped = {"id": "wita-clock", "property": "children"}
+    tampered = [other_prop, other_id, many, few, swapped]
+    return [[t, *outputs[1:]] if isinstance(outputs, list) and isinstance(t, dict) else t for t in tampered]
+
+
+def test_callback_outputs_other_than_the_callbacks_own_get_400(app, access, caplog):
+    """The renderer names the outputs it wants updated; a hand-made request naming others must not
+    reach Dash, which fails on them with a 500 and a traceback."""
+    clients = {role: client(app, user) for user, role in ROLE_OF.items()}
+    for key in server_side(app):
+        c = clients[sorted(access.callback_roles(key) or {"admin"})[0]]
+        for outputs in _tampered_outputs(callback_body(app, key)):
+            body = {**callback_body(app, key), "outputs": outputs}
+            with caplog.at_level(logging.ERROR):
+                status = post_callback(c, body).status_code
+            assert status == 400, (key, outputs, status)
+    assert not [rec for rec in caplog.records if rec.exc_info], "a traceback was logged"

@@ -62,6 +62,7 @@ CALL_WORK = {
     "calls_intake.submit",
     "intake-keys.data",
     "intake-skpd-row.className",
+    "intake-bad-shown.data",
     "calls_import.received",
     "calls_incident.act",
     "calls_incident.save",
