@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Insert, Table, case, select, tuple_
+from sqlalchemy import Connection, Engine, Insert, Table, and_, case, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from scc.storage.metrics import MetricSource, metric_latest, metric_samples, rejected_messages, skpd_status
@@ -109,17 +109,7 @@ def _newest(conn: Connection, samples: Iterable[Sample], received_at: datetime) 
         key = (s.skpd_code, s.metric_key)
         if key not in newest or s.ts >= newest[key].ts:
             newest[key] = s
-    stored = {
-        (row.skpd_code, row.metric_key)
-        for row in conn.execute(
-            select(metric_samples.c.skpd_code, metric_samples.c.metric_key).where(
-                tuple_(metric_samples.c.skpd_code, metric_samples.c.message_id, metric_samples.c.metric_key).in_(
-                    [(s.skpd_code, s.message_id, s.metric_key) for s in newest.values()]
-                ),
-                metric_samples.c.received_at == received_at,
-            )
-        )
-    }
+    stored = _stored_now(conn, list(newest.values()), received_at)
     rows = []
     for (unit, metric), s in newest.items():
         if (unit, metric) in stored:
@@ -147,6 +137,29 @@ def _newest(conn: Connection, samples: Iterable[Sample], received_at: datetime) 
         where=stmt.excluded.ts >= metric_latest.c.ts,
     )
     conn.execute(upsert, rows)
+
+
+STORED_CHUNK = 100  # key triples per query: a flat OR of them stays far below SQLite's expression depth
+
+
+def _stored_now(conn: Connection, samples: list[Sample], received_at: datetime) -> set[tuple[str, str]]:
+    """(unit, metric) of those of `samples` whose rows this batch wrote.
+
+    An OR of the unique key's triples, not a row-value IN: SQLite scans the whole table for
+    `(a, b, c) IN (VALUES ...)`, while each OR term is one lookup in the unique index."""
+    c = metric_samples.c
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(samples), STORED_CHUNK):
+        chunk = samples[start : start + STORED_CHUNK]
+        keys = or_(
+            *(
+                and_(c.skpd_code == s.skpd_code, c.message_id == s.message_id, c.metric_key == s.metric_key)
+                for s in chunk
+            )
+        )
+        query = select(c.skpd_code, c.metric_key).where(keys, c.received_at == received_at)
+        found.update((row.skpd_code, row.metric_key) for row in conn.execute(query))
+    return found
 
 
 def _heard_from(conn: Connection, units: set[str], at: datetime) -> None:
