@@ -12,8 +12,9 @@ relay + web) <= 100 (50% of the two cores; the simulator's CPU is reported apart
 p95 <= 800 ms; first frame <= 1.5 s; a soak with the radio cameras flapping every 30 s: no crash, RSS growth
 of workers and relay <= 5%.
 
-WebRTC needs a non-loopback address on both sides (FIELD-NOTES), so the script re-runs itself in a
-private network namespace (`unshare -n`, a veth pair at 198.18.0.1) as tests/cameras/test_relay.py does;
+WebRTC needs a non-loopback address on both sides
+(docs/field-notes.md "WebRTC needs a non-loopback address"), so the script re-runs itself in a private
+network namespace (`unshare -n`, a veth pair at 198.18.0.1) as tests/cameras/test_relay.py does;
 everything, Chromium included, runs inside. Floors, measured in the same run:
   - ingest: bare OpenCV reading the same 16 sub streams (camera_floor.py decode), in the same window
     as the workers; `ingest_ratio_to_floor` = ours / floor;

@@ -1,4 +1,4 @@
-"""Camera records (DESIGN.md 3.2).
+"""Camera records (docs/design.md §3.2.1).
 
 Credentials live in `username`/`password`, never inside the URLs, so a URL
 can be logged or shown safely; `password` is a SecretStr and prints as stars.

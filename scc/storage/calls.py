@@ -1,4 +1,4 @@
-"""The call center's tables (DESIGN.md 3.3): incidents, their timeline, the units out on them, every call.
+"""The call center's tables (docs/design.md §3.3.2): incidents, their timeline, the units out on them, every call.
 
 The Literal types here are the one list of each value set: the call-center
 services, the pages and the tests import them, and the database's CHECK

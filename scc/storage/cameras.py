@@ -17,7 +17,7 @@ from sqlalchemy import Column, Engine, Float, Index, Integer, String, Table, Tex
 
 from .base import UTC, Id, metadata, status_column_type
 
-# What a camera worker knows of a camera (DESIGN.md 3.2).
+# What a camera worker knows of a camera (docs/design.md §3.2.2).
 CameraStatus = Literal["online", "stale", "offline", "error"]
 # The codecs the WebRTC relay passes through to browsers as they are (it never transcodes).
 RELAYABLE_CODECS = frozenset({"h264", "avc1"})

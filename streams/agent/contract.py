@@ -1,4 +1,4 @@
-"""The SKPD metrics contract, API v1 (DESIGN.md 3.1): topics and the payload's shape.
+"""The SKPD metrics contract, API v1 (docs/design.md §3.1): topics and the payload's shape.
 
 Shared by the publisher agent (which runs on an SKPD's own PC with Python and
 paho-mqtt alone, so this module is standard library only) and by the command

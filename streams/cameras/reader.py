@@ -4,7 +4,7 @@ FFmpeg ignores OpenCV's buffer size, so a reader that fell behind would hand
 out ever older frames: this thread decodes as fast as frames come and keeps
 the last one. Whether a camera is alive is judged elsewhere by the age of that
 frame (analysis.py), because `read()` reports a stalled stream only after
-(held frames + 1) read timeouts (FIELD-NOTES).
+(held frames + 1) read timeouts (docs/field-notes.md "A stalled stream is reported late").
 
 OpenCV's environment (thread-safe opens, TCP, short probe) is set by worker.py
 before cv2 loads. The URL with the password goes to OpenCV and PyAV only; every text this module

@@ -6,7 +6,8 @@ and `/<id>/sub` (640x360, 5 fps): H.264 constrained baseline, a keyframe every
 second, RTSP Basic auth with the camera's own user name and password. Each mount
 is a shared, on-demand media: no pipeline runs until a client asks, one pipeline
 serves every client of a mount, and it stops when the last one leaves, so an
-unwatched demo costs nothing (FIELD-NOTES: 0% idle, ~13% with 16 sub readers).
+unwatched demo costs nothing (0% idle, ~13% with 16 sub readers: docs/field-notes.md
+"On-demand shared mounts cost nothing unwatched").
 
 Radio cameras drop on the rain schedule (sim_rain). With `--control-port`, a
 loopback HTTP port lets tests and operators break cameras on purpose
@@ -45,7 +46,9 @@ from streams.cameras.sim_rain import RainSchedule  # noqa: E402
 log = logging.getLogger("scc.cameras.simulator")
 
 ANONYMOUS = "anonymous"
-CLEANUP_S = 2  # vanished clients are dropped only when the session pool is swept (FIELD-NOTES)
+# Vanished clients are dropped only when the session pool is swept
+# (docs/field-notes.md "Vanished clients are dropped only when the session pool is swept").
+CLEANUP_S = 2
 RAIN_TICK_MS = 200
 
 

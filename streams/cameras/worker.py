@@ -14,8 +14,9 @@ import os
 
 # Before cv2 loads (analysis, snapshots and reader import it). Without the first, OpenCV
 # serialises every open behind one lock, so one hung camera delays all the others of the
-# process by its open timeout (FIELD-NOTES). TCP: radio links lose UDP packets; the short
-# probe brings an open from ~3 s to ~0.3 s. OpenCV's own warnings (one per open saying
+# process by its open timeout (docs/field-notes.md "Opens are serialised per process").
+# TCP: radio links lose UDP packets; the short probe brings an open from ~3 s to ~0.3 s
+# (docs/field-notes.md "Open time over RTSP"). OpenCV's own warnings (one per open saying
 # its lock is off) are dropped; FFmpeg's errors still reach stderr.
 os.environ.setdefault("OPENCV_FFMPEG_IS_THREAD_SAFE", "1")
 os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp|analyzeduration;500000|probesize;32768")

@@ -1,6 +1,6 @@
 """SKPD metrics over MQTT: broker set-up, ingest and the demo's simulators (the SKPD-metrics issue).
 
 Owns every write to the tables of `scc.storage.metrics`; pages read them through
-`dashboard.queries.metrics`. The payload contract (DESIGN.md 3.1) lives in
+`dashboard.queries.metrics`. The payload contract (docs/design.md §3.1) lives in
 `streams.agent.contract`, which the publisher and this ingest share.
 """

@@ -114,7 +114,7 @@ MessageId = Annotated[str, Field(min_length=1, max_length=contract.MAX_ID, patte
 
 
 class Telemetry(BaseModel):
-    """One message of DESIGN 3.1; the catalog and the clock come in the validation context."""
+    """One message of docs/design.md §3.1.3; the catalog and the clock come in the validation context."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 

@@ -6,9 +6,10 @@ rewrites the overlays and never the players, a click enlarges a camera on its ma
 is remembered per user, the tour turns the pages; the health page draws its tables and timeline.
 
 The second is live video: the RTSP simulator, a camera worker, the WebRTC relay, the web server and
-Chromium, all inside a private network namespace (WebRTC needs a non-loopback address on both sides,
-FIELD-NOTES), as tests/cameras/test_relay.py runs its own live tests. The wall must show its 16 tiles
-playing. Screenshots go to SCC_SCREENSHOT_DIR, or a folder under pytest's base temporary directory.
+Chromium, all inside a private network namespace (WebRTC needs a non-loopback address on both sides:
+docs/field-notes.md "WebRTC needs a non-loopback address"), as tests/cameras/test_relay.py runs its own
+live tests. The wall must show its 16 tiles playing. Screenshots go to SCC_SCREENSHOT_DIR, or a folder
+under pytest's base temporary directory.
 """
 
 from __future__ import annotations

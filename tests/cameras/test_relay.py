@@ -5,7 +5,7 @@ camera, the guard in front of the routes, the relay refusing anything without
 a grant, a codec the relay cannot pass through, cameras that refuse us, and
 that no camera password reaches a response or a log line. WebRTC itself needs
 addresses that aiortc and Chromium both offer as ICE candidates, which loopback
-is not (FIELD-NOTES): `test_live_view_in_a_private_network` runs
+is not (docs/field-notes.md "WebRTC needs a non-loopback address"): `test_live_view_in_a_private_network` runs
 test_relay_live.py inside a network namespace of its own.
 """
 

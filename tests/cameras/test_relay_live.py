@@ -3,9 +3,10 @@
 Started by test_relay.py::test_live_view_in_a_private_network, which runs this
 file in a fresh namespace (`unshare -n`) with loopback up and a veth pair at
 198.18.0.1: aiortc leaves 127.0.0.1 out of its candidates and Chromium offers
-no loopback candidate (FIELD-NOTES), so WebRTC needs that address. Everything
-runs inside: the RTSP simulator, the relay, the web server (gunicorn) and
-Chromium. Outside such a namespace its tests are deselected (tests/conftest.py).
+no loopback candidate (docs/field-notes.md "WebRTC needs a non-loopback address"),
+so WebRTC needs that address. Everything runs inside: the RTSP simulator, the
+relay, the web server (gunicorn) and Chromium. Outside such a namespace its
+tests are deselected (tests/conftest.py).
 
 The figures (first frame, glass-to-glass latency read from the painted
 timecode, relay CPU per viewer) go to SCC_RELAY_FIGURES as JSON.

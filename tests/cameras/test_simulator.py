@@ -245,7 +245,9 @@ def test_a_reader_joining_a_frozen_camera_holds_up_nobody(rtsp_sim):
     watcher = Watcher(camera_url(rtsp_sim, camera)).start()  # keeps the camera's media prepared and shared
     joiner: list[Any] = []
 
-    def join() -> None:  # PyAV, not OpenCV: OpenCV's opens queue behind one lock in a process (FIELD-NOTES)
+    # PyAV, not OpenCV: OpenCV's opens queue behind one lock in a process
+    # (docs/field-notes.md "Opens are serialised per process").
+    def join() -> None:
         with contextlib.suppress(av.FFmpegError):
             joiner.append(av.open(camera_url(rtsp_sim, camera), options={"rtsp_transport": "tcp"}, timeout=(8, 8)))
 

@@ -1,4 +1,4 @@
-"""The rooms' boundaries (DESIGN.md section 2) as rules that fail the suite.
+"""The rooms' boundaries (docs/design.md §2) as rules that fail the suite.
 
 import-linter checks the contracts in pyproject.toml (the core imports no
 capability, capabilities are independent, pages touch no SQL...); this module
