@@ -203,36 +203,6 @@ def test_kpi_and_map_fit_the_wall_and_stay_local(page_as, server, shots, usernam
     assert_local(requested)
 
 
-def test_staff_see_every_complaint_with_overdue_marked(page_as, server, shots):
-    page, requested = page_as("operator")
-    page.goto(server + "/complaints")
-    page.locator("#complaints-summary tbody tr").first.wait_for(state="visible")
-    overdue = page.locator("tr.row-overdue")
-    assert overdue.count() == 6  # dpmptsp's and pupr's late ones
-    assert "Lewat tenggat" in overdue.first.inner_text()
-    assert page.locator("#complaints-table-dinkes").count() == 1
-    photograph(page, shots, "operator-id-complaints")
-    assert_local(requested)
-
-
-def test_an_skpd_settles_its_own_complaint_in_the_browser(page_as, server, shots):
-    page, requested = page_as("dpmptsp")
-    page.goto(server + "/complaints")
-    page.locator("#complaints-own-table tbody tr").first.wait_for(state="visible")
-    assert page.locator("#complaints-own-table tbody tr").count() == 6
-    assert page.locator("#complaints-table-pupr").count() == 0
-    photograph(page, shots, "dpmptsp-id-complaints")
-    page.locator("#complaint-pick").click()
-    page.locator(".dash-dropdown-option").first.click()
-    page.locator("#complaint-title").wait_for(state="visible")
-    page.fill("#complaint-note", "Loket tambahan dibuka, antrean normal")
-    page.click("#complaint-settle")
-    page.locator("#complaint-alert.alert-success").wait_for(state="visible")
-    assert "Selesai" in page.locator("#complaint-state").inner_text()
-    photograph(page, shots, "dpmptsp-id-complaints-settled")
-    assert_local(requested)
-
-
 def test_an_operator_imports_a_call_log_and_sees_its_bad_rows(page_as, server, shots, tmp_path):
     rows = ["Waktu;Nomor Tujuan;Penelepon;Kecamatan;Status;Durasi"]
     rows += [f"20/11/2026 10.{i:02d};119;0852990022{i:02d};Citta;Terputus;0:05" for i in range(4)]

@@ -258,22 +258,6 @@ def test_an_skpd_sees_and_settles_only_its_own_complaint(app, db):
     assert "warga puas" in noted.get_data(as_text=True)  # on the timeline shown again
 
 
-def test_only_operators_close_and_the_viewer_writes_nothing(app, db):
-    mine, _ = seed_complaints(db)
-    with db.begin() as conn:
-        conn.execute(incidents.update().where(incidents.c.id == mine).values(status="resolved", version=2))
-    values = {"complaints-close-pick.value": mine, "complaints-close-versions.data": {str(mine): 2}}
-    assert post(app, "bupati", "complaints-close-message.children", values).status_code == 403
-    assert post(app, "dpmptsp", "complaints-close-message.children", values).status_code == 403
-    for output in ("complaint-message.children", "import-result.children"):
-        assert post(app, "bupati", output, {}).status_code == 403
-    assert status_of(db, mine) == "resolved"
-    closed = post(app, "operator", "complaints-close-message.children", values)
-    assert closed.status_code == 200 and status_of(db, mine) == "closed"
-    listed = post(app, "bupati", "complaints-all.children", {})
-    assert listed.status_code == 200 and "DPMPTSP" in listed.get_data(as_text=True)
-
-
 def test_the_import_page_stores_a_csv_and_reports_its_bad_rows(app, db):
     rows = ["Waktu;Nomor Tujuan;Penelepon;Kecamatan;Status;Durasi"]
     rows += [f"20/11/2026 08.{i:02d};119;0852990011{i:02d};Liliriaja;Dijawab;01:49" for i in range(3)]
