@@ -88,12 +88,19 @@ class Rig:
         self.passwords = {user: os.urandom(12).hex() for user in accounts(units)}
         self.env.update({password_env(user): pw for user, pw in self.passwords.items()})
         os.environ.update({password_env(user): pw for user, pw in self.passwords.items()})  # write_config reads them
-        self.broker = MosquittoBroker(configure=self._configure)
+        # The broker as `scc run` starts it: `python -m streams.metrics.broker`, which writes its own
+        # configuration and reads Mosquitto's log for refusals (the `-c` it is given is not used).
+        wrapper = self.dir / "broker.sh"
+        wrapper.write_text(f"#!/bin/sh\nexec {sys.executable} -m streams.metrics.broker\n")
+        wrapper.chmod(0o755)
+        self.broker = MosquittoBroker(configure=self._configure, binary=str(wrapper))
         self.ingest: subprocess.Popen[bytes] | None = None
         self.engine = open_storage(self.db_url)
 
     def _configure(self, port: int) -> Path:
         self.env["SCC_MQTT_PORT"] = str(port)
+        os.environ.update(self.env)  # the broker process reads its port and data directory from there
+        os.environ["PYTHONPATH"] = str(ROOT)
         self.settings = load_settings(self.config_dir, self.data_dir, self.env)
         return write_config(self.settings, self.data_dir / "broker")
 
@@ -180,12 +187,13 @@ def publish_files(rig: Rig, files: dict[str, Path]) -> list[subprocess.Popen[byt
     ]
 
 
-def floor_subscriber(port: int, password: str, n: int, fresh: bool, ready: Path) -> None:
+def floor_subscriber(port: int, password: str, n: int, session: str, ready: Path) -> None:
     """The bare loop: receive and acknowledge (paho's auto-ack), count, nothing else.
 
     Signed in as the admin account: the broker names every client after its account, so signed in
-    as ingest it would take ingest's own session. `fresh` starts a new persistent session; otherwise
-    the one the previous floor left (with what was queued for it meanwhile) is resumed."""
+    as ingest it would take ingest's own session. `session`: "none" keeps none (nothing is queued for
+    it afterwards, which would load the broker while ingest is measured), "start" starts one that is
+    kept, "resume" takes up the kept one with what was queued for it meanwhile."""
     got = 0
     done = threading.Event()
 
@@ -199,7 +207,10 @@ def floor_subscriber(port: int, password: str, n: int, fresh: bool, ready: Path)
     client.username_pw_set(ADMIN_USER, password)
     client.on_message = on_message
     client.on_connect = lambda c, *_: (c.subscribe(f"{contract.PREFIX}/+/telemetry", qos=1), ready.touch())
-    client.connect(HOST, port, clean_start=fresh, properties=_session_properties())
+    props = _session_properties()
+    if session == "none":
+        props.SessionExpiryInterval = 0
+    client.connect(HOST, port, clean_start=session != "resume", properties=props)
     client.loop_start()
     done.wait(600)
     client.disconnect()
@@ -216,7 +227,7 @@ def _session_properties():
     return props
 
 
-def run_floor(rig: Rig, n: int, files: dict[str, Path] | None, fresh: bool) -> float:
+def run_floor(rig: Rig, n: int, files: dict[str, Path] | None, session: str) -> float:
     """Seconds for the bare loop to receive `n` messages: fresh publishers (files), or a queued backlog (None)."""
     ready = rig.dir / "floor.ready"
     ready.unlink(missing_ok=True)
@@ -228,7 +239,7 @@ def run_floor(rig: Rig, n: int, files: dict[str, Path] | None, fresh: bool) -> f
             str(rig.port),
             rig.passwords[ADMIN_USER],
             str(n),
-            "1" if fresh else "0",
+            session,
             str(ready),
         ],
         env=rig.env,
@@ -401,8 +412,8 @@ def main() -> int:
     parser.add_argument("--floor-subscriber", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.floor_subscriber:
-        port, password, n, fresh, ready = args.floor_subscriber
-        floor_subscriber(int(port), password, int(n), fresh == "1", Path(ready))
+        port, password, n, session, ready = args.floor_subscriber
+        floor_subscriber(int(port), password, int(n), session, Path(ready))
         return 0
 
     rig = Rig()
@@ -420,7 +431,7 @@ def main() -> int:
         expected_ids = n
 
         say(f"floor: bare paho subscriber, {n} messages from {len(loaders)} mosquitto_pub processes")
-        floor_s = run_floor(rig, n, files, fresh=True)
+        floor_s = run_floor(rig, n, files, session="none")
         floor_rate = n / floor_s
 
         say("throughput: ingest process, same load")
@@ -486,10 +497,10 @@ def main() -> int:
         for unit in units:
             write_lines(floor_backlog[unit], unit, {"service_up": 1}, args.backlog_per_unit, "fb", ts=hour_ago)
         # A new persistent session for the floor, created (subscribed) before the backlog is queued.
-        run_floor(rig, 1, {units[0]: _one_line(rig, units[0])}, fresh=True)
+        run_floor(rig, 1, {units[0]: _one_line(rig, units[0])}, session="start")
         for p in publish_files(rig, floor_backlog):
             p.wait()
-        floor_drain_s = run_floor(rig, backlog_n, None, fresh=False)
+        floor_drain_s = run_floor(rig, backlog_n, None, session="resume")
         say(f"  bare loop drained in {floor_drain_s:.1f} s")
         # ingest's own session also queued that backlog: let it store it, and count it
         rig.start_ingest()
