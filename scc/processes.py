@@ -24,7 +24,7 @@ def plan(settings: Settings, *, demo: bool) -> list[ProcessSpec]:
         # Plain HTTP answered with a redirect to HTTPS, in a process of its own.
         specs.append(ProcessSpec("web-redirect", "web", [python, "-m", "dashboard.redirect"]))
     specs += [
-        # Mosquitto, configured from config/ (it replaces the Python process that writes its files).
+        # Mosquitto, configured from config/, run as the child of a Python process that reads its log.
         ProcessSpec("broker", "metrics", [python, "-m", "streams.metrics.broker"], probe=listening(mqtt.port)),
         ProcessSpec("metrics-ingest", "metrics", [python, "-m", "streams.metrics.ingest"]),
     ]
