@@ -10,11 +10,15 @@ the rows; each row's cells carry their head too, for screen readers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import dash
 from dash import html
+from dash.exceptions import PreventUpdate
 from dash_bootstrap_components import Button
+from flask import abort
+from flask_login import current_user
 
 from scc.settings import Settings
 
@@ -56,6 +60,21 @@ def row(
 def opening(clicks: int | None) -> bool:
     """Whether a click on a row's line opened it (odd) rather than closed it (even): only then is it drawn."""
     return bool(clicks) and (clicks or 0) % 2 == 1
+
+
+def opened_case(clicks: int | None, find: Callable[[int, str | None], dict[str, Any] | None]) -> dict[str, Any]:
+    """The case whose row the reader just opened (a pattern-matching callback's trigger), found by
+    `find(incident_id, own unit)`; PreventUpdate when the row closed, 403 when the reader may not see it
+    (or it does not exist: one answer for both). SKPD staff only ever find their own unit's."""
+    if not opening(clicks):
+        raise PreventUpdate  # closed, or drawn anew: nothing to read
+    trigger = dash.ctx.triggered_id
+    incident_id = trigger.get("id") if isinstance(trigger, dict) else None
+    own = current_user.skpd_code if current_user.role == "skpd" else None
+    found = find(incident_id, own) if isinstance(incident_id, int) else None
+    if found is None or (current_user.role == "skpd" and not own):
+        abort(403)
+    return found
 
 
 def rows(items: list[html.Li], list_id: str) -> html.Ol:

@@ -19,7 +19,6 @@ from typing import Annotated, Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import MATCH, Input, Output, State, dcc, html
-from flask import abort
 from flask_login import current_user
 from pydantic import StringConstraints
 
@@ -116,13 +115,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         prevent_initial_call=True,
     )
     def opened(clicks: int | None):
-        if not case_rows.opening(clicks):
-            raise dash.exceptions.PreventUpdate  # closed, or drawn anew: nothing to read
-        incident_id = dash.ctx.triggered_id.get("id") if isinstance(dash.ctx.triggered_id, dict) else None
-        own = current_user.skpd_code if current_user.role == "skpd" else None
-        found = one(ctx.engine, incident_id, own or None) if isinstance(incident_id, int) else None
-        if found is None or (current_user.role == "skpd" and not own):
-            abort(403)  # not in this reader's history (or nothing at all): one answer for both
+        found = case_rows.opened_case(clicks, lambda incident_id, own: one(ctx.engine, incident_id, own))
         return history_view.body(ctx, found, links=current_user.role != "skpd")
 
 

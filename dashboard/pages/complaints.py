@@ -199,13 +199,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         prevent_initial_call=True,
     )
     def opened(clicks: int | None):
-        if not case_rows.opening(clicks):
-            raise dash.exceptions.PreventUpdate  # closed, or drawn anew: nothing to read
-        incident_id = dash.ctx.triggered_id.get("id") if isinstance(dash.ctx.triggered_id, dict) else None
-        own = current_user.skpd_code if current_user.role == "skpd" else None
-        found = one(ctx.engine, incident_id, own) if isinstance(incident_id, int) else None
-        if found is None or (current_user.role == "skpd" and not own):
-            abort(403)  # not a complaint this reader may see (or none at all): one answer for both
+        found = case_rows.opened_case(clicks, lambda incident_id, own: one(ctx.engine, incident_id, own))
         return complaint_view.body(ctx, found, closer=current_user.role in CLOSERS)
 
     # -- the command center's --------------------------------------------------------------------------

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.web import PASSWORDS
+
+TIMEOUT_MS = 15_000
+WALL = {"width": 1920, "height": 1080}
+
 
 @pytest.fixture(scope="module")
 def browser():
@@ -16,3 +21,22 @@ def browser():
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page at the wall's size in its own context (no cookies from another test)."""
+    context = browser.new_context(viewport=WALL)
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page, base: str, username: str) -> None:
+    """Through the sign-in form, as a person would."""
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORDS[username])
+    with page.expect_navigation():
+        page.click("#login-submit")
+    page.wait_for_selector("#logout", state="attached")

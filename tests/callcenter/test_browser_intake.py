@@ -15,12 +15,10 @@ import re
 
 import pytest
 
-from tests.support.web import PASSWORDS
+from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
-TIMEOUT_MS = 15_000
-WALL = {"width": 1920, "height": 1080}
 # What an operator must read under each field, written here in Indonesian rather than read from the catalog.
 EMPTY_SAYS = {
     "intake-line": "Pilih saluran",
@@ -29,23 +27,6 @@ EMPTY_SAYS = {
     "intake-category": "Pilih jenis kejadian",
 }
 QUIET = ("intake-name", "intake-village", "intake-landmark", "intake-site", "intake-summary")
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport=WALL)
-    context.set_default_timeout(TIMEOUT_MS)
-    yield context.new_page()
-    context.close()
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORDS[username])
-    with page.expect_navigation():
-        page.click("#login-submit")
-    page.wait_for_selector("#logout", state="attached")
 
 
 def focused(page) -> str:

@@ -21,12 +21,11 @@ from dashboard import i18n
 from scc.clock import utcnow
 from scc.settings import load_settings
 from scc.storage import open_storage
-from tests.support.web import PASSWORDS
+
+from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
-TIMEOUT_MS = 15_000
-WALL = {"width": 1920, "height": 1080}
 ID = i18n.catalog("id")
 
 
@@ -57,23 +56,6 @@ def server(live_server) -> dict:
     finally:
         engine.dispose()
     return live_server
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport=WALL)
-    context.set_default_timeout(TIMEOUT_MS)
-    yield context.new_page()
-    context.close()
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORDS[username])
-    with page.expect_navigation():
-        page.click("#login-submit")
-    page.wait_for_selector("#logout", state="attached")
 
 
 def shoot(page, folder: Path, name: str) -> None:
