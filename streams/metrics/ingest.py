@@ -283,6 +283,7 @@ class Ingest:
             raise
         except Exception as exc:  # the database answered, and refused something in this batch
             if len(checked) == 1:
+                log.warning("storage refused a message on %s: %s", checked[0][0].topic[:120], first_line(exc))
                 refused.append((checked[0][0], first_line(exc)))
                 return
             half = len(checked) // 2

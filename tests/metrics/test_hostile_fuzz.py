@@ -9,6 +9,7 @@ bytes that are not UTF-8, and the wrong types, in the value, the time, the id an
 from __future__ import annotations
 
 import json
+import sys
 import time
 from datetime import UTC, datetime
 
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from scc.storage.metrics import metric_samples, rejected_messages
 from streams.agent import contract
-from streams.metrics.validate import Catalog, check
+from streams.metrics.validate import Catalog, Outcome, check
 
 from .test_hostile import UNIT, HealthWatch, IngestProcess, still_working
 
@@ -34,7 +35,11 @@ STRINGS = st.one_of(
     st.binary(max_size=30).map(lambda b: b'"' + b.replace(b'"', b"").replace(b"\\", b"") + b'"'),  # not UTF-8
     st.integers(min_value=1_000, max_value=300_000).map(lambda n: b'"' + b"x" * n + b'"'),  # huge
 )
-NESTED = st.integers(min_value=1, max_value=3000).map(lambda depth: b"[" * depth + b"]" * depth)
+# Not between 400 and 1,600 levels: whether a parser gets through that deep depends on how deep its own
+# caller already is (ingest's thread, this test under hypothesis), so there the two could disagree.
+NESTED = (st.integers(min_value=1, max_value=400) | st.integers(min_value=1600, max_value=3000)).map(
+    lambda depth: b"[" * depth + b"]" * depth
+)
 ODD = st.sampled_from([b"true", b"null", b"{}", b"[]", b'{"service_up": 1}'])
 FIELD = NUMBERS | STRINGS | NESTED | ODD
 
@@ -54,6 +59,20 @@ PAYLOADS = st.one_of(
     st.lists(messages(), min_size=1, max_size=5).map(lambda items: b"[" + b",".join(items) + b"]"),
     st.binary(max_size=200),
 )
+
+
+def as_ingest_checks(catalog: Catalog, topic: str, payloads: list[bytes]) -> list[Outcome]:
+    """What ingest makes of `payloads`: hypothesis raises the recursion limit while it runs a test, and a
+    parser then reads nesting that ingest, with Python's own limit, refuses."""
+    raised = sys.getrecursionlimit()
+    sys.setrecursionlimit(PYTHON_RECURSION_LIMIT)
+    try:
+        return [check(catalog, topic, p, datetime.now(UTC)) for p in payloads]
+    finally:
+        sys.setrecursionlimit(raised)
+
+
+PYTHON_RECURSION_LIMIT = 1000  # CPython's default, which the ingest process runs with
 
 
 def test_generated_hostile_messages_are_each_stored_or_kept_and_ingest_goes_on(scc_broker, storage, tmp_path):
@@ -78,7 +97,7 @@ def test_generated_hostile_messages_are_each_stored_or_kept_and_ingest_goes_on(s
             def hostile_round(payloads: list[bytes]) -> None:
                 unit.publish_many(topic, payloads)
                 still_working(scc_broker, engine, ingest, f"round-{next(rounds)}")
-                expected = [check(catalog, topic, p, datetime.now(UTC)) for p in payloads]
+                expected = as_ingest_checks(catalog, topic, payloads)
                 digests = {r.digest for o in expected for r in o.rejections}
                 ids = {s.message_id for o in expected for s in o.samples}
                 with engine.connect() as conn:
