@@ -180,10 +180,11 @@ class Heartbeat:
     """A worker's heartbeat, every `interval_s` seconds, beaten one of two ways.
 
     - `tick()`, called by the worker's own work loop at each round: the beat is written from that
-      loop when one is due, so a loop that is stuck anywhere stops beating and its row goes stale.
-      This is the way for every loop of ours.
-    - `start()`: a thread of its own beats, for a process whose work runs in code that is not ours
-      to put a call into (a web server's workers).
+      loop when one is due, so a loop that is stuck anywhere stops beating and its row goes stale
+      (ingest).
+    - `start()`: a thread of its own beats, for work in code that is not ours to put a call into (a
+      web server's workers), or a loop that must never wait on storage (the camera worker's
+      analysis), whose probe then raises when the loop has not gone round lately.
 
     `probe` tells what the worker is doing: (backlog, detail), and raises if the worker is not
     working, in which case no beat is written and the row goes stale on its own. Storage being down
