@@ -299,10 +299,9 @@ class Ingest:
             self._tell_unit(rejection)
 
     def _park(self, message: Received, error: str, now: datetime) -> None:
-        parsed = contract.parse_topic(message.topic)
-        unit = parsed[0] if parsed is not None and parsed[0] in self.catalog.units else None
         reason = f"parked: storage refused this message {PARK_AFTER} times in a row ({error})"
-        rejection = Rejection(message.topic, unit, message.payload.decode("utf-8", errors="replace"), reason, None)
+        text = message.payload.decode("utf-8", errors="replace")
+        rejection = Rejection(message.topic, self.catalog.unit_of(message.topic), text, reason, None)
         log.error("parked a message on %s: %s", rejection.topic[:120], reason)
         store.write(self.engine, store.Batch([], [rejection], []), now)
         self.parked += 1

@@ -98,6 +98,11 @@ class Catalog:
     max_future: timedelta
     max_past: timedelta
 
+    def unit_of(self, topic: str) -> str | None:
+        """The known unit whose topic this is, or None, for a message kept whatever it holds."""
+        parsed = contract.parse_topic(topic)
+        return parsed[0] if parsed is not None and parsed[0] in self.units else None
+
     @classmethod
     def from_settings(cls, settings: Settings) -> Catalog:
         mqtt = settings.app.mqtt
@@ -218,10 +223,8 @@ def check(catalog: Catalog, topic: str, payload: bytes, now: datetime, source: M
     except Exception as exc:
         log.exception("could not check a message on %s (%d bytes)", storable(topic)[:120], len(payload))
         text = payload.decode("utf-8", errors="replace")
-        parsed = contract.parse_topic(topic)
-        unit = parsed[0] if parsed is not None and parsed[0] in catalog.units else None
         reason = f"ingest could not check this message ({type(exc).__name__}); kept for the administrators"
-        return Outcome([], [Rejection(topic, unit, text, reason, None)])
+        return Outcome([], [Rejection(topic, catalog.unit_of(topic), text, reason, None)])
 
 
 def _check(catalog: Catalog, topic: str, payload: bytes, now: datetime) -> Outcome:
