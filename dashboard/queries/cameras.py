@@ -249,6 +249,19 @@ def _percent(down: list[Span], since: datetime, now: datetime) -> float:
     return max(0.0, 100.0 * (1 - lost / window)) if window > 0 else 100.0
 
 
+# The statuses in which a worker opens an outage (streams.cameras.analysis.Outage).
+DOWN: frozenset[str] = frozenset({"offline", "error"})
+
+
+def _unrecorded(row: CameraRow, since: datetime) -> Outage:
+    """The outage of a camera its stored state calls down while no open outage says so: a worker that
+    stopped had its outage closed at its last word (streams.cameras.camera_state.settle_open_outages),
+    or none was written. The page shows that state, so uptime must not call the camera up meanwhile:
+    down since its last frame, or over the whole window if it never sent one."""
+    start = row.last_frame_at if row.last_frame_at is not None else since
+    return Outage(row.id, row.uplink, max(as_utc(start), since), None, row.last_error or "")
+
+
 @dataclass(frozen=True)
 class Uptime:
     key: str  # a camera id or an uplink
@@ -260,8 +273,9 @@ class Uptime:
 def uptime(engine: Engine, rows: Sequence[CameraRow], now: datetime | None = None) -> tuple[list[Uptime], list[Uptime]]:
     """(per camera, per uplink) uptime in % over 24 h and 7 days, from the recorded outages.
 
-    A camera is down from an outage's start to its end (now, while open); time before its first
-    record counts as up, since nothing says otherwise. An uplink is down while every installed camera
+    A camera is down from an outage's start to its end (now, while open), and while its stored state
+    says offline or error even if no outage is open (`_unrecorded`); time before its first record
+    counts as up, since nothing says otherwise. An uplink is down while every installed camera
     on it is down at once: one camera's fault is not the link's."""
     now = now or utcnow()
     installed = [r for r in rows if not r.planned]
@@ -271,6 +285,9 @@ def uptime(engine: Engine, rows: Sequence[CameraRow], now: datetime | None = Non
     by_camera: dict[str, list[Outage]] = {r.id: [] for r in installed}
     for o in found:
         by_camera.setdefault(o.camera_id, []).append(o)
+    for r in installed:
+        if r.status in DOWN and not any(o.ended_at is None for o in by_camera[r.id]):
+            by_camera[r.id].append(_unrecorded(r, week))
     cams = []
     spans: dict[str, tuple[list[Span], list[Span]]] = {}
     for r in installed:

@@ -97,6 +97,25 @@ def test_no_outage_is_full_uptime(engine):
     assert (cams[0].pct_24h, cams[0].pct_7d, links[0].pct_7d) == (100.0, 100.0, 100.0)
 
 
+def test_a_camera_shown_offline_is_not_up_for_want_of_an_open_outage(engine):
+    """Issue 19: 'Terputus' at 100 % over 24 h. The worker that saw it go stopped, and its outage was
+    closed at its last word; the state it left still says offline, and the page shows that state."""
+    outage(engine, "a", NOW - 3 * H, NOW - 2 * H)  # closed at the worker's last word
+    gone = row("a", status="offline", last_frame_at=NOW - 3 * H)
+    never = row("b", status="error")  # never sent a frame: no outage was ever written
+    cams, _ = q.uptime(engine, [gone, never], NOW)
+    got = {u.key: u for u in cams}
+    assert got["a"].pct_24h == pytest.approx(100 * (1 - 3 / 24))
+    assert got["a"].outages_24h == 2  # the closed one, and the one its state says is going on
+    assert (got["b"].pct_24h, got["b"].pct_7d, got["b"].outages_24h) == (0.0, 0.0, 1)
+
+
+def test_an_open_outage_is_not_counted_twice_for_an_offline_camera(engine):
+    outage(engine, "a", NOW - 2 * H, None)
+    cams, _ = q.uptime(engine, [row("a", status="offline", last_frame_at=NOW - 5 * H)], NOW)
+    assert (cams[0].pct_24h, cams[0].outages_24h) == (pytest.approx(100 * (1 - 2 / 24)), 1)
+
+
 # -- grouping, pages, banners ---------------------------------------------------------------------
 
 
