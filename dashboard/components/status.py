@@ -128,13 +128,12 @@ def problems_tone(problems: int, reporting: int | None = None) -> Tone:
     return "ok" if problems == 0 else "alarm"
 
 
-def open_incidents_tone(open_: int, statuses: list[str] | None = None) -> Tone:
-    """No open incident is good news; one nobody has been sent to yet is an alarm; others are in hand."""
+def open_incidents_tone(open_: int, waiting: int = 0) -> Tone:
+    """No open incident is good news; one nobody has been sent to yet (`waiting`) is an alarm; others are
+    in hand."""
     if open_ == 0:
         return "ok"
-    if statuses and "received" in statuses:
-        return "alarm"
-    return "warning"
+    return "alarm" if waiting else "warning"
 
 
 def skpd_tone(online: int, total: int, offline: int, silent: int) -> Tone:

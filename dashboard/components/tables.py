@@ -13,6 +13,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import html
+from dash.development.base_component import Component
 
 from ..i18n import t
 from .status import Tone, attrs, badge, pill
@@ -64,7 +65,7 @@ def panel(
     return html.Section(parts, className=f"panel {className}".strip(), **named)
 
 
-def kpi(card_id: str, label: str, value: str, hint: str, tone: Tone | None) -> html.Section:
+def kpi(card_id: str, label: str, value: str, hint: str | Component, tone: Tone | None) -> html.Section:
     """A headline figure: its label, the number (large, in the tone's colour) with the tone in a word, a hint.
     A figure that judges nothing (calls in 24 hours) has no tone."""
     return html.Section(

@@ -4,9 +4,10 @@ Operators work from it and the wall shows it: open incidents most urgent
 first (priority, then age), each with its clocks (since the call, since its
 current step) turning warning and alarm against its priority's targets;
 free units per kind ("Ambulans 0/2", alarm when a kind has none), every
-response unit free or out, today's calls per line (WITA day). It reads only
-open incidents and today's calls (dashboard.queries.calls), so years of
-history cost it nothing.
+response unit free or out, today's calls per line (WITA day). Complaints are
+not emergencies: the board only counts them, with a link to their own page.
+It reads only open cases and today's calls (dashboard.queries.calls,
+dashboard.queries.complaints), so years of history cost it nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..components.states import empty
 from ..components.tables import kpi, panel, table
 from ..context import AppContext
 from ..i18n import t
+from ..queries import complaints
 from ..queries.calls import Board, board, by_kind, today_by_line, units_status
 
 PATH = "/calls"
@@ -78,6 +80,7 @@ def body(ctx: AppContext) -> list:
     by_line = today_by_line(ctx.engine, now)
     kinds = by_kind(units)
     kinds_tone = "ok" if all(k.free for k in kinds) else "alarm"
+    pending = complaints.counts(ctx.engine, now=now)
     figures = html.Div(
         [
             kpi(
@@ -85,14 +88,18 @@ def body(ctx: AppContext) -> list:
                 t("overview.calls_open"),
                 i18n.number(open_.open, digits=0),
                 t("calls.open_hint"),
-                status.open_incidents_tone(open_.open, [r["status"] for r in open_.rows]),
+                status.open_incidents_tone(open_.open, open_.waiting),
             ),
             kpi(
-                "board-overdue",
-                t("board.overdue"),
-                i18n.number(open_.overdue, digits=0),
-                t("board.overdue_hint"),
-                "alarm" if open_.overdue else "ok",
+                "board-complaints",
+                t("board.complaints"),
+                i18n.number(pending.open, digits=0),
+                dcc.Link(
+                    t("board.complaints_hint", n=i18n.number(pending.overdue, digits=0)),
+                    href="/complaints",
+                    id="board-complaints-link",
+                ),
+                "alarm" if pending.overdue else "ok",
             ),
             kpi(
                 "board-today",
@@ -143,22 +150,19 @@ def open_table(ctx: AppContext, open_: Board, now: datetime):
         main: list[Any] = [status.badge("incident", r["status"])]
         if step is not None:
             main += [" ", inc.timer(step, now)]
-        state: list[Any] = [html.Span(main, className="state-main")]
-        if r["overdue"]:
-            state += [" ", inc.overdue_mark()]
         rows.append(
             [
                 inc.link(r["id"]),
                 inc.priority(r["priority"]),
                 inc.timer(call, now) if call else inc.age(r),
-                html.Span(state, className="state-cell"),
+                html.Span(html.Span(main, className="state-main"), className="state-cell"),
                 labels.call_line(ctx.settings, r["line_code"]),
                 inc.category(r["category"]),
                 inc.place(ctx.settings, r),
                 inc.units(ctx.settings, r["units"]),
             ]
         )
-    out = table(
+    return table(
         [
             t("board.number"),
             t("board.priority"),
@@ -172,11 +176,6 @@ def open_table(ctx: AppContext, open_: Board, now: datetime):
         rows,
         table_id="calls-table",
     )
-    # The rows of overdue complaints stand out in red too (the word is in the status cell).
-    for tr, r in zip(out.children[1].children, open_.rows, strict=True):
-        if r["overdue"]:
-            tr.className += " row-overdue"
-    return out
 
 
 def unit_list(units) -> html.Ul:

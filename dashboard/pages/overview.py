@@ -70,7 +70,6 @@ def _render(ctx: AppContext, data: dict) -> list:
     installed = data["installed"]
     online, total = cams.get("online", 0), cams["total"]
     problems = len(data["problem_cameras"])
-    open_statuses = [r["status"] for r in data["incidents"]]
     offline_skpd = skpd["offline"]
     skpd_hint = (
         t("overview.skpd_offline", names=", ".join(labels.skpd(ctx.settings, c) for c in offline_skpd[:2]))
@@ -92,7 +91,7 @@ def _render(ctx: AppContext, data: dict) -> list:
                 t("overview.calls_open"),
                 i18n.number(calls["open"], digits=0),
                 t("overview.calls_hint", n=i18n.number(calls["last_24h"], digits=0)),
-                status.open_incidents_tone(calls["open"], open_statuses),
+                status.open_incidents_tone(calls["open"], calls["waiting"]),
             ),
             kpi(
                 "kpi-skpd",

@@ -4,6 +4,11 @@ The board is read every few seconds by every operator's screen and the wall,
 with years of incidents in storage: it only ever touches the open incidents
 (ix_incidents_status), the units out on them, and today's rows of call_log
 (its `at` index). Nothing here scans history.
+
+The board and the overview hold emergencies only: a public-service complaint
+(a street light out, days to settle) has its own page and counts
+(dashboard.queries.complaints), so it neither fills the board nor turns its
+figures red.
 """
 
 from __future__ import annotations
@@ -22,13 +27,14 @@ from scc.settings.calls import UNIT_KINDS, ResponseUnit
 from scc.storage.calls import OPEN_STATUSES, call_log, incident_events, incident_units, incidents
 
 BOARD_ROWS = 40  # more than a wall shows; the rest are counted, not sent
+EMERGENCY = incidents.c.category != "complaint"
 
 
 @dataclass(frozen=True)
 class Board:
-    rows: list[dict[str, Any]]  # open incidents, most urgent first, each with "units" and "overdue"
+    rows: list[dict[str, Any]]  # open emergencies, most urgent first, each with "units"
     open: int
-    overdue: int
+    waiting: int  # received, nobody sent yet
 
 
 @dataclass(frozen=True)
@@ -42,12 +48,12 @@ class UnitStatus:
 
 
 def board(engine: Engine, now: datetime | None = None, limit: int = BOARD_ROWS) -> Board:
-    """Open incidents by priority then age, the units out on each, and how many are open and overdue."""
+    """Open emergencies by priority then age, the units out on each, how many are open and how many wait."""
     now = now or utcnow()
-    is_open = incidents.c.status.in_(OPEN_STATUSES)
-    late = case((incidents.c.due_at < now, 1), else_=0)
+    is_open = incidents.c.status.in_(OPEN_STATUSES) & EMERGENCY
+    waits = case((incidents.c.status == "received", 1), else_=0)
     with engine.connect() as conn:
-        total, overdue = conn.execute(select(func.count(), func.coalesce(func.sum(late), 0)).where(is_open)).one()
+        total, waiting = conn.execute(select(func.count(), func.coalesce(func.sum(waits), 0)).where(is_open)).one()
         rows = [
             dict(r._mapping)
             for r in conn.execute(
@@ -63,8 +69,7 @@ def board(engine: Engine, now: datetime | None = None, limit: int = BOARD_ROWS) 
         units.setdefault(incident_id, []).append(code)
     for r in rows:
         r["units"] = sorted(units.get(r["id"], []))
-        r["overdue"] = r["due_at"] is not None and as_utc(r["due_at"]) < now
-    return Board(rows=rows, open=int(total or 0), overdue=int(overdue or 0))
+    return Board(rows=rows, open=int(total or 0), waiting=int(waiting or 0))
 
 
 def _busy(conn: Any) -> dict[str, int]:
@@ -158,14 +163,23 @@ def timeline(engine: Engine, incident_id: int) -> list[dict[str, Any]]:
 
 
 def recent_incidents(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest emergencies, newest first."""
     with engine.connect() as conn:
-        rows = conn.execute(select(incidents).order_by(incidents.c.received_at.desc()).limit(limit))
+        rows = conn.execute(
+            select(incidents).where(EMERGENCY).order_by(incidents.c.received_at.desc(), incidents.c.id.desc()).limit(limit)
+        )
         return [dict(r._mapping) for r in rows]
 
 
-def incident_counts(engine: Engine) -> dict[str, int]:
-    since = utcnow() - timedelta(hours=24)
+def incident_counts(engine: Engine, now: datetime | None = None) -> dict[str, int]:
+    """Emergencies open, waiting for a unit, and received in the last 24 hours."""
+    since = (now or utcnow()) - timedelta(hours=24)
+    waits = case((incidents.c.status == "received", 1), else_=0)
     with engine.connect() as conn:
-        open_ = conn.scalar(select(func.count()).where(incidents.c.status.in_(OPEN_STATUSES)))
-        day = conn.scalar(select(func.count()).where(incidents.c.received_at >= since))
-    return {"open": open_ or 0, "last_24h": day or 0}
+        open_, waiting = conn.execute(
+            select(func.count(), func.coalesce(func.sum(waits), 0)).where(
+                incidents.c.status.in_(OPEN_STATUSES), EMERGENCY
+            )
+        ).one()
+        day = conn.scalar(select(func.count()).where(incidents.c.received_at >= since, EMERGENCY))
+    return {"open": int(open_ or 0), "waiting": int(waiting or 0), "last_24h": int(day or 0)}

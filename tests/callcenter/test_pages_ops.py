@@ -91,6 +91,12 @@ def find(tree: Any, component_id: str) -> dict | None:
     return None
 
 
+def kpi_value(card: dict | None) -> str:
+    """The headline figure of a KPI card (dashboard.components.tables.kpi)."""
+    assert card is not None
+    return next(c["props"]["children"] for c in card["props"]["children"] if c["props"].get("className") == "kpi-value")
+
+
 def act(app, username: str, incident_id: int, version: int, button: str, **states: Any):
     values = {"incident-state.data": {"id": incident_id, "version": version}, f"{button}.n_clicks": 1}
     values.update({f"{k.replace('_', '-')}.value": v for k, v in states.items()})
@@ -299,7 +305,7 @@ def test_cameras_at_the_scene_and_no_snapshot_yet(app, ctx):
 # page layouts rendered after them would read their database: the module's page tests come first.
 
 
-def test_board_orders_by_priority_then_age_and_marks_overdue(tmp_path):
+def test_board_holds_emergencies_by_priority_then_age_and_counts_complaints_apart(tmp_path):
     app = make_app(tmp_path / "board.db")
     ctx = app.server.config["SCC_CONTEXT"]
     now = utcnow()
@@ -314,55 +320,59 @@ def test_board_orders_by_priority_then_age_and_marks_overdue(tmp_path):
     done = take_call(e, s, {**FIRE, "caller_number": "0811 0000 05"}, operator="admin")
     lifecycle.advance(e, done.incident_id, "cancelled", operator="admin", version=1, reason="Salah sambung")
     r = post(app, "bupati", key_of(app, "calls-body.children"), {"calls-tick.n_intervals": 1})
-    board = json.dumps(response(r))
-    order = [old1.incident_id, new1.incident_id, late.incident_id, old3.incident_id]
+    body = response(r)["calls-body"]["children"]
+    board = json.dumps(find(body, "calls-table"))
+    order = [old1.incident_id, new1.incident_id, old3.incident_id]
     positions = [board.index(f'"#{n}"') for n in order]
     assert positions == sorted(positions) and f'"#{done.incident_id}"' not in board
-    assert "row-overdue" in board and ID["incident.overdue"] in board
+    # A street light out five days ago is not an emergency: counted apart, with the way to its page.
+    assert f'"#{late.incident_id}"' not in board
+    assert kpi_value(find(body, "board-open")) == "3"
+    complaints = find(body, "board-complaints")
+    assert complaints["props"]["data-tone"] == "alarm" and kpi_value(complaints) == "1"
+    assert find(body, "board-complaints-link")["props"]["href"] == "/complaints"
     app.server.config["SCC_CONTEXT"].engine.dispose()
 
 
 def test_board_is_fast_with_100000_past_incidents(tmp_path):
-    """p95 of the board's refresh at most 150 ms with a big history: it reads open incidents and today only.
-    Beside a parallel browser module that figure can drift (158 ms seen in CI), so the same refresh is also
-    timed before the history is written: a board that reads only today must not slow down with 100,000
-    past incidents, and passing that ratio passes too."""
-    app = make_app(tmp_path / "big.db")
-    ctx = app.server.config["SCC_CONTEXT"]
-    for i in range(30):
-        take_call(ctx.engine, ctx.settings, {**FIRE, "caller_number": f"0812 9000 {i:04d}"}, operator="admin")
-    key = key_of(app, "calls-body.children")
-    c = client(app, "operator")
-    body = callback_body(app, key)
-    body["inputs"][0]["value"] = 1
-
-    def refresh_p95() -> float:
-        times = []
-        for _ in range(40):
-            started = time.perf_counter()
-            assert post_callback(c, body).status_code == 200
-            times.append(time.perf_counter() - started)
-        return sorted(times)[int(len(times) * 0.95) - 1]
-
-    empty_p95 = refresh_p95()
-    now = utcnow()
-    old = now - timedelta(days=400)
+    """The board reads open incidents and today only, so 100,000 past incidents must not slow it: its
+    refresh on a file holding them is timed in turn with the same refresh on a file holding none (the
+    floor, same open incidents), so a busy moment slows both, and the p95s may differ by half at most.
+    The 150 ms goal itself is measured by benchmarks/dispatch.py."""
+    apps = {name: make_app(tmp_path / f"{name}.db") for name in ("empty", "big")}
+    old = utcnow() - timedelta(days=400)
     history = [
         dict(line_code="psc-119", district="citta", category="medical", priority=2, summary="", status="closed",
              received_at=old + timedelta(minutes=5 * i), closed_at=old + timedelta(minutes=5 * i + 60),
              source="csv", created_by="bench")
         for i in range(100_000)
     ]  # fmt: skip
-    with ctx.engine.begin() as conn:
-        conn.execute(insert(incidents), history)
-        conn.execute(
-            insert(call_log),
-            [dict(at=h["received_at"], line_code="psc-119", outcome="answered", source="csv") for h in history],
-        )
-    p95 = refresh_p95()
-    print(f"board refresh p95 {p95 * 1000:.1f} ms (no history: {empty_p95 * 1000:.1f} ms)")
-    assert p95 <= 0.150 or p95 <= 2 * empty_p95, f"p95 {p95 * 1000:.0f} ms, {empty_p95 * 1000:.0f} ms with no history"
-    ctx.engine.dispose()
+    calls = {}
+    for name, app in apps.items():
+        ctx = app.server.config["SCC_CONTEXT"]
+        for i in range(30):
+            take_call(ctx.engine, ctx.settings, {**FIRE, "caller_number": f"0812 9000 {i:04d}"}, operator="admin")
+        if name == "big":
+            with ctx.engine.begin() as conn:
+                conn.execute(insert(incidents), history)
+                conn.execute(
+                    insert(call_log),
+                    [dict(at=h["received_at"], line_code="psc-119", outcome="answered", source="csv") for h in history],
+                )
+        body = callback_body(app, key_of(app, "calls-body.children"))
+        body["inputs"][0]["value"] = 1
+        calls[name] = (client(app, "operator"), body)
+    times: dict[str, list[float]] = {"empty": [], "big": []}
+    for _ in range(40):
+        for name, (c, body) in calls.items():
+            started = time.perf_counter()
+            assert post_callback(c, body).status_code == 200
+            times[name].append(time.perf_counter() - started)
+    p95 = {name: sorted(t)[int(len(t) * 0.95) - 1] for name, t in times.items()}
+    print(f"board refresh p95 {p95['big'] * 1000:.1f} ms (no history: {p95['empty'] * 1000:.1f} ms)")
+    assert p95["big"] <= 1.5 * p95["empty"], f"p95 {p95['big'] * 1000:.0f} ms against {p95['empty'] * 1000:.0f} ms"
+    for app in apps.values():
+        app.server.config["SCC_CONTEXT"].engine.dispose()
 
 
 # -- the reads, on both backends -------------------------------------------------------------------
@@ -382,11 +392,14 @@ def test_board_reads_on_both_backends(engine, settings):
             dict(at=now - timedelta(minutes=30), line_code="psc-119", outcome="abandoned", source="csv"),
             dict(at=now - timedelta(minutes=90), line_code="psc-119", outcome="answered", source="csv"),
         ])  # fmt: skip
+    waits = take_call(engine, settings, {**FIRE, "caller_number": "0811 0000 11", "received_at": now}, operator="admin")
     board = q.board(engine, now)
-    assert [r["id"] for r in board.rows] == [fire.incident_id, late.incident_id]
-    assert board.open == 2 and board.overdue == 1
-    assert board.rows[0]["units"] == ["truk-citta"] and board.rows[1]["overdue"] and not board.rows[0]["overdue"]
-    assert q.today_by_line(engine, now) == {"damkar-citta": 1, "psc-119": 1}  # the fire call and the abandoned one
+    assert [r["id"] for r in board.rows] == [fire.incident_id, waits.incident_id]  # the complaint is not on it
+    assert board.open == 2 and board.waiting == 1
+    assert board.rows[0]["units"] == ["truk-citta"] and board.rows[1]["units"] == []
+    assert q.incident_counts(engine, now) == {"open": 2, "waiting": 1, "last_24h": 2}
+    assert late.incident_id not in [r["id"] for r in q.recent_incidents(engine)]
+    assert q.today_by_line(engine, now) == {"damkar-citta": 2, "psc-119": 1}  # the fire calls and the abandoned one
     units = {u.unit.code: u.incident_id for u in q.units_status(engine, settings)}
     assert units["truk-citta"] == fire.incident_id and units["truk-ganra"] is None
     assert len(units) == len(settings.response_units)

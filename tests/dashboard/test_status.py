@@ -34,8 +34,8 @@ def test_every_status_of_every_domain_has_a_tone():
 
 def test_the_tones_mean_what_the_wall_needs():
     assert status.open_incidents_tone(0) == "ok", "no open incident is good news"
-    assert status.open_incidents_tone(3, ["dispatched", "on_scene"]) == "warning"
-    assert status.open_incidents_tone(3, ["received"]) == "alarm", "a call nobody was sent to"
+    assert status.open_incidents_tone(3, waiting=0) == "warning"
+    assert status.open_incidents_tone(3, waiting=1) == "alarm", "a call nobody was sent to"
     assert status.cameras_tone({"online": 16}, 16) == "ok"
     assert status.cameras_tone({"online": 15, "offline": 1}, 16) == "alarm"
     assert status.cameras_tone({"online": 15, "stale": 1}, 16) == "warning"
