@@ -165,9 +165,8 @@ def timeline(engine: Engine, incident_id: int) -> list[dict[str, Any]]:
 def recent_incidents(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
     """The latest emergencies, newest first."""
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(incidents).where(EMERGENCY).order_by(incidents.c.received_at.desc(), incidents.c.id.desc()).limit(limit)
-        )
+        newest = (incidents.c.received_at.desc(), incidents.c.id.desc())
+        rows = conn.execute(select(incidents).where(EMERGENCY).order_by(*newest).limit(limit))
         return [dict(r._mapping) for r in rows]
 
 
