@@ -7,47 +7,34 @@ Progress goes to stderr; the last stdout line is one JSON object:
  "history_open_p95_ms": ..., "floor_request_p95_ms": ..., "search_ratio_to_floor": ..., "by_search_p95_ms": {...}}
 Goal (issue 19): history search p95 <= 200 ms over 100,000 past incidents.
 
-A fresh SQLite file gets `history` finished incidents over the past 365 days
-(callcenter.history.seed_history: their timelines, units and calls, complaints
-routed to their SKPDs), migrated as in production; the production server
+The rig (call_rig.py): a fresh SQLite file, migrated as in production, with
+`history` finished incidents over the past 365 days; the production server
 (gunicorn, as `scc run` starts it) answers signed-in users' searches, timed end
-to end: each round runs every search of SEARCHES once (the page's own default,
-the last 30 days; all time; by number, caller, district, category, unit, SKPD,
-an old week, a deep page) as an operator, and an SKPD's own complaints as that
-unit's staff; then opens a row of each search's first page. Floor, in the same
+to end (`measure`, which benchmarks/dispatch.py runs too): each round runs
+every search of `searches` once (the page's own default, the last 30 days; all
+time; by number, caller, district, category, unit, SKPD, an old week, a deep
+page) as an operator, and an SKPD's own complaints as that unit's staff; then
+opens a row of each search's first page. Floor, in the same
 run on the same server: an authenticated request that does nothing of ours
-(GET /login answered 302), as benchmarks/web.py measures it.
+(GET /login answered 302: call_rig.floor_requests).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
-import tempfile
-import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-os.environ.setdefault("SCC_SECRET_KEY", "bench-secret-key-" + "x" * 32)
-os.environ.setdefault("SCC_CAMERA_PASSWORD", "bench")
+import call_rig  # first: it puts the repository on the path and sets the environment scc reads
+from sqlalchemy import select
+from web import percentile
 
-from sqlalchemy import select  # noqa: E402  (after the sys.path lines)
-from web import free_port, percentile, session_for, start_server, stop_server, warm_workers  # noqa: E402
-
-from callcenter import phone  # noqa: E402
-from callcenter.history import seed_history  # noqa: E402
-from scc.clock import WITA, utcnow  # noqa: E402
-from scc.settings import load_settings  # noqa: E402
-from scc.storage import open_storage  # noqa: E402
-from scc.storage.calls import incidents  # noqa: E402
-from tests.support.web import PASSWORDS, seed_users  # noqa: E402
+from callcenter import phone
+from scc.clock import WITA, utcnow
+from scc.storage.calls import incidents
 
 GOAL_MS = 200
 
@@ -116,76 +103,38 @@ def open_body(spec: dict[str, Any], incident_id: int) -> dict[str, Any]:
     }
 
 
-def timed_post(session: Any, url: str, body: dict[str, Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
-    r = session.post(url + "/_dash-update-component", json=body, timeout=60)
-    elapsed = (time.perf_counter() - start) * 1000
-    if r.status_code != 200:
-        raise RuntimeError(f"HTTP {r.status_code}: {r.text[:300]}")
-    return elapsed, r.json()
-
-
-def timed_floor(session: Any, url: str, n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        start = time.perf_counter()
-        r = session.get(url + "/login", allow_redirects=False, timeout=30)
-        if r.status_code != 302:
-            raise RuntimeError(f"floor: HTTP {r.status_code}")
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
 def first_row(answer: dict[str, Any]) -> int | None:
     found = json.dumps(answer["response"]["history-results"])
     start = found.find('"#')
     return int(found[start + 2 : found.index('"', start + 2)]) if start >= 0 else None
 
 
-def bench(history: int, rounds: int) -> dict[str, Any]:
-    data_dir = Path(tempfile.mkdtemp(prefix="scc-history-bench-"))
-    port = free_port()
-    env = {**os.environ, "SCC_DATA_DIR": str(data_dir), "SCC_WEB_PORT": str(port), "SCC_WEB_HOST": "127.0.0.1"}
-    env.pop("SCC_DATABASE_URL", None)
-    url = f"http://127.0.0.1:{port}"
-    settings = load_settings()
-    engine = open_storage(f"sqlite:///{data_dir / 'scc.db'}")
-    seed_users(engine)
-    started = time.perf_counter()
-    written_n = seed_history(engine, settings, history, end=utcnow() - timedelta(hours=1), days=365)
-    say(f"history: {written_n} past incidents in {time.perf_counter() - started:.1f} s")
-    plan = searches(engine, random.Random(19))
-    engine.dispose()
-    proc = start_server(env, data_dir / "web.log", url)
-    try:
-        sessions = {user: session_for(url, user, PASSWORDS[user]) for user in ("operator", "dpmptsp")}
-        warm_workers(url, sessions["operator"].cookies.get_dict())
-        deps = sessions["operator"].get(url + "/_dash-dependencies", timeout=30).json()
-        find = next(d for d in deps if "history-results.children" in d["output"])
-        opener = next(d for d in deps if "history-body" in d["output"])
-        bodies = {name: (user, search_body(find, fields, page)) for name, (user, fields, page) in plan.items()}
-        for user, body in bodies.values():  # each worker's first answers build its caches
-            timed_post(sessions[user], url, body)
-        floor = timed_floor(sessions["operator"], url, rounds * len(bodies))
-        by_search: dict[str, list[float]] = {name: [] for name in bodies}
-        opened: list[float] = []
-        for i in range(rounds):
-            for name, (user, body) in bodies.items():
-                elapsed, answer = timed_post(sessions[user], url, body)
-                by_search[name].append(elapsed)
-                row = first_row(answer)
-                if row is not None:
-                    opened.append(timed_post(sessions[user], url, open_body(opener, row))[0])
-            so_far = percentile([t for v in by_search.values() for t in v], 95)
-            say(f"round {i + 1}/{rounds}: p95 so far {so_far:.1f} ms")
-    finally:
-        stop_server(proc)
+def measure(rig: call_rig.Rig, url: str, rounds: int) -> dict[str, Any]:
+    """The searches' figures against a server already running on the rig's file (workers warmed)."""
+    plan = searches(rig.engine, random.Random(19))
+    sessions = {user: call_rig.signed_in(url, user) for user in ("operator", "dpmptsp")}
+    deps = sessions["operator"].get(url + "/_dash-dependencies", timeout=30).json()
+    find = next(d for d in deps if "history-results.children" in d["output"])
+    opener = next(d for d in deps if "history-body" in d["output"])
+    bodies = {name: (user, search_body(find, fields, page)) for name, (user, fields, page) in plan.items()}
+    for user, body in bodies.values():  # each worker's first answers build its caches
+        call_rig.dash_post(sessions[user], url, body)
+    floor = call_rig.floor_requests(sessions["operator"], url, rounds * len(bodies))
+    by_search: dict[str, list[float]] = {name: [] for name in bodies}
+    opened: list[float] = []
+    for i in range(rounds):
+        for name, (user, body) in bodies.items():
+            elapsed, answer = call_rig.dash_post(sessions[user], url, body)
+            by_search[name].append(elapsed)
+            row = first_row(answer)
+            if row is not None:
+                opened.append(call_rig.dash_post(sessions[user], url, open_body(opener, row))[0])
+        so_far = percentile([t for v in by_search.values() for t in v], 95)
+        say(f"round {i + 1}/{rounds}: p95 so far {so_far:.1f} ms")
     every = [t for v in by_search.values() for t in v]
     p95, floor_p95 = percentile(every, 95), percentile(floor, 95)
     say(f"floor p95 {floor_p95:.1f} ms; search p95 {p95:.1f} ms over {len(every)} searches")
     return {
-        "bench": "history",
-        "history_incidents": written_n,
         "history_search_p95_ms": round(p95, 1),
         "history_search_p50_ms": round(percentile(every, 50), 1),
         "history_open_p95_ms": round(percentile(opened, 95), 1),
@@ -194,6 +143,16 @@ def bench(history: int, rounds: int) -> dict[str, Any]:
         "goal_ms": GOAL_MS,
         "by_search_p95_ms": {name: round(percentile(v, 95), 1) for name, v in by_search.items()},
     }
+
+
+def bench(history: int, rounds: int) -> dict[str, Any]:
+    rig = call_rig.build(history, say=say)
+    try:
+        with call_rig.served(rig) as url:
+            call_rig.warm(url, call_rig.signed_in(url, "operator"))
+            return {"bench": "history", "history_incidents": rig.history, **measure(rig, url, rounds)}
+    finally:
+        rig.remove()
 
 
 def main(argv: list[str] | None = None) -> int:
