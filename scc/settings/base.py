@@ -8,6 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)]
 MetricKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+# A name for where space is short (a tile, a chart's axis, a table cell on a 1366 px screen): the page shows
+# it whole instead of cutting the long name with an ellipsis, which would hide what tells two apart
+# ("Damkar Mari..." is Marioriawa or Marioriwawo). Unique where things sit side by side (config checks).
+ShortName = Annotated[str, Field(min_length=1, max_length=20, description="Name shown where space is short.")]
 
 
 class Strict(BaseModel):
@@ -27,3 +31,10 @@ class Text(Strict):
 
     id: str = Field(min_length=1, description="Bahasa Indonesia.")
     en: str = Field(min_length=1, description="English.")
+
+
+class ShortText(Text):
+    """A short label in both languages, for where space is short (see ShortName)."""
+
+    id: ShortName
+    en: ShortName

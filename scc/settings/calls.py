@@ -10,7 +10,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 from scc.storage.calls import Priority
 
 from . import checks
-from .base import Code, Strict
+from .base import Code, ShortName, Strict
 
 Service = Literal["ambulance", "fire", "protection", "police"]
 PhoneNumber = Annotated[str, Field(pattern=r"^[0-9][0-9 -]{1,19}$")]
@@ -24,6 +24,7 @@ Reach = Literal["district", "regency"]
 class CallLine(Strict):
     code: Code = Field(description="Short code, e.g. 'psc-119'.")
     name: str = Field(min_length=1, description="Name shown to operators (Indonesian).")
+    short: ShortName = Field(description="Name on the board and in lists, e.g. 'Damkar Citta'; unique.")
     service: Service = Field(description="Which kind of responder the line reaches.")
     skpd: Code | None = Field(default=None, description="Owning SKPD; null for non-regency services (police).")
     district: Code | None = Field(default=None, description="District served; null when regency-wide.")
@@ -39,6 +40,7 @@ class ResponseUnit(Strict):
 
     code: Code = Field(description="Stable unit code, e.g. 'truk-citta'.")
     name: str = Field(min_length=1, description="Name shown to operators (Indonesian).")
+    short: ShortName = Field(description="Name on the board's unit list, e.g. 'Truk Citta'; unique.")
     kind: UnitKind = Field(description="What the unit is; policy.needs says which categories it answers.")
     line: Code = Field(description="The call line whose incidents it serves first (a code in call_lines).")
     district: Code = Field(

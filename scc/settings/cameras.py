@@ -11,13 +11,16 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from .base import Code, Position, Strict
+from .base import Code, Position, ShortName, Strict
 
 
 class Camera(Strict):
     id: Code = Field(description="Stable camera id, used in URLs and storage.")
     name: str = Field(min_length=1, description="Name shown to operators (Indonesian).")
     site: str = Field(min_length=1, description="Site or building.")
+    site_short: ShortName = Field(
+        description="The site's name on a camera tile, so 'Ruang Tunggu' says whose; one per site, unique."
+    )
     skpd: Code = Field(description="SKPD that owns the camera.")
     district: Code = Field(description="District the camera is in.")
     link: Literal["fibre", "radio"] = Field(description="LAN link kind; radio drops in rain.")

@@ -45,6 +45,36 @@ def metric_keys_unique_per_skpd(doc: Document, common: list[Any], metrics: list[
         seen.add((metric.skpd, metric.key))
 
 
+def metric_shorts_tell_apart(doc: Document, common: list[Any], metrics: list[Any]) -> Iterator[ConfigError]:
+    """A unit's tile labels its metrics by their short names: no two of one SKPD's may read alike."""
+    for lang in ("id", "en"):
+        seen = {getattr(m.short, lang): ("common", i) for i, m in enumerate(common)}
+        by_unit: dict[str, dict[str, tuple[str, int]]] = {}
+        for i, metric in enumerate(metrics):
+            mine = by_unit.setdefault(metric.skpd, dict(seen))
+            short = getattr(metric.short, lang)
+            if short in mine:
+                section, at = mine[short]
+                first = f"{section}[{at}]"
+                yield doc.error(("metrics", i, "short", lang), f"{short!r} already names {first} for {metric.skpd!r}")
+            mine[short] = ("metrics", i)
+
+
+def one_short_name_per_site(doc: Document, cameras: list[Any]) -> Iterator[ConfigError]:
+    """A tile names its camera's site by site_short: a site has one, and no two sites share it."""
+    site_of: dict[str, str] = {}
+    short_of: dict[str, str] = {}
+    for i, camera in enumerate(cameras):
+        if short_of.setdefault(camera.site, camera.site_short) != camera.site_short:
+            yield doc.error(
+                ("cameras", i, "site_short"), f"{camera.site!r} is called {short_of[camera.site]!r} elsewhere"
+            )
+        elif site_of.setdefault(camera.site_short, camera.site) != camera.site:
+            yield doc.error(
+                ("cameras", i, "site_short"), f"{camera.site_short!r} already names {site_of[camera.site_short]!r}"
+            )
+
+
 def broker_queue_holds_an_hour(doc: Document, app: Any, units: int) -> Iterator[ConfigError]:
     problem = queue_holds_an_hour(app.mqtt, units)
     if problem:

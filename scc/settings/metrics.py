@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import Code, MetricKey, Strict, Text
+from .base import Code, MetricKey, ShortText, Strict, Text
 
 Unit = Literal["count", "percent", "idr", "days", "people", "beds", "flag", "idr_per_kg", "idr_per_litre", "minutes"]
 
@@ -14,6 +14,9 @@ Unit = Literal["count", "percent", "idr", "days", "people", "beds", "flag", "idr
 class MetricSpec(Strict):
     key: MetricKey = Field(description="Key used in MQTT payloads.")
     name: Text = Field(description="Label in both languages.")
+    short: ShortText = Field(
+        description="Label on a unit's tile, in both languages; unique among the metrics of one SKPD."
+    )
     unit: Unit = Field(description="Unit of the value.")
     kind: Literal["gauge", "counter", "flag"] = Field(description="Level, running total, or 0/1 flag.")
     min: float = Field(description="Smallest valid value.")

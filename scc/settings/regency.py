@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Code, Position, Strict
+from .base import Code, Position, ShortName, Strict
 
 SkpdKind = Literal["sekretariat", "inspektorat", "badan", "dinas", "rumah_sakit", "satuan", "kecamatan"]
 
@@ -14,6 +14,7 @@ SkpdKind = Literal["sekretariat", "inspektorat", "badan", "dinas", "rumah_sakit"
 class District(Strict):
     code: Code = Field(description="Short code, e.g. 'lalabata'.")
     name: str = Field(min_length=1, description="Official name.")
+    short: ShortName = Field(description="Name on tiles and map labels; unique, so no two read alike.")
     capital: str | None = Field(default=None, description="Main town, where known.")
     center: Position = Field(description="Approximate centre, for maps.")
 
@@ -22,7 +23,7 @@ class Skpd(Strict):
     code: Code = Field(description="Short code; also the unit's MQTT username.")
     number: int = Field(ge=1, description="Position in the regency's official list.")
     name: str = Field(min_length=1, description="Full official name.")
-    short: str = Field(min_length=1, max_length=16, description="Label for the wall display.")
+    short: ShortName = Field(description="Label for the wall display; unique.")
     kind: SkpdKind = Field(description="Kind of unit.")
     district: Code = Field(description="District where the office stands.")
     services: list[str] = Field(default_factory=list, description="Named systems the unit runs (LaSIDE, SIA...).")

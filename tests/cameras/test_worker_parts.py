@@ -161,7 +161,8 @@ def test_slices_share_the_active_cameras_out(tmp_path):
     for bad in ("3/3", "x", "-1/2"):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_slice(bad)
-    common = dict(name="C", site="S", skpd="s", district="d", link="fibre", uplink="u", position={"lat": 0, "lon": 0})
+    common = dict(name="C", site="S", site_short="S", skpd="s", district="d", link="fibre", uplink="u")
+    common["position"] = {"lat": 0, "lon": 0}
     cams = [
         Camera(id=f"c{i}", status="planned" if i == 2 else "active", main_url="rtsp://h/x", **common) for i in range(6)
     ]
