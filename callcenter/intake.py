@@ -37,6 +37,7 @@ from scc.clock import as_utc, utcnow
 from scc.settings import Settings
 from scc.storage.calls import OPEN_STATUSES, Category, Priority, call_log, incident_events, incidents
 
+from .complaints import route
 from .errors import CallError
 from .phone import CallerError, caller, is_withheld
 
@@ -92,7 +93,14 @@ class NewCall(BaseModel):
     landmark: Line = Field(default="", description="A landmark that finds the place: 'depan masjid raya'.")
     site: str | None = Field(default=None, description="A camera site at the place, when there is one.")
     category: Category | None = Field(default=None, description="What kind of emergency or request.")
-    skpd_code: str | None = Field(default=None, description="For a public-service complaint: the SKPD that owns it.")
+    topic: str | None = Field(
+        default=None,
+        description="For a public-service complaint: its topic (config/complaint_topics.yaml), whose unit settles "
+        "it unless skpd_code names another.",
+    )
+    skpd_code: str | None = Field(
+        default=None, description="For a public-service complaint: the SKPD that settles it; its topic's when empty."
+    )
     priority: Priority = Field(default=2, description="1: life at risk now; 2: soon; 3: can wait.")
     summary: Story = Field(default="", description="What the caller says.")
     received_at: datetime | None = Field(default=None, description="When the call rang; now when not given.")
@@ -118,7 +126,7 @@ class NewCall(BaseModel):
         except CallerError as exc:
             raise PydanticCustomError(exc.problem, str(exc)) from None
 
-    @field_validator("line_code", "category", "district", "skpd_code", "site", mode="before")
+    @field_validator("line_code", "category", "district", "topic", "skpd_code", "site", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return value or None
@@ -209,12 +217,16 @@ def _rules(settings: Settings, call: NewCall, bad: set[str], *, new: bool) -> li
     if call.category is None:
         out.append(Problem("category", "required", "what kind of call it is"))
     elif call.category == "complaint":
-        if call.skpd_code is None:
-            out.append(Problem("skpd_code", "required", "a complaint goes to the SKPD that owns it"))
-        elif call.skpd_code not in settings.skpd_by_code:
+        if call.topic is not None and call.topic not in settings.complaint_topic_by_code:
+            out.append(Problem("topic", "unknown", f"unknown complaint topic {call.topic!r}"))
+        elif call.topic is None and call.skpd_code is None:
+            out.append(Problem("topic", "required", "a complaint needs its topic or the SKPD that settles it"))
+        if call.skpd_code is not None and call.skpd_code not in settings.skpd_by_code:
             out.append(Problem("skpd_code", "unknown", f"unknown SKPD {call.skpd_code!r}"))
-    elif call.skpd_code is not None:
-        out.append(Problem("skpd_code", "not_complaint", "only a public-service complaint is routed to an SKPD"))
+    else:
+        for field in ("topic", "skpd_code"):
+            if getattr(call, field) is not None:
+                out.append(Problem(field, "not_complaint", "only a public-service complaint has a topic and an SKPD"))
     if call.received_at is not None and call.received_at.tzinfo is None:
         out.append(Problem("received_at", "invalid", "needs a time zone"))
     if "caller_withheld" not in bad:
@@ -275,7 +287,9 @@ def _link(conn: Connection, row: Any, call: NewCall, at: datetime, operator: str
 def _open(conn: Connection, settings: Settings, call: NewCall, at: datetime, operator: str) -> Taken:
     prank = call.category == "prank"
     status = "prank" if prank else "received"
-    due = at + timedelta(days=settings.call_policy.complaint_days) if call.category == "complaint" else None
+    complaint = call.category == "complaint"
+    due = at + timedelta(days=settings.call_policy.complaint_days) if complaint else None
+    routing = route(settings, call.topic, call.skpd_code) if complaint else None
     incident_id = conn.execute(
         incidents.insert()
         .values(
@@ -296,7 +310,8 @@ def _open(conn: Connection, settings: Settings, call: NewCall, at: datetime, ope
             version=1,
             updated_at=at,
             updated_by=operator,
-            skpd_code=call.skpd_code,
+            topic=routing.topic if routing else None,
+            skpd_code=routing.skpd_code if routing else None,
             due_at=due,
             site=call.site,
         )

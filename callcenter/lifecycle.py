@@ -24,7 +24,7 @@ from scc.settings import Settings
 from scc.storage.calls import OPEN_STATUSES, IncidentStatus, incident_events, incident_units, incidents
 
 from .errors import CallError
-from .intake import check_call
+from .intake import PLACE_OPTIONAL, Problem, check_call
 
 # The steps an operator may take from each status. Dispatching happens through
 # `dispatch` (it needs a unit); a complaint goes straight to resolved, its SKPD
@@ -240,6 +240,10 @@ def edit(
     with engine.begin() as conn:
         new_version = _save(conn, incident_id, version, operator, now, **changes)
         row = _current(conn, incident_id)
+        if {"district", "category"} & set(changes) and row.district is None and row.category not in PLACE_OPTIONAL:
+            # Raised inside the transaction, so the edit is undone: the intake's rule holds after a correction.
+            problem = Problem("district", "place_needed", "an emergency needs its district, to send a unit there")
+            raise CallError("invalid", f"district: {problem.detail}", field="district", problems=(problem,))
         shown = ", ".join(f"{k}={v}" for k, v in sorted(changes.items()))
         conn.execute(
             incident_events.insert().values(

@@ -1,9 +1,10 @@
 """Taking a call: a form for the keyboard, in the order the caller is asked.
 
 Line (focused on arrival), number, name, where (district, village, landmark,
-a camera site if there is one), what (category, with the SKPD for a
-complaint), how urgent (1/2/3, the keys work), and what was said. Tab walks
-the fields in that order; Enter in a text field, or Ctrl+Enter anywhere,
+a camera site if there is one), what (category; for a complaint its topic,
+which picks the SKPD that owns it, and the operator may pick another), how
+urgent (1/2/3, the keys work), and what was said. Tab walks the fields in
+that order; Enter in a text field, or Ctrl+Enter anywhere,
 takes the call. The check and the record are callcenter.intake's: a refusal
 names every bad field, and each one's reason shows under it in the user's
 language, the control marked invalid, the form's summary naming them all and
@@ -24,12 +25,15 @@ from dash import Input, Output, State, dcc, html, no_update
 from flask import abort
 from flask_login import current_user
 
+from callcenter import complaints
 from callcenter.errors import CallError
 from callcenter.intake import Problem, take_call
+from scc.settings import Settings
 
 from .. import i18n
 from ..access import Access, has_role
 from ..components import incidents as inc
+from ..components.complaint_view import topic_name
 from ..components.forms import feedback
 from ..components.tables import panel
 from ..context import AppContext
@@ -47,6 +51,7 @@ FIELDS = {
     "landmark": "intake-landmark",
     "site": "intake-site",
     "category": "intake-category",
+    "topic": "intake-topic",
     "skpd_code": "intake-skpd",
     "priority": "intake-priority",
     "summary": "intake-summary",
@@ -66,6 +71,7 @@ LABELS = {
     "landmark": "intake.landmark",
     "site": "intake.site",
     "category": "intake.category",
+    "topic": "intake.topic",
     "skpd_code": "intake.skpd",
     "priority": "intake.priority",
     "summary": "intake.summary",
@@ -137,8 +143,17 @@ function (bad) {
     return bad.n;
 }
 """
-SKPD_JS = """
-function (category) { return category === "complaint" ? "intake-row" : "intake-row d-none"; }
+COMPLAINT_JS = """
+function (category) {
+    var shown = category === "complaint" ? "intake-row" : "intake-row d-none";
+    return [shown, shown];
+}
+"""
+# Picking a topic preselects the unit that owns it; the operator may still pick another.
+OWNER_JS = """
+function (topic, owners) {
+    return topic && owners && owners[topic] ? owners[topic] : window.dash_clientside.no_update;
+}
 """
 
 
@@ -158,6 +173,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
                 dcc.Store(id="intake-keys"),
                 dcc.Store(id="intake-bad"),
                 dcc.Store(id="intake-bad-shown"),
+                dcc.Store(id="intake-topic-owners", data={tp.code: tp.skpd for tp in complaints.topics(ctx.settings)}),
                 panel(t("intake.form"), form(ctx), panel_id="intake-panel", className="intake-panel"),
             ],
             className="page intake-page",
@@ -172,7 +188,20 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         app, BAD_JS, Output("intake-bad-shown", "data"), Input("intake-bad", "data"), roles=WRITERS
     )
     access.clientside_callback(
-        app, SKPD_JS, Output("intake-skpd-row", "className"), Input("intake-category", "value"), roles=WRITERS
+        app,
+        COMPLAINT_JS,
+        Output("intake-topic-row", "className"),
+        Output("intake-skpd-row", "className"),
+        Input("intake-category", "value"),
+        roles=WRITERS,
+    )
+    access.clientside_callback(
+        app,
+        OWNER_JS,
+        Output("intake-skpd", "value"),
+        Input("intake-topic", "value"),
+        State("intake-topic-owners", "data"),
+        roles=WRITERS,
     )
 
     @access.callback(
@@ -205,6 +234,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         landmark: str | None,
         site: str | None,
         category: str | None,
+        topic: str | None,
         skpd_code: str | None,
         priority: Literal[1, 2, 3, "1", "2", "3"] | None,
         summary: str | None,
@@ -224,6 +254,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
             "landmark": landmark or "",
             "site": site or None,
             "category": category or "",
+            "topic": (topic or None) if category == "complaint" else None,
             "skpd_code": (skpd_code or None) if category == "complaint" else None,
             "priority": inc.parse_priority(priority),
             "summary": summary or "",
@@ -342,6 +373,12 @@ def form(ctx: AppContext) -> html.Div:
                         ),
                     ),
                     _row(
+                        t("intake.topic"),
+                        "intake-topic",
+                        dbc.Select(id="intake-topic", options=inc.blank("intake.pick_topic") + topic_options(s)),
+                        row_id="intake-topic-row",
+                    ),
+                    _row(
                         t("intake.skpd"),
                         "intake-skpd",
                         dbc.Select(id="intake-skpd", options=inc.blank("intake.pick_skpd") + inc.skpd_options(s)),
@@ -381,3 +418,7 @@ def form(ctx: AppContext) -> html.Div:
         id="intake-form",
         className="intake-form",
     )
+
+
+def topic_options(settings: Settings) -> list[dict[str, str]]:
+    return [{"label": topic_name(settings, tp.code) or tp.code, "value": tp.code} for tp in complaints.topics(settings)]

@@ -96,3 +96,34 @@ def test_the_intake_may_import_the_routing_without_a_cycle():
     code = "import sys, callcenter.complaints; print('callcenter.lifecycle' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_intake_routes_a_complaint_by_its_topic_and_keeps_the_operators_choice(engine, settings):
+    from sqlalchemy import select
+
+    from callcenter.intake import take_call
+    from scc.storage.calls import incidents
+
+    call = dict(line_code="psc-119", caller_number="0812 3456 7000", category="complaint", priority=3,
+                summary="Lampu jalan mati di depan SD")  # fmt: skip
+    by_topic = take_call(engine, settings, {**call, "topic": "street-lights"}, operator="op1")
+    chosen = take_call(engine, settings, {**call, "caller_number": "0812 3456 7001", "topic": "street-lights",
+                                          "skpd_code": "pupr"}, operator="op1")  # fmt: skip
+    by_unit = take_call(engine, settings, {**call, "caller_number": "0812 3456 7002", "skpd_code": "dlh"},
+                        operator="op1")  # fmt: skip
+    with engine.connect() as conn:
+        stored = {r.id: (r.topic, r.skpd_code) for r in conn.execute(select(incidents))}
+    assert stored[by_topic.incident_id] == ("street-lights", "dishub")
+    assert stored[chosen.incident_id] == ("street-lights", "pupr")
+    assert stored[by_unit.incident_id] == (None, "dlh")
+
+    refused = {
+        "neither": ({**call}, ("topic", "required")),
+        "unknown topic": ({**call, "topic": "rubbish"}, ("topic", "unknown")),
+        "a fire with a topic": ({**call, "category": "fire", "district": "citta", "topic": "waste"},
+                                ("topic", "not_complaint")),
+    }  # fmt: skip
+    for name, (fields, (field, reason)) in refused.items():
+        with pytest.raises(CallError) as err:
+            take_call(engine, settings, fields, operator="op1")
+        assert [(p.field, p.reason) for p in err.value.details["problems"]] == [(field, reason)], name

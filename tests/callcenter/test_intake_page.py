@@ -12,10 +12,12 @@ import json
 from typing import Any, get_args
 
 import pytest
+from sqlalchemy import select
 
 from callcenter.intake import Reason
 from dashboard import i18n
 from dashboard.pages import calls_intake
+from scc.storage.calls import incidents
 from tests.support.dashapp import callback_body, client, make_app, post_callback
 
 ID, EN = i18n.catalog("id"), i18n.catalog("en")
@@ -29,6 +31,7 @@ CONTROL = {
     "landmark": "intake-landmark",
     "site": "intake-site",
     "category": "intake-category",
+    "topic": "intake-topic",
     "skpd_code": "intake-skpd",
     "priority": "intake-priority",
     "summary": "intake-summary",
@@ -69,7 +72,15 @@ def test_an_empty_submit_names_every_missing_field_next_to_it_in_indonesian(app)
     assert ID["intake.why_number_needed"] in words(out, "intake-number")
     assert ID["intake.why_place_needed"] in words(out, "intake-district")
     assert ID["intake.err_category"] in words(out, "intake-category")
-    for control in ("intake-name", "intake-village", "intake-landmark", "intake-site", "intake-skpd", "intake-summary"):
+    for control in (
+        "intake-name",
+        "intake-village",
+        "intake-landmark",
+        "intake-site",
+        "intake-topic",
+        "intake-skpd",
+        "intake-summary",
+    ):
         assert out[f"{control}-error"]["children"] is None, control
     marked = {control for control, props in out.items() if props.get("invalid") is True}
     assert marked == {"intake-line", "intake-number", "intake-district", "intake-category"}
@@ -97,6 +108,20 @@ def test_a_fixed_form_is_taken_with_the_withheld_mark(app):
     out = submit(c, app, **fields, caller_withheld=True)
     assert out["intake-go"]["href"].startswith("/calls/")
     assert out["intake-number-error"]["children"] is None and out["intake-number"]["invalid"] is False
+
+
+def test_a_complaint_goes_to_its_topics_unit_and_needs_a_topic_or_a_unit(app):
+    c = client(app, "operator")
+    fields = dict(line_code="psc-119", caller_number="0812 3456 7100", category="complaint", summary="Sampah menumpuk")
+    out = submit(c, app, **fields)
+    assert "intake-go" not in out and ID["intake.err_topic"] in words(out, "intake-topic")
+    assert out["intake-bad"]["data"]["ids"] == ["intake-topic"]
+    out = submit(c, app, **fields, topic="waste")
+    taken = int(out["intake-go"]["href"].removeprefix("/calls/"))
+    ctx = app.server.config["SCC_CONTEXT"]
+    with ctx.engine.connect() as conn:
+        stored = conn.execute(select(incidents.c.topic, incidents.c.skpd_code).where(incidents.c.id == taken)).one()
+    assert tuple(stored) == ("waste", "dlh")  # waste goes to the environment office (DLH)
 
 
 def test_every_reason_has_its_words_in_both_languages():

@@ -158,12 +158,12 @@ def test_a_repeat_call_joins_the_open_incident_within_the_window(engine, setting
         assert len(conn.execute(select(call_log)).all()) == 3, "every call is in the log, linked or not"
 
 
-def test_a_complaint_is_routed_with_a_deadline_and_needs_its_skpd(engine, settings):
+def test_a_complaint_is_routed_with_a_deadline_and_needs_its_topic_or_skpd(engine, settings):
     complaint = dict(line_code="psc-119", category="complaint", summary="Lampu jalan mati", district="lalabata",
                      caller_number="0812 3456 7001")  # fmt: skip
-    with pytest.raises(CallError, match="skpd_code") as err:
+    with pytest.raises(CallError, match="topic or the SKPD") as err:
         take_call(engine, settings, complaint, operator="op1")
-    assert err.value.details["field"] == "skpd_code"
+    assert err.value.details["field"] == "topic"
     taken = take_call(engine, settings, {**complaint, "skpd_code": "pupr"}, operator="op1")
     got = row(engine, taken.incident_id)
     assert got.skpd_code == "pupr"
@@ -273,3 +273,21 @@ def test_cancel_and_prank_need_a_reason_kept_on_the_timeline_and_in_the_audit_lo
         (entry,) = conn.execute(select(audit_log).where(audit_log.c.action == f"incident.{to}")).all()
     assert entry.actor == "op2" and entry.target == f"incident #{taken.incident_id}"
     assert entry.detail == {"reason": "Penelepon salah alamat", "from": "dispatched", "version": v + 1}
+
+
+@pytest.mark.parametrize("changes", [{"district": None}, {"district": ""}, {"category": "medical", "district": None}])
+def test_an_edit_cannot_take_away_an_emergencys_place(engine, settings, changes):
+    """The intake refuses an emergency with no district; a correction afterwards must not remove it."""
+    taken = take_call(engine, settings, FIRE, operator="op1")
+    with pytest.raises(CallError) as err:
+        lifecycle.edit(engine, settings, taken.incident_id, changes, operator="op1", version=1)
+    assert err.value.details["field"] == "district"
+    got = row(engine, taken.incident_id)
+    assert (got.district, got.version) == ("citta", 1)
+
+
+def test_an_edit_may_leave_a_complaint_without_a_place(engine, settings):
+    complaint = {**FIRE, "category": "complaint", "skpd_code": "dlh", "priority": 3}
+    taken = take_call(engine, settings, complaint, operator="op1")
+    lifecycle.edit(engine, settings, taken.incident_id, {"district": None}, operator="op1", version=1)
+    assert row(engine, taken.incident_id).district is None
