@@ -41,7 +41,6 @@ from ..components.states import empty
 from ..components.tables import panel
 from ..context import AppContext
 from ..i18n import t
-from ..queries.calls_stats import complaint
 from ..queries.complaints import Filters, listing, one
 
 PATH = "/complaints"
@@ -92,7 +91,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
     def pick(incident_id: int | None):
         if incident_id is None:
             return empty("complaints.pick_title", "complaints.pick_hint"), None
-        found = complaint(ctx.engine, incident_id, current_user.skpd_code)
+        found = one(ctx.engine, incident_id, current_user.skpd_code)
         if found is None:
             abort(403)  # not a complaint of this unit (or none at all): one answer for both
         return complaint_view.detail(ctx, found, current_user.skpd_code), {
@@ -148,7 +147,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
                 service.reply(ctx.engine, incident_id, own, operator=current_user.username, note=note or "")
         except CallError as err:
             return alert(f"complaints.err_{err.code}", "danger"), *[dash.no_update] * (3 + len(LIST_OUTPUTS))
-        found = complaint(ctx.engine, incident_id, own)
+        found = one(ctx.engine, incident_id, own)
         assert found is not None  # it was ours a moment ago, and complaints are never deleted
         return (
             alert("complaints.settled" if settle else "complaints.replied", "success"),
@@ -243,7 +242,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
             raise dash.exceptions.PreventUpdate  # a close button drawn anew, not a click
         incident_id = trigger.get("id")
         read = (versions or {}).get(str(incident_id))
-        if not isinstance(incident_id, int) or not isinstance(read, int) or complaint(ctx.engine, incident_id) is None:
+        if not isinstance(incident_id, int) or not isinstance(read, int) or one(ctx.engine, incident_id) is None:
             abort(400)  # not a settled complaint this page listed
         try:
             lifecycle.advance(ctx.engine, incident_id, "closed", operator=current_user.username, version=read)

@@ -1,4 +1,4 @@
-"""Call-center figures for the bupati and the supervisors: calls, response times, the map, complaints.
+"""Call-center figures for the bupati and the supervisors: calls, response times, the map.
 
 Counts are grouped in SQL over a `>= since` range of an indexed time column
 (call_log.at, incidents.received_at), so a year of history in storage costs a
@@ -36,15 +36,13 @@ from sqlalchemy import (
 )
 
 from scc.clock import WITA, as_utc, to_wita, utcnow
-from scc.storage.calls import OPEN_STATUSES, call_log, incident_events, incidents
+from scc.storage.calls import OPEN_STATUSES, call_log, incidents
 
 Window = Literal["today", "7d", "30d"]
 WINDOWS: tuple[Window, ...] = get_args(Window)
 DAYS: dict[Window, int] = {"today": 1, "7d": 7, "30d": 30}
 MISSED = ("abandoned", "unanswered")
 OPEN_MARKERS = 400  # open incidents drawn on the map; more than that is a disaster, counted not drawn
-COMPLAINTS_LIMIT = 300
-NOTES_LIMIT = 20
 
 
 @dataclass(frozen=True)
@@ -284,66 +282,3 @@ def map_data(engine: Engine, window: Window, now: datetime | None = None) -> Map
         ).all()
     counts = {d: DistrictCount(open=opened.get(d, 0), total=totals.get(d, 0)) for d in {*totals, *opened}}
     return MapData(counts=counts, open_incidents=[dict(r._mapping) for r in markers], open_total=sum(opened.values()))
-
-
-# -- complaints ----------------------------------------------------------------------------------------
-
-COMPLAINT_COLUMNS = (
-    incidents.c.id,
-    incidents.c.skpd_code,
-    incidents.c.summary,
-    incidents.c.district,
-    incidents.c.village,
-    incidents.c.landmark,
-    incidents.c.status,
-    incidents.c.received_at,
-    incidents.c.due_at,
-    incidents.c.resolved_at,
-    incidents.c.closed_at,
-    incidents.c.version,
-)
-
-
-def complaints(engine: Engine, skpd_code: str | None = None, limit: int = COMPLAINTS_LIMIT) -> list[dict[str, Any]]:
-    """Complaints, open ones first (the nearest deadline first), then the latest settled; only those
-    routed to `skpd_code` when one is given (an SKPD's staff never get another unit's)."""
-    query = select(*COMPLAINT_COLUMNS).where(incidents.c.category == "complaint")
-    if skpd_code is not None:
-        query = query.where(incidents.c.skpd_code == skpd_code)
-    is_open = incidents.c.status.in_(OPEN_STATUSES)
-    with engine.connect() as conn:
-        open_rows = conn.execute(query.where(is_open).order_by(incidents.c.due_at, incidents.c.id).limit(limit)).all()
-        done = conn.execute(
-            query.where(~is_open).order_by(incidents.c.received_at.desc()).limit(max(limit - len(open_rows), 0))
-        ).all()
-    return [dict(r._mapping) for r in (*open_rows, *done)]
-
-
-def complaint_notes(engine: Engine, incident_id: int, skpd_code: str | None = None) -> list[dict[str, Any]]:
-    """A complaint's timeline, newest first; nothing when it is not a complaint (of `skpd_code`)."""
-    owner = [incidents.c.skpd_code == skpd_code] if skpd_code is not None else []
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(incident_events.c.at, incident_events.c.kind, incident_events.c.status)
-            .add_columns(incident_events.c.operator, incident_events.c.note)
-            .join(incidents, incidents.c.id == incident_events.c.incident_id)
-            .where(incidents.c.id == incident_id, incidents.c.category == "complaint", *owner)
-            .order_by(incident_events.c.at.desc(), incident_events.c.id.desc())
-            .limit(NOTES_LIMIT)
-        ).all()
-    return [dict(r._mapping) for r in rows]
-
-
-def overdue(complaint: dict[str, Any], now: datetime | None = None) -> bool:
-    due = complaint.get("due_at")
-    return complaint.get("status") in OPEN_STATUSES and due is not None and as_utc(due) < as_utc(now or utcnow())
-
-
-def complaint(engine: Engine, incident_id: int, skpd_code: str | None = None) -> dict[str, Any] | None:
-    """One complaint (routed to `skpd_code`, when given); None for anything else."""
-    query = select(*COMPLAINT_COLUMNS).where(incidents.c.id == incident_id, incidents.c.category == "complaint")
-    if skpd_code is not None:
-        query = query.where(incidents.c.skpd_code == skpd_code)
-    with engine.connect() as conn:
-        row = conn.execute(query).first()
-    return dict(row._mapping) if row else None

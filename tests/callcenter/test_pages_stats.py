@@ -124,16 +124,6 @@ def test_map_counts_open_now_and_received_in_the_range(known):
     assert data.open_total == 1 and [i["status"] for i in data.open_incidents] == ["dispatched"]
 
 
-def test_an_skpd_lists_only_its_own_complaints(known):
-    own = calls_stats.complaints(known, "dpmptsp")
-    assert [r["skpd_code"] for r in own] == ["dpmptsp", "dpmptsp"]
-    assert [calls_stats.overdue(r, NOW) for r in own] == [True, False]  # the nearest deadline first
-    every = calls_stats.complaints(known)
-    assert {r["skpd_code"] for r in every} == {"dpmptsp", "pupr"}
-    assert not any(calls_stats.overdue(r, NOW) for r in every if r["skpd_code"] == "pupr")
-    assert calls_stats.complaint(known, every[-1]["id"], "dpmptsp") is None or every[-1]["skpd_code"] == "dpmptsp"
-
-
 # -- the pages, in-process --------------------------------------------------------------------------
 
 
