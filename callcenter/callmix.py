@@ -1,10 +1,11 @@
 """What calls to the command center look like: the demo's estimates, shared by the live simulator and the history.
 
-Rates, shares, populations and travel times are our estimates for a regency of
+Rates, shares, populations, road speed and durations are our estimates for a regency of
 about 235,000 people (not measurements): PSC 119 near 18 calls a day (the
 metrics catalog's own figure), a few fires a day across the eight posts, one
 P2TP2A case, some police calls, and public-service complaints that an SKPD
-settles. Busier by day than at night (WITA). Remote districts are reached later.
+settles. Busier by day than at night (WITA). Remote districts are reached later: the way to scene is
+timed from the distance between district centres at Soppeng's road speed, the priority is the case's.
 """
 
 from __future__ import annotations
@@ -35,27 +36,16 @@ LINE_MIX: dict[str, tuple[tuple[Category, float], ...]] = {  # by the line's ser
     "protection": (("violence", 1.0),),
     "police": (("crime", 0.85), ("violence", 0.1), ("complaint", 0.05)),
 }
-PRIORITY_MIX: dict[Category, tuple[float, float, float]] = {  # shares of priority 1, 2, 3
-    "medical": (0.4, 0.45, 0.15),
-    "fire": (0.7, 0.3, 0.0),
-    "disaster": (0.3, 0.5, 0.2),
-    "violence": (0.3, 0.6, 0.1),
-    "crime": (0.2, 0.5, 0.3),
-    "complaint": (0.0, 0.3, 0.7),
-    "prank": (0.0, 0.0, 1.0),
-}
-
-# Population (estimates, thousands) sets where calls come from; minutes from Watansoppeng
-# by road sets how long a regency-wide unit takes to get there.
-DISTRICTS: dict[str, tuple[float, float]] = {  # code -> (population, travel minutes from the centre)
-    "lalabata": (45, 8),
-    "liliriaja": (28, 20),
-    "ganra": (12, 26),
-    "citta": (8, 38),
-    "lilirilau": (41, 25),
-    "donri-donri": (24, 22),
-    "marioriwawo": (45, 30),
-    "marioriawa": (33, 40),
+# Population (estimates, thousands) sets where calls come from.
+POPULATION: dict[str, float] = {
+    "lalabata": 45,
+    "liliriaja": 28,
+    "ganra": 12,
+    "citta": 8,
+    "lilirilau": 41,
+    "donri-donri": 24,
+    "marioriwawo": 45,
+    "marioriawa": 33,
 }
 VILLAGES = {  # a few desa / kelurahan per district, for the demo
     "lalabata": ("Botto", "Lapajung", "Lemba", "Bila", "Salokaraja", "Ompo"),
@@ -69,15 +59,30 @@ VILLAGES = {  # a few desa / kelurahan per district, for the demo
 }
 LANDMARKS = ("depan masjid", "dekat pasar", "samping SD negeri", "belakang kantor desa", "dekat jembatan",
              "depan puskesmas", "pinggir sawah", "jalan poros", "dekat lapangan", "lorong sebelah kios")  # fmt: skip
-SUMMARIES: dict[Category, tuple[str, ...]] = {
-    "medical": ("Ibu hamil mau melahirkan", "Kecelakaan motor, korban luka", "Orang tua sesak napas",
-                "Anak demam tinggi dan kejang", "Pingsan di jalan", "Jatuh dari pohon"),
-    "fire": ("Rumah terbakar", "Kebakaran lahan dekat rumah", "Kios terbakar", "Korsleting listrik, ada asap"),
-    "disaster": ("Pohon tumbang menutup jalan", "Banjir masuk rumah", "Tanah longsor", "Angin kencang, atap lepas"),
-    "violence": ("Kekerasan dalam rumah tangga", "Anak ditelantarkan", "Perempuan dianiaya", "Perundungan anak"),
-    "crime": ("Pencurian motor", "Perkelahian di pasar", "Rumah dibobol", "Penipuan lewat telepon"),
-    "prank": ("Penelepon diam lalu menutup", "Anak-anak bermain telepon", "Telepon iseng"),
+# What callers report, and the priority an operator gives it: the case decides, not chance. P1 when a
+# life is at risk now (a birth under way, someone unconscious or not breathing, a fire with people
+# inside, violence going on), P2 when help must come soon, P3 when it can wait its turn. A case is drawn
+# by its weight within its category.
+CASES: dict[Category, tuple[tuple[str, Priority, float], ...]] = {
+    "medical": (("Ibu hamil mau melahirkan", 1, 2), ("Pingsan, tidak sadarkan diri", 1, 2),
+                ("Orang tua sesak napas", 1, 2), ("Anak demam tinggi dan kejang", 1, 1),
+                ("Kecelakaan motor, korban luka berat", 1, 1), ("Kecelakaan motor, korban luka ringan", 2, 2),
+                ("Jatuh dari pohon, kaki patah", 2, 2), ("Luka robek kena parang", 2, 1),
+                ("Lansia sakit, minta diantar ke rumah sakit", 3, 2), ("Demam sudah tiga hari", 3, 1)),
+    "fire": (("Rumah terbakar, ada orang di dalam", 1, 1), ("Rumah terbakar", 1, 3), ("Kios terbakar", 1, 1),
+             ("Kebakaran lahan dekat rumah", 2, 2), ("Korsleting listrik, ada asap", 2, 1),
+             ("Bakar sampah, asap masuk rumah warga", 3, 1)),
+    "disaster": (("Tanah longsor menimpa rumah", 1, 1), ("Banjir masuk rumah", 2, 2),
+                 ("Pohon tumbang menutup jalan", 2, 2), ("Angin kencang, atap lepas", 2, 1),
+                 ("Saluran air tersumbat, jalan tergenang", 3, 1)),
+    "violence": (("Kekerasan dalam rumah tangga, masih berlangsung", 1, 1), ("Perempuan dianiaya", 1, 1),
+                 ("Anak ditelantarkan", 2, 2), ("Kekerasan dalam rumah tangga, pelaku sudah pergi", 2, 1),
+                 ("Perundungan anak", 3, 1)),
+    "crime": (("Perkelahian di pasar", 1, 1), ("Rumah dibobol", 2, 2), ("Pencurian motor", 2, 2),
+              ("Penipuan lewat telepon", 3, 2)),
+    "prank": (("Penelepon diam lalu menutup", 3, 1), ("Anak-anak bermain telepon", 3, 1), ("Telepon iseng", 3, 1)),
 }  # fmt: skip
+COMPLAINT_PRIORITY: Priority = 3  # an SKPD settles it within days: nobody is sent
 COMPLAINTS = (("Jalan rusak berlubang", "pupr"), ("Lampu jalan mati", "dishub"), ("Sampah menumpuk", "dlh"),
               ("Antrean KTP-el lama", "dukcapil"), ("Izin usaha belum terbit", "dpmptsp"),
               ("Bantuan sosial belum diterima", "dinsos"), ("Pungutan di sekolah", "disdik"),
@@ -85,14 +90,24 @@ COMPLAINTS = (("Jalan rusak berlubang", "pupr"), ("Lampu jalan mati", "dishub"),
               ("Rumah tidak layak huni", "perkim"))  # fmt: skip
 NAMES = ("Andi", "Besse", "Baso", "Hasnah", "Muh. Yusuf", "Sitti", "Ambo", "Rahmawati", "Syamsul", "Nurhayati", "")
 OPERATORS = ("op-andi", "op-rina", "op-yusuf", "op-sri")  # the simulated operators: the sim's incidents are theirs
+# How long a unit works on scene, by category (minutes): an ambulance stabilises and takes the patient
+# to the RSUD or a puskesmas, a fire is put out, a road cleared.
 ON_SCENE_MIN: dict[str, tuple[float, float]] = {
-    "medical": (15, 45),
+    "medical": (20, 50),
     "fire": (30, 150),
     "disaster": (60, 240),
     "violence": (30, 90),
     "crime": (20, 60),
 }
-DISPATCH_MIN: dict[int, tuple[float, float]] = {1: (1, 4), 2: (2, 10), 3: (5, 25)}
+DISPATCH_MIN: dict[int, tuple[float, float]] = {1: (1, 3), 2: (2, 8), 3: (5, 20)}  # from the call to a unit sent
+# The way to scene: a crew turns out, then drives from its post's district centre to the incident's at
+# Soppeng's road speed; roads wind, so the straight line (callcenter.dispatch.km_between) is lengthened.
+# Inside its own district a unit still has a few kilometres to go. Unknown district: a typical trip.
+TURNOUT_MIN = 2.0
+ROAD_KMH = 40.0
+WINDING = 1.3  # road km per straight-line km
+WITHIN_KM = 3.0
+UNKNOWN_KM = 12.0
 # Hour of day (WITA) -> how busy, before normalising to a mean of 1: quiet nights, busy days.
 _HOURLY = (0.3, 0.25, 0.25, 0.25, 0.3, 0.45, 0.8, 1.0, 1.2, 1.3, 1.3, 1.3,
            1.25, 1.2, 1.2, 1.2, 1.2, 1.15, 1.1, 1.1, 1.0, 0.9, 0.7, 0.45)  # fmt: skip
@@ -145,7 +160,7 @@ class CallMaker:
     def __init__(self, settings: Settings, rng: random.Random) -> None:
         self.settings, self.rng = settings, rng
         known = settings.district_by_code
-        weights = [(code, pop) for code, (pop, _) in DISTRICTS.items() if code in known]
+        weights = [(code, pop) for code, pop in POPULATION.items() if code in known]
         self.district = Weighted(weights or [(d.code, 1.0) for d in settings.districts])
         self.complaints = tuple((s, k) for s, k in COMPLAINTS if k in settings.skpd_by_code)
         self.lines = settings.call_line_by_code
@@ -153,7 +168,9 @@ class CallMaker:
             service: Weighted((c, w) for c, w in mix if c != "complaint" or self.complaints)
             for service, mix in LINE_MIX.items()
         }
-        self.priority = {category: Weighted(zip((1, 2, 3), mix, strict=True)) for category, mix in PRIORITY_MIX.items()}
+        self.cases = {
+            category: Weighted(((summary, p), w) for summary, p, w in cases) for category, cases in CASES.items()
+        }
 
     def number(self) -> str | None:
         """A caller's mobile number as an operator types it; now and then withheld."""
@@ -166,12 +183,12 @@ class CallMaker:
         rng, line = self.rng, self.lines[line_code]
         district = line.district or self.district(rng)
         category: Category = "prank" if rng.random() < PRANK_SHARE else self.mix[line.service](rng)
-        priority: Priority = self.priority[category](rng)
         skpd = None
+        priority: Priority
         if category == "complaint":
-            summary, skpd = _any(rng, self.complaints)
+            (summary, skpd), priority = _any(rng, self.complaints), COMPLAINT_PRIORITY
         else:
-            summary = _any(rng, SUMMARIES[category])
+            summary, priority = self.cases[category](rng)
         caller = number if number is not None else self.number()
         fields = {
             "line_code": line_code,
@@ -196,12 +213,15 @@ def fitting_units(settings: Settings, category: str, district: str | None) -> li
 
 
 def travel_minutes(settings: Settings, unit_code: str, district: str | None, rng: random.Random) -> float:
-    """Dispatch to on scene: a district's own post is near; a regency-wide unit drives from the centre."""
+    """From dispatch to on scene for a unit leaving its post (a free unit waits there) for `district`."""
     unit = settings.unit_by_code.get(unit_code)
-    far = DISTRICTS.get(district or "", (0, 20))[1]
-    own = unit is not None and unit.reach == "district" and unit.district == district
-    base = 5 + 0.25 * far if own else far
-    return base * rng.lognormvariate(0, 0.3)
+    base = unit.district if unit is not None else None
+    if base is not None and base == district:
+        km = WITHIN_KM
+    else:
+        straight = dispatch.km_between(settings, base, district)
+        km = UNKNOWN_KM if straight is None else straight * WINDING
+    return (TURNOUT_MIN + 60 * km / ROAD_KMH) * rng.lognormvariate(0, 0.2)
 
 
 def dispatch_minutes(priority: int, rng: random.Random) -> float:

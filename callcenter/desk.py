@@ -36,7 +36,6 @@ from .dispatch import UnitNow
 from .errors import CallError
 
 RETRY = timedelta(seconds=3)  # waiting for a free unit, or after someone else's save
-COMPLAINT_PACE = 10.0  # an SKPD's days shrink further than an emergency's minutes, so a viewer sees them settled
 CANCEL_EARLY, CANCEL_LATE, COMPLAINT_CANCEL = 0.04, 0.02, 0.08
 BACKUP_SHARE = 0.35  # a serious fire gets a second truck
 
@@ -71,8 +70,8 @@ class Desk:
         self.cases: dict[int, Case] = {}
         self._units: dict[str, UnitNow] | None = None
 
-    def _later(self, now: datetime, minutes: float, pace: float | None = None) -> datetime:
-        return now + timedelta(seconds=60 * minutes / (pace or self.pace))
+    def _later(self, now: datetime, minutes: float) -> datetime:
+        return now + timedelta(seconds=60 * minutes / self.pace)
 
     def operator(self) -> str:
         return callmix.OPERATORS[int(self.rng.random() * len(callmix.OPERATORS))]
@@ -84,7 +83,7 @@ class Desk:
         fate = rng.random()
         if call.category == "complaint":
             case.fate = "cancel_early" if fate < COMPLAINT_CANCEL else "normal"
-            case.due = self._later(now, callmix.complaint_minutes(rng), self.pace * COMPLAINT_PACE)
+            case.due = self._later(now, callmix.complaint_minutes(rng))
         else:
             late = CANCEL_EARLY + CANCEL_LATE
             case.fate = "cancel_early" if fate < CANCEL_EARLY else "cancel_late" if fate < late else "normal"
@@ -138,7 +137,7 @@ class Desk:
             case.version = complaints.settle(self.engine, case.incident_id, skpd, operator=skpd,
                                              version=case.version, note="Sudah ditindaklanjuti")  # fmt: skip
             case.status = "resolved"
-            case.due = self._later(now, rng.uniform(10, 600), self.pace * COMPLAINT_PACE)
+            case.due = self._later(now, rng.uniform(10, 600))
         elif case.status == "received":
             if not self._dispatch(case, now, op):
                 return 0

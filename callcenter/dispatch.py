@@ -21,6 +21,7 @@ decides to send one anyway.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -81,9 +82,14 @@ def km_between(settings: Settings, a: str | None, b: str | None) -> float | None
     one, two = settings.district_by_code.get(a or ""), settings.district_by_code.get(b or "")
     if one is None or two is None:
         return None
-    lat1, lat2 = math.radians(one.center.lat), math.radians(two.center.lat)
-    dlat, dlon = lat2 - lat1, math.radians(two.center.lon - one.center.lon)
-    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
+    return _haversine(one.center.lat, one.center.lon, two.center.lat, two.center.lon)
+
+
+@functools.cache  # a few dozen pairs of centres, asked for each unit at every ranking (and the history's)
+def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlon = phi2 - phi1, math.radians(lon2 - lon1)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlon / 2) ** 2
     return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
 
 

@@ -4,7 +4,9 @@ Every incident is over (closed, cancelled or a prank) and carries what the live
 services would have written: its timestamps, the status steps and units on its
 timeline, the unit out on it until it was released, and its calls in the call
 log (a repeat call now and then, and ~8% abandoned or unanswered calls with no
-incident). The same seed writes the same rows. Rows go in by executemany in
+incident). Incidents are told in the order they came in, and each gets the unit
+the dispatch page would have suggested at that moment (`_Fleet`), so units take
+turns as they do live. The same seed writes the same rows. Rows go in by executemany in
 chunks, with ids chosen here so the timeline rows can name their incident
 without a round trip per incident.
 """
@@ -12,6 +14,7 @@ without a round trip per incident.
 from __future__ import annotations
 
 import random
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,13 +28,14 @@ from scc.clock import WITA
 from scc.settings import Settings
 from scc.storage.calls import call_log, incident_events, incident_units, incidents
 
-from . import callmix
-from .callmix import CallMaker, fitting_units
+from . import callmix, dispatch
+from .callmix import CallMaker
 
 CHUNK = 5_000
 LOST_SHARE = 0.08  # calls that never became an incident: the caller hung up, or nobody answered
 REPEAT_SHARE = 0.04
 CANCEL_EARLY, CANCEL_LATE, COMPLAINT_CANCEL = 0.04, 0.02, 0.08
+LOAD_WINDOW_S = dispatch.LOAD_WINDOW.total_seconds()
 
 
 @dataclass(slots=True)
@@ -109,8 +113,10 @@ def _times(rng: random.Random, n: int, end: float, days: int) -> list[float]:
     hours = rng.choices(range(24), cum_weights=list(accumulate(callmix.HOURLY)), k=n)
     out = []
     for hour in hours:
-        at = base + rng.randrange(days) * 86_400 + hour * 3600 + rng.random() * 3600
-        out.append(at if at < end else at - 86_400)  # later today has not happened: the same hour yesterday
+        at = end
+        while at >= end:  # later today has not happened: another day (moving it to yesterday made that day double)
+            at = base + rng.randrange(days) * 86_400 + hour * 3600 + rng.random() * 3600
+        out.append(at)
     return out
 
 
@@ -119,8 +125,8 @@ def _stories(
 ) -> Iterator[_Past]:
     rates = callmix.line_rates(settings)
     lines = rng.choices(list(rates), weights=list(rates.values()), k=n)
-    units_for: dict[tuple[str, str | None], list[str]] = {}
-    for received, line in zip(_times(rng, n, end, days), lines, strict=True):
+    fleet = _Fleet(settings)
+    for received, line in sorted(zip(_times(rng, n, end, days), lines, strict=True)):  # in turn, as units are sent
         call = maker.call(line)
         fields, category = call.fields, call.category
         operator = callmix.OPERATORS[int(rng.random() * len(callmix.OPERATORS))]
@@ -135,11 +141,10 @@ def _stories(
                 past.closed = past.resolved + rng.uniform(600, 36_000)
                 past.settled_by = fields["skpd_code"]
         else:
-            key = (category, fields["district"])
-            if key not in units_for:
-                units_for[key] = fitting_units(settings, category, fields["district"])
-            _emergency(settings, rng, past, units_for[key], category, call.priority)
-        if past.closed > end:  # it would end in the future: it happened that much earlier
+            _emergency(settings, rng, past, fleet, category, call.priority)
+        # It would end in the future: it happened that much earlier. Its unit goes with it, and may then
+        # cross another mission of the last few hours (the fleet only looks forward).
+        if past.closed > end:
             _shift(past, end - past.closed - rng.uniform(60, 3600))
         span = min(1800.0, past.closed - past.received)  # a repeat call joins while it is open, in the window
         if span > 60 and rng.random() < REPEAT_SHARE:
@@ -147,22 +152,58 @@ def _stories(
         yield past
 
 
+class _Fleet:
+    """The units over the seeded past, so that each incident gets the unit the dispatch page would have
+    suggested then (callcenter.dispatch.rank: its kind, the nearest free, the least used in 24 hours),
+    waits when none of its kinds is free, and no unit is out on two incidents at once."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.back_at: dict[str, float] = {}  # when each unit is free again
+        self.out_in: dict[str, str | None] = {}  # the district of the incident it is out on
+        self.sent: dict[str, deque[float]] = {}  # when it was sent, oldest first
+
+    def states(self, at: float) -> dict[str, dispatch.UnitNow]:
+        out = {}
+        for code, times in self.sent.items():
+            while times and times[0] < at - LOAD_WINDOW_S:
+                times.popleft()
+            busy = self.back_at[code] > at
+            out[code] = dispatch.UnitNow(0 if busy else None, self.out_in[code] if busy else None, None, len(times))
+        return out
+
+    def pick(self, category: str, district: str | None, at: float) -> tuple[str, float] | None:
+        """(the unit to send, when): now, or when the first unit of a needed kind comes back."""
+        ranked = dispatch.rank(self.settings, category, district, self.states(at))
+        if ranked.pick is None and ranked.busy:
+            at = min(self.back_at[o.unit.code] for o in ranked.busy)
+            ranked = dispatch.rank(self.settings, category, district, self.states(at))
+        return (ranked.pick.unit.code, at) if ranked.pick is not None else None
+
+    def send(self, code: str, district: str | None, at: float, back: float) -> None:
+        self.sent.setdefault(code, deque()).append(at)
+        self.back_at[code], self.out_in[code] = back, district
+
+
 def _emergency(
-    settings: Settings, rng: random.Random, past: _Past, units: list[str], category: str, priority: int
+    settings: Settings, rng: random.Random, past: _Past, fleet: _Fleet, category: str, priority: int
 ) -> None:
     t = past.received + 60 * callmix.dispatch_minutes(priority, rng)
-    if rng.random() < CANCEL_EARLY or not units:
+    district = past.fields["district"]
+    chosen = fleet.pick(category, district, t)
+    if rng.random() < CANCEL_EARLY or chosen is None:
         past.status, past.closed = "cancelled", t
         return
-    unit = units[0] if rng.random() < 0.8 or len(units) == 1 else rng.choice(units[1:])
+    unit, t = chosen
     past.unit, past.dispatched = unit, t
-    t += 60 * callmix.travel_minutes(settings, unit, past.fields["district"], rng)
+    t += 60 * callmix.travel_minutes(settings, unit, district, rng)
     if rng.random() < CANCEL_LATE:
         past.status, past.closed = "cancelled", t
-        return
-    past.on_scene = t
-    past.resolved = t + 60 * callmix.on_scene_minutes(category, rng)
-    past.closed = past.resolved + rng.uniform(120, 1800)
+    else:
+        past.on_scene = t
+        past.resolved = t = t + 60 * callmix.on_scene_minutes(category, rng)
+        past.closed = past.resolved + rng.uniform(120, 1800)
+    fleet.send(unit, district, past.dispatched, t)  # back when the incident is resolved (or cancelled)
 
 
 def _shift(past: _Past, by: float) -> None:

@@ -10,11 +10,14 @@ an incident (the caller hung up, nobody answered) go straight to the call log,
 as the intake has no form for them.
 
 Calls arrive as a Poisson process per line, busier by day (WITA) than at night,
-at the rates of `callmix` made `speed` times faster so a viewer sees something
-every half minute; an incident's steps (dispatch, travel, work on scene,
-closing) take realistic minutes made `pace` times shorter. At its first start
-on an empty database it writes a few weeks of past incidents (`history`), so
-the KPI pages have something to show.
+at the rates of `callmix` made `speed` times faster so a viewer sees more; an
+incident's steps (dispatch, the way to scene, work on scene, closing) take the
+minutes they take in life. The KPI pages measure the stored times, so a `pace`
+above 1 (steps that many times shorter, for tests) would show ambulances on scene
+in seconds. At its first start on an empty database it writes a few weeks of
+past incidents (`history`) at the same rate, `speed` times life's, so the KPI
+pages have something to show and their figures do not drift once live calls
+join them: the same units, the same ways and the same load.
 """
 
 from __future__ import annotations
@@ -49,12 +52,14 @@ from .phone import normalise
 log = logging.getLogger("scc.calls.simulator")
 
 HEARTBEAT_S = 5
-DEFAULT_SPEED = 60.0  # calls come this much faster than in life: one every ~30 s by day
-DEFAULT_PACE = 30.0  # an incident's steps take this much less time than in life
+# Calls come this much faster than in life, about one every 20 minutes by day: more, and the two
+# ambulances could not keep up, every call would wait for one and time to scene would grow all day.
+DEFAULT_SPEED = 2.0
+DEFAULT_PACE = 1.0  # an incident's steps take the time they take in life
 MAX_LAG = timedelta(minutes=2)  # after an outage, calls not taken meanwhile are not made up in a burst
 LOST_SHARE = 0.06
 REPEAT_SHARE = 0.06
-DEMO_HISTORY, DEMO_HISTORY_DAYS = 3000, 60
+DEMO_HISTORY_DAYS = 60
 
 
 class CallSimulator:
@@ -195,6 +200,13 @@ class CallSimulator:
         )
 
 
+def history_size(settings: Settings, speed: float, days: int) -> int:
+    """Past incidents over `days` at the live rate: each line's calls a day, `speed` times life's, less the
+    calls that never became an incident and the repeats that joined one."""
+    daily = sum(callmix.line_rates(settings).values()) * speed * (1 - LOST_SHARE - REPEAT_SHARE)
+    return round(daily * days)
+
+
 def seed_if_empty(engine: Engine, settings: Settings, n: int, days: int) -> int:
     """Past incidents for the KPI pages, on a database that has none yet; how many were written."""
     with engine.connect() as conn:
@@ -206,18 +218,24 @@ def seed_if_empty(engine: Engine, settings: Settings, n: int, days: int) -> int:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m callcenter.simulator", description=__doc__.splitlines()[0])
     parser.add_argument("--speed", type=float, default=DEFAULT_SPEED, help="calls come this much faster than in life")
-    parser.add_argument("--pace", type=float, default=DEFAULT_PACE, help="an incident's steps run this much faster")
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=DEFAULT_PACE,
+        help="an incident's steps run this much faster (the stored times shrink with them)",
+    )
     parser.add_argument("--seed", type=int, help="random seed, for a repeatable run")
-    parser.add_argument("--history", type=int, default=DEMO_HISTORY, help="past incidents on an empty database")
+    parser.add_argument("--history", type=int, help="past incidents on an empty database (default: the live rate)")
     parser.add_argument("--history-days", type=int, default=DEMO_HISTORY_DAYS, help="over this many days")
     args = parser.parse_args(argv)
-    if args.speed <= 0 or args.pace <= 0 or args.history < 0 or args.history_days < 1:
+    if args.speed <= 0 or args.pace <= 0 or (args.history or 0) < 0 or args.history_days < 1:
         parser.error("--speed and --pace must be positive, --history not negative, --history-days at least 1")
     settings = boot.settings_or_exit()
     engine = connect(settings.database_url)
     simulator = CallSimulator(engine, settings, speed=args.speed, pace=args.pace, seed=args.seed)
+    history = history_size(settings, args.speed, args.history_days) if args.history is None else args.history
     try:
-        seeded = seed_if_empty(engine, settings, args.history, args.history_days) if args.history else 0
+        seeded = seed_if_empty(engine, settings, history, args.history_days) if history else 0
         if seeded:
             log.info("wrote %d past incidents over %d days for the KPI pages", seeded, args.history_days)
         log.info("carrying on %d open incidents", simulator.adopt())

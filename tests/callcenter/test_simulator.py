@@ -42,6 +42,9 @@ from scc.storage.calls import (
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 WITA on a Monday: a busy hour
+# Calls sixty times life's rate and every step thirty times shorter, so that an hour shows every status:
+# these tests are of the services' rules, not of time to scene (test_demo_truth.py keeps the demo's pace).
+FAST = {"speed": 60.0, "pace": 30.0}
 
 
 class Clock:
@@ -74,7 +77,7 @@ def rows(engine, query):
 
 
 def test_an_hour_of_calls_reaches_every_status_and_never_double_books_a_unit(engine, settings, clock):
-    sim = CallSimulator(engine, settings, seed=1, clock=clock)
+    sim = CallSimulator(engine, settings, seed=1, clock=clock, **FAST)
     run(sim, clock, 60)
     stepped = {r.status for r in rows(engine, select(incident_events.c.status).distinct())}
     assert stepped == set(INCIDENT_STATUSES), sim.counts
@@ -121,7 +124,7 @@ def test_busy_units_and_someone_elses_save_are_waited_out(engine, settings, cloc
         taken = intake.take_call(engine, settings, call, operator="operator")
         v = lifecycle.dispatch(engine, settings, taken.incident_id, unit, operator="operator", version=1)
         human.append((taken.incident_id, v))
-    sim = CallSimulator(engine, settings, seed=3, clock=clock)
+    sim = CallSimulator(engine, settings, seed=3, clock=clock, **FAST)
     # The desk believes every unit is free, as when another operator dispatched a moment ago:
     # the database's busy index refuses, and the incident waits.
     monkeypatch.setattr(dispatch, "unit_states", lambda _engine, _now=None: {})
@@ -148,11 +151,11 @@ def test_busy_units_and_someone_elses_save_are_waited_out(engine, settings, cloc
 
 
 def test_a_restarted_simulator_carries_on_its_open_incidents(engine, settings, clock):
-    first = CallSimulator(engine, settings, seed=5, clock=clock)
+    first = CallSimulator(engine, settings, seed=5, clock=clock, **FAST)
     run(first, clock, 15)
     left = {i: c.status for i, c in first.desk.cases.items()}
     assert left
-    second = CallSimulator(engine, settings, seed=6, clock=clock)
+    second = CallSimulator(engine, settings, seed=6, clock=clock, **FAST)
     assert second.adopt() == len(left)
     run(second, clock, 240)
     for incident_id in left:
