@@ -17,6 +17,7 @@ from .calls import CallLine, CallLinesFile, CallPolicy, ResponseUnit
 from .cameras import Camera, CamerasFile
 from .complaints import ComplaintTopic, ComplaintTopicsFile
 from .metrics import Metric, MetricsFile
+from .office_days import OfficeCalendar
 from .regency import District, DistrictsFile, Skpd, SkpdFile
 from .source import ConfigError, Document, read_document
 
@@ -30,6 +31,7 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "cameras": ("cameras.yaml", CamerasFile),
     "metrics": ("metrics.yaml", MetricsFile),
     "complaint_topics": ("complaint_topics.yaml", ComplaintTopicsFile),
+    "office_days": ("office_days.yaml", OfficeCalendar),
 }
 
 
@@ -53,6 +55,7 @@ class Settings:
     call_policy: CallPolicy
     cameras: tuple[Camera, ...]
     metrics: tuple[Metric, ...] = field(repr=False)
+    office_days: OfficeCalendar = field(repr=False)
     complaint_topics: tuple[ComplaintTopic, ...] = ()
 
     @property
@@ -143,6 +146,7 @@ def load_settings(
         cameras=_cameras(models["app"], models["cameras"].cameras),
         metrics=tuple(expanded + list(metric_file.metrics)),
         complaint_topics=tuple(models["complaint_topics"].topics),
+        office_days=models["office_days"],
     )
 
 
@@ -205,4 +209,17 @@ def _cross_check(docs: dict[str, Document], models: dict[str, Any]) -> list[Conf
         *checks.unique(docs["complaint_topics"], "topics", topics, "code"),
         *checks.references(docs["complaint_topics"], "topics", topics, "skpd", skpd_codes, "SKPD"),
     ]
-    return found
+    return found + _office_day_references(docs, models)
+
+
+def _office_day_references(docs: dict[str, Document], models: dict[str, Any]) -> list[ConfigError]:
+    calendar, metrics = models["office_days"], models["metrics"]
+    keys = {m.key for m in (*metrics.common, *metrics.metrics)}
+    skpd_codes = {s.code for s in models["skpd"].skpd}
+    doc = docs["office_days"]
+    return [
+        *(doc.error(("always_open_units", i), f"unknown SKPD {code!r}")
+          for i, code in enumerate(calendar.always_open_units) if code not in skpd_codes),
+        *(doc.error(("always_open_metrics", i), f"unknown metric {key!r}")
+          for i, key in enumerate(calendar.always_open_metrics) if key not in keys),
+    ]  # fmt: skip

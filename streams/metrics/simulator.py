@@ -7,12 +7,15 @@ demo exercises what a real SKPD's PC does, queue and all: a few units sit on a
 "flaky link" that drops for a few minutes now and then, their outboxes fill, and
 the backlog drains, oldest first, when the link returns.
 
-The figures are pure functions of the metric, the time and a random source
-(`figure`), so they can be tested: offices in Soppeng work Monday to Friday,
-07:30-16:00 WITA, with a lunch break, Friday prayers and a quiet Friday
-afternoon; emergencies and the hospital never close; counters are running
-totals of the day (a year for money, the programme for Kartu Macca). Levels are
-the demo's estimates, not measurements.
+The figures are pure functions of the metric, the time, the office calendar and
+a random source (`figure`), so they can be tested: offices in Soppeng work
+07:30-16:00 WITA on the calendar's office days (config/office_days.yaml: Monday
+to Friday, not on national holidays), with a lunch break, Friday prayers and a
+quiet Friday afternoon, and do nothing on the other days: no permit issued, no
+KTP-el printed, no queue, nobody at work. The hospital and the call lines never
+close (the calendar names them). Counters are running totals of the day (a year
+for money, the programme for Kartu Macca). Levels are the demo's estimates, not
+measurements.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from scc.health import Heartbeat
 from scc.settings import Settings
 from scc.settings.broker import password, password_env
 from scc.settings.metrics import Metric
+from scc.settings.office_days import OfficeCalendar
 from scc.settings.regency import Skpd
 from scc.storage.db import connect
 from streams.agent.publisher import Publisher
@@ -54,9 +58,7 @@ FLAKY_DOWN_S = (60.0, 240.0)  # how long it stays down
 # (from hour, to hour, activity) in WITA; outside these, the office is closed.
 WORKDAY = ((7.5, 9.0, 0.7), (9.0, 12.0, 1.0), (12.0, 13.0, 0.5), (13.0, 16.0, 0.8), (16.0, 18.0, 0.15))
 FRIDAY = ((7.5, 9.0, 0.7), (9.0, 11.5, 1.0), (11.5, 13.5, 0.15), (13.5, 16.0, 0.4), (16.0, 18.0, 0.1))
-CLOSED = 0.01
-WEEKEND = 0.01
-ROUND_THE_CLOCK = ("psc119_", "damkar_", "rsud_")  # emergencies and the hospital keep no office hours
+CLOSED = 0.01  # outside office hours on an office day: a late upload, a permit signed in the evening
 
 # A normal day's total of each counter (LaSIDE: "over 1,000 records uploaded a day").
 DAILY = {
@@ -77,12 +79,13 @@ class Gauge:
     spread: float = 0.0  # how far one day's value strays from it
     jitter: float = 0.0  # how far each reading strays from the day's value
     busy: bool = False  # follows the office's activity (a queue)
+    staff: bool = False  # a share of the staff at work: nil on a day the office is closed
     step: float = 1.0  # readings are rounded to this
 
 
 GAUGES = {
     "laside_avg_processing_days": Gauge(4.5, 1.0, 0.1, step=0.1),
-    "sia_attendance_percent": Gauge(91.0, 3.0, 0.5, step=0.1),
+    "sia_attendance_percent": Gauge(91.0, 3.0, 0.5, step=0.1, staff=True),
     "rsud_bed_occupancy_percent": Gauge(72.0, 6.0, 1.0, step=0.1),
     "dukcapil_queue_length": Gauge(60.0, 10.0, 6.0, busy=True),
     "psc119_avg_response_minutes": Gauge(18.0, 3.0, 2.0, step=0.1),
@@ -96,11 +99,9 @@ GAUGES = {
 }
 
 
-def office_activity(when: datetime) -> float:
-    """How busy an office in Soppeng is at `when`: 1 at its busiest, near 0 when closed."""
+def office_hours(when: datetime) -> float:
+    """How busy an office in Soppeng is at `when` on an office day: 1 at its busiest, near 0 after hours."""
     wita = to_wita(when)
-    if wita.weekday() >= 5:
-        return WEEKEND
     hour = wita.hour + wita.minute / 60
     for start, end, level in FRIDAY if wita.weekday() == 4 else WORKDAY:
         if start <= hour < end:
@@ -108,10 +109,11 @@ def office_activity(when: datetime) -> float:
     return CLOSED
 
 
-def activity(key: str, when: datetime) -> float:
-    """The activity behind metric `key` at `when` (0..1)."""
-    office = office_activity(when)
-    return 0.4 + 0.6 * office if key.startswith(ROUND_THE_CLOCK) else office
+def activity(metric: Metric, when: datetime, calendar: OfficeCalendar) -> float:
+    """The activity behind `metric` at `when` (0..1): none at all on a day its office is closed."""
+    if not calendar.keeps_office_days(metric):
+        return 0.4 + 0.6 * office_hours(when)  # calls come day and night, fewer at night
+    return office_hours(when) if calendar.office_day(to_wita(when).date()) else 0.0
 
 
 _QUARTER = timedelta(minutes=15)
@@ -121,18 +123,25 @@ def _midnight(when: datetime) -> datetime:
     return to_wita(when).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def activity_hours(key: str, when: datetime) -> float:
+def activity_hours(metric: Metric, when: datetime, calendar: OfficeCalendar) -> float:
     """The day's activity so far, in busy-hour equivalents (summed by quarter hours, from 00:00 WITA)."""
     moment, midnight = to_wita(when), _midnight(when)
     quarters, rest = divmod(moment - midnight, _QUARTER)
-    done = sum(activity(key, midnight + i * _QUARTER) for i in range(quarters)) / 4
-    return done + activity(key, midnight + quarters * _QUARTER) * (rest / timedelta(hours=1))
+    done = sum(activity(metric, midnight + i * _QUARTER, calendar) for i in range(quarters)) / 4
+    return done + activity(metric, midnight + quarters * _QUARTER, calendar) * (rest / timedelta(hours=1))
 
 
 @functools.cache
-def _reference_day(key: str) -> float:
-    """A Monday's activity hours for `key`: DAILY's amounts are for such a day."""
-    return activity_hours(key, datetime(2026, 11, 23, 23, 59, 59, tzinfo=WITA))
+def _office_day_hours(always_open: bool) -> float:
+    """A whole office day's activity hours (DAILY's amounts are for such a day)."""
+    monday = datetime(2026, 11, 23, tzinfo=WITA)
+    shape = (office_hours(monday + i * _QUARTER) for i in range(96))
+    return sum(0.4 + 0.6 * level if always_open else level for level in shape) / 4
+
+
+def _day_share(metric: Metric, when: datetime, calendar: OfficeCalendar) -> float:
+    """How much of an office day's work `metric` has done by `when` today (0 all day when closed)."""
+    return activity_hours(metric, when, calendar) / _office_day_hours(not calendar.keeps_office_days(metric))
 
 
 def _day_random(metric: Metric, when: datetime) -> random.Random:
@@ -140,7 +149,9 @@ def _day_random(metric: Metric, when: datetime) -> random.Random:
     return random.Random(f"{metric.skpd}:{metric.key}:{_midnight(when).date().isoformat()}")
 
 
-def figure(metric: Metric, when: datetime, rng: random.Random, *, site_alive: bool = True) -> float:
+def figure(
+    metric: Metric, when: datetime, rng: random.Random, calendar: OfficeCalendar, *, site_alive: bool = True
+) -> float:
     """One plausible reading of `metric` at `when`, always within its [min, max].
 
     `site_alive` says whether this unit's website works at all (website_up).
@@ -151,13 +162,13 @@ def figure(metric: Metric, when: datetime, rng: random.Random, *, site_alive: bo
         else:
             value = 1.0 if rng.random() < 0.98 else 0.0
     elif metric.kind == "counter":
-        value = _counter(metric, when)
+        value = _counter(metric, when, calendar)
     else:
-        value = _gauge(metric, when, rng)
+        value = _gauge(metric, when, rng, calendar)
     return min(max(value, metric.min), metric.max)
 
 
-def _counter(metric: Metric, when: datetime) -> float:
+def _counter(metric: Metric, when: datetime, calendar: OfficeCalendar) -> float:
     if metric.target is not None:  # a programme's cumulative total, nearly at its quota (Kartu Macca)
         start_of_year = to_wita(when).replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
         year_done = (to_wita(when) - start_of_year) / timedelta(days=366)
@@ -165,17 +176,19 @@ def _counter(metric: Metric, when: datetime) -> float:
     day_factor = 0.85 + 0.3 * _day_random(metric, when).random()
     if metric.key in YEARLY:
         wita = to_wita(when)
-        days = wita.timetuple().tm_yday - 1 + activity_hours(metric.key, when) / _reference_day(metric.key)
+        days = wita.timetuple().tm_yday - 1 + _day_share(metric, when, calendar)
         return float(int(YEARLY[metric.key] * days / 365))
     daily = DAILY.get(metric.key, 0.2 * metric.max)
-    return float(int(daily * day_factor * activity_hours(metric.key, when) / _reference_day(metric.key)))
+    return float(int(daily * day_factor * _day_share(metric, when, calendar)))
 
 
-def _gauge(metric: Metric, when: datetime, rng: random.Random) -> float:
+def _gauge(metric: Metric, when: datetime, rng: random.Random, calendar: OfficeCalendar) -> float:
     middle = (metric.min + metric.max) / 2
     gauge = GAUGES.get(metric.key, Gauge(middle, (metric.max - metric.min) / 10, (metric.max - metric.min) / 50))
     level = gauge.level + gauge.spread * (2 * _day_random(metric, when).random() - 1)
-    scale = activity(metric.key, when) if gauge.busy else 1.0
+    if gauge.staff and not calendar.office_day(to_wita(when).date()):
+        return 0.0
+    scale = activity(metric, when, calendar) if gauge.busy else 1.0
     value = scale * (level + gauge.jitter * rng.gauss(0, 1))
     return round(round(value / gauge.step) * gauge.step, 6)  # 93.4, not 93.40000000000001
 
@@ -279,7 +292,8 @@ class Simulator:
             due = [m for m in unit.metrics if unit.due[m.key] <= now]
             if not due:
                 continue
-            values = {m.key: figure(m, when, self.rng, site_alive=unit.site_alive) for m in due}
+            calendar = self.settings.office_days
+            values = {m.key: figure(m, when, self.rng, calendar, site_alive=unit.site_alive) for m in due}
             unit.publisher.send(values, ts=when.timestamp())
             queued += 1
             for metric in due:

@@ -39,13 +39,13 @@ def at(day: int, hour: float) -> datetime:
 
 def mean(settings, key, when, samples=200) -> float:
     rng = random.Random(7)
-    return sum(figure(metric(settings, key), when, rng) for _ in range(samples)) / samples
+    return sum(figure(metric(settings, key), when, rng, settings.office_days) for _ in range(samples)) / samples
 
 
 def gained(settings, key, day, hour) -> float:
     """How much a running total grows in the hour after `hour`."""
     m, rng = metric(settings, key), random.Random(1)
-    return figure(m, at(day, hour + 1), rng) - figure(m, at(day, hour), rng)
+    return figure(m, at(day, hour + 1), rng, settings.office_days) - figure(m, at(day, hour), rng, settings.office_days)
 
 
 def test_every_figure_stays_in_its_range(settings):
@@ -53,7 +53,7 @@ def test_every_figure_stays_in_its_range(settings):
     start = at(MONDAY, 0)
     for m in settings.metrics:
         for step in range(0, 8 * 24 * 60, 47):  # a week and a day, at odd minutes
-            value = figure(m, start + timedelta(minutes=step), rng, site_alive=step % 2 == 0)
+            value = figure(m, start + timedelta(minutes=step), rng, settings.office_days, site_alive=step % 2 == 0)
             assert m.min <= value <= m.max, (m.skpd, m.key, value)
             if m.kind in ("counter", "flag") or m.unit in ("count", "people"):
                 assert value == int(value), (m.key, value)
@@ -83,10 +83,10 @@ def test_friday_afternoon_is_quieter(settings):
 
 def test_running_totals_grow_through_the_day_and_start_again_at_midnight(settings):
     m, rng = metric(settings, "laside_permits_received"), random.Random(5)
-    day = [figure(m, at(MONDAY, 0) + timedelta(minutes=10 * i), rng) for i in range(24 * 6)]
+    day = [figure(m, at(MONDAY, 0) + timedelta(minutes=10 * i), rng, settings.office_days) for i in range(24 * 6)]
     assert day == sorted(day) and day[0] == 0 and 700 < day[-1] < 1500  # "over 1,000 a day"
-    assert figure(m, at(MONDAY + 1, 0), rng) == 0
-    saturday = figure(m, at(SATURDAY, 23.9), rng)
+    assert figure(m, at(MONDAY + 1, 0), rng, settings.office_days) == 0
+    saturday = figure(m, at(SATURDAY, 23.9), rng, settings.office_days)
     assert saturday < 0.1 * day[-1]  # near nothing at the weekend
 
 
@@ -96,10 +96,10 @@ def test_flags_and_the_websites_of_2018(settings):
     assert len(dead) == 19 and dead == dead_websites(reversed(codes))  # 19 of 38, always the same
     rng = random.Random(9)
     up, site = metric(settings, "service_up"), metric(settings, "website_up")
-    readings = [figure(up, at(MONDAY, 10), rng) for _ in range(500)]
+    readings = [figure(up, at(MONDAY, 10), rng, settings.office_days) for _ in range(500)]
     assert 0.9 < sum(readings) / len(readings) < 1
-    assert {figure(site, at(MONDAY, 10), rng, site_alive=False) for _ in range(100)} == {0}
-    assert sum(figure(site, at(MONDAY, 10), rng, site_alive=True) for _ in range(100)) > 90
+    assert {figure(site, at(MONDAY, 10), rng, settings.office_days, site_alive=False) for _ in range(100)} == {0}
+    assert sum(figure(site, at(MONDAY, 10), rng, settings.office_days, site_alive=True) for _ in range(100)) > 90
 
 
 def test_every_metric_moves_on_the_wall_and_flaky_units_are_fixed(settings):
