@@ -21,7 +21,7 @@ from scc.settings import Settings
 from .. import i18n
 from ..i18n import t
 from ..queries.cameras import CameraRow
-from . import labels, status
+from . import faults, labels, status
 from .status import Tone, attrs
 
 Stream = Literal["sub", "main"]
@@ -70,7 +70,7 @@ def tile_tone(row: CameraRow, link_down: bool) -> Tone:
 
 
 def overlay_children(ctx_settings: Any, row: CameraRow, link_down: bool, now: datetime | None = None) -> list:
-    place, spot = labels.camera(row.name, labels.skpd(ctx_settings, row.skpd))
+    place, spot = labels.camera(ctx_settings, row.id, row.name)
     state = (
         status.pill(t("cameras.link_down_short"), "unknown", status="link-down")
         if link_down
@@ -84,10 +84,13 @@ def overlay_children(ctx_settings: Any, row: CameraRow, link_down: bool, now: da
         ),
     ]
     return [
-        html.Span([html.Span(spot, className="ov-spot"), html.Span(place, className="ov-place")], className="ov-title"),
+        html.Span(
+            [html.Span(place, className="ov-place") if place else None, html.Span(spot, className="ov-spot")],
+            className="ov-title",
+        ),
         html.Span([state, *facts], className="ov-facts"),
-        # The worker's reason in words ("401 Unauthorized"), credentials already removed by the query.
-        html.Span(row.last_error, className="ov-error") if row.last_error and row.status != "online" else None,
+        # The worker's reason in the user's words, its own text in the tooltip (credentials already removed).
+        faults.fault_span(row.last_error, "ov-error") if row.status != "online" else None,
     ]
 
 

@@ -22,6 +22,7 @@ from streams.metrics.intake import Problem
 from .. import i18n
 from ..i18n import t
 from ..queries.metrics import Rejected
+from . import faults
 from .tables import table
 
 SHOWN_PROBLEMS = 20  # lines of a report listed; the rest counted
@@ -56,7 +57,7 @@ def problem_text(problem: Problem, names: Mapping[str, str]) -> str:
         where = t("own.at_line", n=problem.line) + (f" ({problem.key})" if problem.key else "")
     elif problem.key is not None:
         where = names.get(problem.key, problem.key)
-    what = problem.reason
+    what = faults.refusal(problem.reason)  # the English reason stays in the log and the rejections' tooltip
     if problem.code == "out_of_range":
         numbers = {k: i18n.number(v, digits=2) for k, v in problem.details.items() if isinstance(v, int | float)}
         what = t("own.err_out_of_range", **numbers)
@@ -79,7 +80,7 @@ def rejections_table(settings: Settings, rows: Sequence[Rejected], *, table_id: 
         cells: list[Any] = [i18n.datetime_wita(r.received_at), *([unit] if show_unit else [])]
         cells += [
             SOURCES.get(r.source, r.source),
-            html.Span(r.reason, className="reject-reason"),
+            faults.refusal_span(r.reason, "reject-reason"),
             html.Code(payload_text(r), className="reject-payload", title=t("rejected.chars", n=r.payload_chars)),
         ]
         body.append(cells)

@@ -189,10 +189,12 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         row = next((r for r in visible(ctx) if r.id == trigger.get("camera")), None)
         if row is None:
             abort(403)  # not a camera this user may see
-        place, spot = labels.camera(row.name, labels.skpd(ctx.settings, row.skpd))
+        place, spot = labels.camera(ctx.settings, row.id, row.name)
         return (
             [
-                html.H3([html.Span(spot, className="ov-spot"), html.Span(place, className="ov-place")]),
+                html.H3(
+                    [html.Span(place, className="ov-place") if place else None, html.Span(spot, className="ov-spot")]
+                ),
                 tiles.live_tile(row.id, "main", row.name),
             ],
             "wall-enlarged open",

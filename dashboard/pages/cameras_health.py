@@ -20,7 +20,7 @@ from scc.clock import to_wita, utcnow
 from .. import i18n
 from ..access import EVERYONE, Access
 from ..components import camera_tiles as tiles
-from ..components import labels, status
+from ..components import faults, labels, status
 from ..components.charts import CONFIG, base_layout
 from ..components.states import empty
 from ..components.status import attrs
@@ -105,14 +105,14 @@ def camera_table(ctx: AppContext, rows: list[CameraRow], per_camera: list[Uptime
         ],
         [
             [
-                html.Span(r.name, className="camhealth-name", title=r.name),
+                html.Span(labels.camera_title(ctx.settings, r.id, r.name), className="camhealth-name", title=r.name),
                 tiles.link_label(r.uplink),
                 status.badge("camera", r.status),
                 pct(up[r.id].pct_24h),
                 pct(up[r.id].pct_7d),
                 i18n.number(up[r.id].outages_24h, digits=0),
                 i18n.number(r.reconnects, digits=0),
-                html.Span(r.last_error or "-", className="camhealth-error", title=r.last_error or ""),
+                faults.fault_span(r.last_error, "camhealth-error") or "-",
             ]
             for r in rows
         ],
@@ -170,7 +170,7 @@ def timeline(ctx: AppContext, rows: list[CameraRow], found: list[Outage], now: d
     """One line per camera, a bar for each outage of the last 24 hours; ongoing ones in full red."""
     if not found:
         return empty("camhealth.no_outages_title", "camhealth.no_outages_hint")
-    names = {r.id: labels.camera(r.name, labels.skpd(ctx.settings, r.skpd)) for r in rows}
+    names = {r.id: labels.camera_title(ctx.settings, r.id, r.name) for r in rows}
     since = now - timedelta(days=1)
     traces: list[dict[str, Any]] = []
     for ongoing in (False, True):
@@ -180,11 +180,10 @@ def timeline(ctx: AppContext, rows: list[CameraRow], found: list[Outage], now: d
         for o in found:
             if (o.ended_at is None) != ongoing:
                 continue
-            place, spot = names[o.camera_id]
-            label = f"{spot} · {place}"
+            label = names[o.camera_id]
             end = o.ended_at or now
             minutes = (end - o.started_at).total_seconds() / 60
-            hover = f"{label}<br>{o.reason}<br>{i18n.number(minutes)} {t('camhealth.minutes')}"
+            hover = f"{label}<br>{faults.camera_fault(o.reason)}<br>{i18n.number(minutes)} {t('camhealth.minutes')}"
             xs += [_wita(max(o.started_at, since)), _wita(end), None]
             ys += [label, label, None]
             texts += [hover, hover, None]
