@@ -1,6 +1,6 @@
 """The call center's live callbacks with a year of history: the board and the KPIs, over HTTP.
 
-Run by benchmarks/calls.py (`bench_board`); benchmarks/dispatch.py times the board with `measure_board`.
+Run by benchmarks/calls.py (`bench_board`); benchmarks/dispatch.py takes `measure_board` and `board_reads`.
 The rig (call_rig.py) holds `history` past incidents and a busy shift's open ones; the production
 server answers one signed-in operator's callbacks, timed end to end:
   - the board's refresh (`calls-body`), what every wall screen asks every few seconds;
@@ -11,6 +11,7 @@ Floor, in the same run on the same server: an authenticated request that does no
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import call_rig
@@ -38,13 +39,17 @@ def timed(session: Any, url: str, payload: dict[str, Any], n: int) -> list[float
 
 def measure_board(url: str, session: Any, calls: int) -> dict[str, Any]:
     """The board's refresh as a wall screen asks for it, `calls` times, against its floor. The first call
-    after the server started is reported apart (cold: the worker's first board, before any warm-up)."""
+    after the server started is reported apart (cold: the worker's first board, before any warm-up).
+    Each board call follows a floor request, so a busy moment of the machine slows both."""
     board = body(*BOARD)
     cold = call_rig.dash_post(session, url, board)[0]
     call_rig.warm(url, session)
     timed(session, url, board, 5)  # each worker's first render builds its caches
-    floor = call_rig.floor_requests(session, url, calls)
-    board_ms = timed(session, url, board, calls)
+    floor: list[float] = []
+    board_ms: list[float] = []
+    for _ in range(calls):
+        floor += call_rig.floor_requests(session, url, 1)
+        board_ms.append(call_rig.dash_post(session, url, board)[0])
     p95, floor_p95 = percentile(board_ms, 95), percentile(floor, 95)
     say(f"board: cold {cold:.1f} ms; p95 {p95:.1f} ms against a floor p95 of {floor_p95:.1f} ms")
     return {
@@ -54,6 +59,39 @@ def measure_board(url: str, session: Any, calls: int) -> dict[str, Any]:
         "board_floor_request_p95_ms": round(floor_p95, 1),
         "board_ratio_to_floor": round(p95 / floor_p95, 2),
     }
+
+
+def board_reads(engine: Any, settings: Any, n: int) -> dict[str, Any]:
+    """The storage reads the board's refresh makes (dashboard/pages/calls.py `body`, as of issue 19's
+    work: open incidents, units, today's calls per line, complaint counts), each timed `n` times in this
+    process on the rig's file, in turn with a trivial SELECT on the same file (the floor): which read,
+    if any, grows with the history under it."""
+    from sqlalchemy import text
+
+    from dashboard.queries import calls as q
+    from dashboard.queries import complaints
+    from scc.clock import utcnow
+
+    def floor() -> None:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1")).all()
+
+    reads = {
+        "board": lambda: q.board(engine, utcnow()),
+        "units_status": lambda: q.units_status(engine, settings),
+        "today_by_line": lambda: q.today_by_line(engine, utcnow()),
+        "complaint_counts": lambda: complaints.counts(engine, now=utcnow()),
+        "floor_select_1": floor,
+    }
+    ms: dict[str, list[float]] = {name: [] for name in reads}
+    for _ in range(n):
+        for name, read in reads.items():
+            start = time.perf_counter()
+            read()
+            ms[name].append((time.perf_counter() - start) * 1000)
+    p95 = {name: round(percentile(v, 95), 2) for name, v in ms.items()}
+    say(f"board's reads in process, p95 ms: {p95}")
+    return {"board_reads_p95_ms": p95, "board_reads_p50_ms": {n: round(percentile(v, 50), 2) for n, v in ms.items()}}
 
 
 def bench_board(history: int = 100_000, calls: int = 60) -> dict[str, Any]:
