@@ -111,7 +111,7 @@ def _in(column: Any, period: Period) -> ColumnElement[bool]:
     return and_(column >= period.since, column <= period.until)
 
 
-def _minutes(conn: Connection, later: Any, earlier: Any) -> ColumnElement[Any]:
+def minutes_between(conn: Connection, later: Any, earlier: Any) -> ColumnElement[Any]:
     """Minutes between two stored times, computed by the database (no datetime parsed here)."""
     if conn.dialect.name == "postgresql":
         return cast(extract("epoch", later - earlier), Float) / 60.0
@@ -184,8 +184,8 @@ def _responses(conn: Connection, period: Period) -> tuple[Times, dict[str | None
         select(
             incidents.c.line_code,
             incidents.c.district,
-            _minutes(conn, incidents.c.dispatched_at, incidents.c.received_at),
-            _minutes(conn, incidents.c.on_scene_at, incidents.c.received_at),
+            minutes_between(conn, incidents.c.dispatched_at, incidents.c.received_at),
+            minutes_between(conn, incidents.c.on_scene_at, incidents.c.received_at),
         ).where(_in(incidents.c.received_at, period), incidents.c.category != "complaint")
     )
     # Only texts and numbers come back, nothing to convert: the driver's own tuples, not a Row per incident
@@ -219,6 +219,26 @@ def _responses(conn: Connection, period: Period) -> tuple[Times, dict[str | None
         [v for _, _, s in pairs.values() for v in s],
     )
     return every, joined(1), joined(0)
+
+
+def mean_minutes_to_scene(
+    engine: Engine, lines: Sequence[str], window: Window, now: datetime | None = None
+) -> float | None:
+    """The mean minutes from the call to a unit on scene of the emergencies on `lines` received in the
+    window (as `kpi` counts them), or None when no unit reached one yet."""
+    current, _ = periods(window, now)
+    with engine.connect() as conn:
+        minutes = minutes_between(conn, incidents.c.on_scene_at, incidents.c.received_at)
+        values = conn.execute(
+            select(minutes).where(
+                _in(incidents.c.received_at, current),
+                incidents.c.category != "complaint",
+                incidents.c.line_code.in_(list(lines)),
+                incidents.c.on_scene_at.is_not(None),
+            )
+        ).scalars()
+        found = [float(v) for v in values if v is not None and v >= 0]
+    return sum(found) / len(found) if found else None
 
 
 def kpi(engine: Engine, window: Window, now: datetime | None = None) -> Kpi:

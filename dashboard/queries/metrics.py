@@ -1,7 +1,10 @@
 """SKPD metric reads: newest values, each unit's reporting state, history in buckets, rejections.
 
 The newest values come from `metric_latest` (kept by ingest as it commits), so
-the wall never scans the samples for a max(). History is aggregated in SQL into
+the wall never scans the samples for a max(). A figure the call center keeps
+itself (`from_calls` in the catalog: PSC 119's calls on Dinkes' card) is read
+from the call center's own tables by the call center's own queries, so the card
+and the call center's pages show one figure. History is aggregated in SQL into
 time buckets (hourly for a day, daily for a year), and every read whose result
 could grow with time carries a LIMIT: a callback never pulls years of raw rows.
 """
@@ -17,10 +20,11 @@ from typing import Any, Literal, get_args
 
 from sqlalchemy import ColumnElement, Connection, Engine, Integer, cast, extract, func, literal_column, select
 
-from scc.clock import as_utc, utcnow
+from scc.clock import as_utc, to_wita, utcnow
 from scc.settings import Settings
 from scc.settings.metrics import Metric
 from scc.settings.regency import Skpd
+from scc.storage.calls import call_log, incidents
 from scc.storage.metrics import (
     MetricFreshness,
     MetricSource,
@@ -29,6 +33,8 @@ from scc.storage.metrics import (
     rejected_messages,
     skpd_status,
 )
+
+from . import calls, calls_stats, metrics_calls
 
 # A unit's reporting, as the wall sums it up:
 #   online  its link is up and it reported within twice its shortest reporting interval
@@ -107,7 +113,7 @@ class Rejected:
 
 def stale_after(settings: Settings, code: str) -> timedelta:
     """A unit is late once it has been silent for twice its shortest expected reporting interval."""
-    intervals = [m.interval_s for m in settings.metrics if m.skpd == code]
+    intervals = [m.interval_s for m in settings.metrics if m.skpd == code and m.from_calls is None]
     return timedelta(seconds=2 * min(intervals, default=3600))
 
 
@@ -130,10 +136,15 @@ def _reports(engine: Engine, settings: Settings, codes: list[str], now: datetime
     with engine.connect() as conn:
         values = {(r.skpd_code, r.metric_key): r for r in conn.execute(latest_q)}
         links = {r.skpd_code: r for r in conn.execute(status_q)}
+    kept = metrics_calls.latest(engine, settings, [m for m in settings.metrics if m.skpd in wanted], now)
     by_unit: dict[str, dict[str, Latest]] = {code: {} for code in codes}
     heard: dict[str, datetime] = {}
     for metric in settings.metrics:
         if metric.skpd not in wanted:
+            continue
+        if metric.from_calls is not None:
+            value = kept[metric.key]
+            by_unit[metric.skpd][metric.key] = Latest(metric, value, now, "ok" if value is not None else "nodata")
             continue
         row = values.get((metric.skpd, metric.key))
         freshness: MetricFreshness = "nodata"
@@ -246,13 +257,47 @@ def series(
         )
         rows = conn.execute(query).all()
     out: dict[str, list[Point]] = {key: [] for key in kinds}
+    kept = {m.key: m for m in settings.metrics if m.skpd == code and m.from_calls is not None}
+    for key, m in kept.items():
+        out[key] = _kept_series(engine, settings, m, since, span.bucket_s)
     for key, start, mean, top in rows:
         kind = kinds.get(key)
-        if kind is None:
-            continue  # a key no longer in the catalog
+        if kind is None or key in kept:
+            continue  # a key no longer in the catalog, or one the call center keeps (a unit sent it anyway)
         value = float(top) if kind == "counter" else float(mean) * (100.0 if kind == "flag" else 1.0)
         out[key].append(Point(datetime.fromtimestamp(int(start), UTC), value))
     return out
+
+
+def _kept_series(engine: Engine, settings: Settings, metric: Metric, since: datetime, size: int) -> list[Point]:
+    """A figure the call center keeps (metrics_calls), a point per bucket as a unit's samples would give
+    it: the day's running total of calls at the bucket's end, or the mean minutes to scene of the bucket's
+    emergencies. From the call log and the incidents, as the call center's pages read them."""
+    lines = metrics_calls.lines_of(settings, metric.skpd)
+    counting = metric.from_calls == "calls_today"
+    with engine.connect() as conn:
+        if counting:
+            column: Any = call_log.c.at
+            value: Any = func.count()
+            where = [call_log.c.line_code.in_(lines), column >= calls.day_start(since)]  # the first day whole
+        else:
+            column = incidents.c.received_at
+            value = func.avg(calls_stats.minutes_between(conn, incidents.c.on_scene_at, column))
+            where = [incidents.c.line_code.in_(lines), incidents.c.category != "complaint",
+                     incidents.c.on_scene_at.is_not(None), column >= since]  # fmt: skip
+        bucket = _bucket(conn, column, size).label("bucket")
+        query = select(bucket, value).where(*where).group_by(literal_column("bucket"))
+        rows = conn.execute(query.order_by(literal_column("bucket")).limit(MAX_ROWS)).all()
+    points: list[Point] = []
+    day, total = None, 0.0
+    for start, v in rows:
+        at = datetime.fromtimestamp(int(start), UTC)
+        if counting:
+            total = (total if to_wita(at).date() == day else 0.0) + float(v)
+            day, v = to_wita(at).date(), total
+        if at > since - timedelta(seconds=size) and v is not None:
+            points.append(Point(at, float(v)))
+    return points
 
 
 def uptime_by_unit(

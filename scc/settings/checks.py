@@ -133,3 +133,11 @@ def targets_cover_every_priority(targets: list[Any]) -> Iterator[tuple[Loc, str]
     for priority in PRIORITIES:
         if priority not in seen:
             yield ("policy", "targets"), f"no target for priority {priority}"
+
+
+def calls_figures_have_lines(doc: Document, metrics: list[Any], lines: list[Any]) -> Iterator[ConfigError]:
+    """A figure the call center keeps for an SKPD (`from_calls`) counts the lines that SKPD runs: it needs one."""
+    runs = {line.skpd for line in lines}
+    for i, metric in enumerate(metrics):
+        if metric.from_calls is not None and metric.skpd not in runs:
+            yield doc.error(("metrics", i, "from_calls"), f"SKPD {metric.skpd!r} runs no call line (call_lines.yaml)")

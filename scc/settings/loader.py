@@ -202,6 +202,7 @@ def _cross_check(docs: dict[str, Document], models: dict[str, Any]) -> list[Conf
         *checks.references(docs["cameras"], "cameras", cameras, "district", district_codes, "district"),
         *checks.unique(docs["metrics"], "common", metrics.common, "key"),
         *checks.references(docs["metrics"], "metrics", metrics.metrics, "skpd", skpd_codes, "SKPD"),
+        *checks.calls_figures_have_lines(docs["metrics"], metrics.metrics, lines),
         *checks.metric_keys_unique_per_skpd(docs["metrics"], metrics.common, metrics.metrics),
         *checks.metric_shorts_tell_apart(docs["metrics"], metrics.common, metrics.metrics),
         *checks.broker_queue_holds_an_hour(docs["app"], models["app"], len(skpd)),

@@ -24,6 +24,15 @@ class MetricSpec(Strict):
     interval_s: int = Field(gt=0, description="Expected seconds between reports; later ones count as late.")
     target: float | None = Field(default=None, description="Goal or quota, where one exists.")
     estimate: bool = Field(default=True, description="True where range, interval or target are our estimates.")
+    from_calls: Literal["calls_today", "minutes_to_scene_today"] | None = Field(
+        default=None,
+        description=(
+            "A figure the call center keeps itself, over the lines the SKPD runs (call_lines.yaml `skpd`): "
+            "calls since midnight WITA, or the mean minutes from the call to a unit on scene of today's "
+            "emergencies. The dashboard shows the call center's own figure and the unit does not publish it, "
+            "so a figure shown on the call center's pages and on the unit's card is one."
+        ),
+    )
 
     @model_validator(mode="after")
     def _range(self) -> MetricSpec:

@@ -270,7 +270,8 @@ class Simulator:
                 client_id=f"scc-sim-{unit.code}",
                 reconnect_delay=self.reconnect_delay,
             )
-            metrics = [m for m in self.settings.metrics if m.skpd == unit.code]
+            # What the call center counts itself (`from_calls`) is not the unit's to publish: one source.
+            metrics = [m for m in self.settings.metrics if m.skpd == unit.code and m.from_calls is None]
             sim = Unit(unit.code, metrics, publisher, unit.code in self.flaky, unit.code not in self.dead_sites)
             sim.due = {m.key: now for m in metrics}
             if sim.flaky:
