@@ -192,6 +192,7 @@ def measure(url: str, engine: Any, settings: Any, say: Any) -> dict[str, Any]:
     return {
         "intake_to_dispatch_keys": medical["keys"],
         "intake_to_dispatch_chars": medical["chars"],
+        "intake_to_dispatch_keys_by_page": medical["by_page"],  # board, intake form, incident page
         "intake_to_dispatch_keys_max": max(c["keys"] for c in by_call.values()),
         "intake_to_dispatch_right_kind": all(c["right_kind"] for c in by_call.values()),
         "intake_to_dispatch_by_call": by_call,
