@@ -114,6 +114,28 @@ def test_fire_calls_today_are_one_figure_on_the_board_and_the_fire_brigades_card
     assert unit_figure(app, "satpolpp-damkar", "damkar_fire_calls") == str(fire)
 
 
+def kpi_value(out: Any, card: str) -> str:
+    """The large figure of a headline card (dashboard.components.tables.kpi)."""
+    found = next(n for n in nodes(out) if n["props"].get("id") == card)
+    return next(text(n) for n in nodes(found) if n["props"].get("className") == "kpi-value")
+
+
+def test_open_emergencies_are_one_figure_on_the_overview_and_the_board(app):
+    ctx = app.server.config["SCC_CONTEXT"]
+    for i in range(2):  # two emergencies still open
+        call = {"line_code": "psc-119", "category": "medical", "district": "ganra", "caller_number": f"0813 5555 00{i}"}
+        intake.take_call(ctx.engine, ctx.settings, call, operator="operator")
+    overview = kpi_value(rendered(app, "operator", "overview-body.children"), "kpi-calls-open")
+    board = kpi_value(rendered(app, "operator", "calls-body.children"), "board-open")
+    assert overview == board and int(board) >= 2
+
+
+def test_skpd_reporting_is_one_figure_on_the_overview_and_the_metrics_wall(app):
+    overview = kpi_value(rendered(app, "operator", "overview-body.children"), "kpi-skpd")
+    wall = kpi_value(rendered(app, "operator", "metrics-body.children"), "kpi-units")
+    assert overview == wall
+
+
 def test_a_figure_kept_by_the_call_center_needs_a_line_of_the_unit(config_dir):
     path = config_dir / "metrics.yaml"
     text = path.read_text(encoding="utf-8")
