@@ -93,13 +93,18 @@ def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
-def rank(settings: Settings, category: str, district: str | None, now: Mapping[str, UnitNow]) -> Suggestions:
-    """Every configured unit sorted into the suggestions for an incident of `category` in `district`."""
+def rank(
+    settings: Settings, category: str, district: str | None, now: Mapping[str, UnitNow], *, others: bool = True
+) -> Suggestions:
+    """Every configured unit sorted into the suggestions for an incident of `category` in `district`;
+    without `others`, the units of the needed kinds only (the history, which ranks every past incident)."""
     needed = tuple(settings.call_policy.needs.get(category, ()))
     free: list[tuple[tuple[float, ...], Option]] = []
     busy: list[tuple[tuple[float, ...], Option]] = []
-    others: list[tuple[tuple[float, ...], Option]] = []
+    rest: list[tuple[tuple[float, ...], Option]] = []
     for order, unit in enumerate(settings.response_units):
+        if not others and unit.kind not in needed:
+            continue
         state = now.get(unit.code) or UnitNow()
         at = (state.busy_in or unit.district) if state.busy_on is not None else unit.district
         km = km_between(settings, at, district)
@@ -108,7 +113,7 @@ def rank(settings: Settings, category: str, district: str | None, now: Mapping[s
         near = round(km or 0.0, 1)  # a tenth of a km is the same distance to anyone dispatching
         if unit.kind not in needed:
             if state.busy_on is None:
-                others.append(((near, state.missions, order), option))
+                rest.append(((near, state.missions, order), option))
             continue
         kind = needed.index(unit.kind)
         backup = unit.reach == "regency"
@@ -120,7 +125,7 @@ def rank(settings: Settings, category: str, district: str | None, now: Mapping[s
         needed=needed,
         free=tuple(o for _, o in sorted(free, key=lambda pair: pair[0])),
         busy=tuple(o for _, o in sorted(busy, key=lambda pair: pair[0])),
-        others=tuple(o for _, o in sorted(others, key=lambda pair: pair[0])),
+        others=tuple(o for _, o in sorted(rest, key=lambda pair: pair[0])),
     )
 
 

@@ -162,10 +162,12 @@ class _Fleet:
         self.back_at: dict[str, float] = {}  # when each unit is free again
         self.out_in: dict[str, str | None] = {}  # the district of the incident it is out on
         self.sent: dict[str, deque[float]] = {}  # when it was sent, oldest first
+        self.fitting: dict[str, frozenset[str]] = {}
 
-    def states(self, at: float) -> dict[str, dispatch.UnitNow]:
+    def states(self, at: float, codes: frozenset[str]) -> dict[str, dispatch.UnitNow]:
         out = {}
-        for code, times in self.sent.items():
+        for code in codes & self.sent.keys():
+            times = self.sent[code]
             while times and times[0] < at - LOAD_WINDOW_S:
                 times.popleft()
             busy = self.back_at[code] > at
@@ -174,11 +176,20 @@ class _Fleet:
 
     def pick(self, category: str, district: str | None, at: float) -> tuple[str, float] | None:
         """(the unit to send, when): now, or when the first unit of a needed kind comes back."""
-        ranked = dispatch.rank(self.settings, category, district, self.states(at))
+        codes = self._fitting(category)
+        ranked = dispatch.rank(self.settings, category, district, self.states(at, codes), others=False)
         if ranked.pick is None and ranked.busy:
             at = min(self.back_at[o.unit.code] for o in ranked.busy)
-            ranked = dispatch.rank(self.settings, category, district, self.states(at))
+            ranked = dispatch.rank(self.settings, category, district, self.states(at, codes), others=False)
         return (ranked.pick.unit.code, at) if ranked.pick is not None else None
+
+    def _fitting(self, category: str) -> frozenset[str]:
+        """The units of the kinds `category` needs: only their states bear on the pick."""
+        found = self.fitting.get(category)
+        if found is None:
+            kinds = self.settings.call_policy.needs.get(category, ())
+            found = self.fitting[category] = frozenset(u.code for u in self.settings.response_units if u.kind in kinds)
+        return found
 
     def send(self, code: str, district: str | None, at: float, back: float) -> None:
         self.sent.setdefault(code, deque()).append(at)
