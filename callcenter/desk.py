@@ -15,6 +15,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, select
 
@@ -243,5 +244,23 @@ class Desk:
             case = Case(r.id, r.version, r.status, r.category, r.priority, r.district, r.line_code, None, r.skpd_code,
                         as_utc(r.received_at), now + RETRY)  # fmt: skip
             case.units = [unit for unit, incident in out.items() if incident == r.id]
+            case.due = self._resumed(case, r, now)
             self.cases[r.id] = case
         return len(rows)
+
+    def _resumed(self, case: Case, r: Any, now: datetime) -> datetime:
+        """When an adopted incident's next step falls due, as if the simulator had never stopped: a restart
+        must not put every unit out on scene at once, which the KPI pages would show as a time to scene."""
+        rng = self.rng
+        if case.status == "dispatched" and r.dispatched_at is not None and case.units:
+            minutes = callmix.travel_minutes(self.settings, case.units[0], case.district, rng)
+            due = self._later(as_utc(r.dispatched_at), minutes)
+        elif case.status == "on_scene" and r.on_scene_at is not None:
+            due = self._later(as_utc(r.on_scene_at), callmix.on_scene_minutes(case.category, rng))
+        elif case.status == "received" and case.category == "complaint":
+            due = self._later(case.received, callmix.complaint_minutes(rng))
+        elif case.status == "received":
+            due = self._later(case.received, callmix.dispatch_minutes(case.priority, rng))
+        else:
+            due = now
+        return max(due, now + RETRY)

@@ -23,6 +23,7 @@ from callcenter.simulator import DEFAULT_SPEED, CallSimulator, history_size
 from scc.storage.calls import incident_units, incidents
 
 START = datetime(2026, 6, 1, 0, 0, tzinfo=UTC)  # 08:00 WITA on a Monday
+H = timedelta(hours=1)
 
 
 class Clock:
@@ -115,3 +116,20 @@ def test_time_to_scene_is_minutes_and_holds_from_the_seeded_past_to_the_live_cal
     ratio = statistics.median(live) / statistics.median(past)
     print(f"\nto scene: past median {statistics.median(past):.1f} min, live {statistics.median(live):.1f} min")
     assert 0.7 <= ratio <= 1.4, (statistics.median(past), statistics.median(live))
+
+
+def test_a_restart_does_not_put_every_unit_out_on_scene_at_once(engine, settings, clock):
+    first = CallSimulator(engine, settings, seed=9, clock=clock)
+    for _ in range(2880):  # until an incident has just been dispatched (30 s ticks, a day at most)
+        clock.at += timedelta(seconds=30)
+        first.step()
+        just = [i for i, c in first.desk.cases.items() if c.status == "dispatched" and c.due - clock.at > H / 30]
+        if just:
+            break
+    assert just, first.counts
+    second = CallSimulator(engine, settings, seed=10, clock=clock)
+    second.adopt()
+    run(second, clock, 1 / 30)  # two minutes
+    with engine.connect() as conn:
+        statuses = {r.id: r.status for r in conn.execute(select(incidents).where(incidents.c.id.in_(just)))}
+    assert set(statuses.values()) == {"dispatched"}, "a unit on its way is still on its way after a restart"
