@@ -214,13 +214,10 @@ def _cross_check(docs: dict[str, Document], models: dict[str, Any]) -> list[Conf
 
 
 def _office_day_references(docs: dict[str, Document], models: dict[str, Any]) -> list[ConfigError]:
-    calendar, metrics = models["office_days"], models["metrics"]
-    keys = {m.key for m in (*metrics.common, *metrics.metrics)}
+    calendar = models["office_days"]
     skpd_codes = {s.code for s in models["skpd"].skpd}
-    doc = docs["office_days"]
     return [
-        *(doc.error(("always_open_units", i), f"unknown SKPD {code!r}")
-          for i, code in enumerate(calendar.always_open_units) if code not in skpd_codes),
-        *(doc.error(("always_open_metrics", i), f"unknown metric {key!r}")
-          for i, key in enumerate(calendar.always_open_metrics) if key not in keys),
-    ]  # fmt: skip
+        docs["office_days"].error(("always_open_units", i), f"unknown SKPD {code!r}")
+        for i, code in enumerate(calendar.always_open_units)
+        if code not in skpd_codes
+    ]

@@ -1,8 +1,8 @@
 """When the regency's offices work: the days SKPD figures tied to office work are made, and the holidays.
 
 Regional government offices in Indonesia work five days, Monday to Friday; they close on Saturday,
-Sunday and the national public holidays. A unit that never closes (the RSUD) and the services that
-answer calls day and night (PSC 119, the fire lines) keep no office days.
+Sunday and the national public holidays. A unit that never closes (the RSUD) keeps no office days;
+nor do the call lines, whose figures the call center counts itself (a metric's `from_calls`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import Code, MetricKey, Strict
+from .base import Code, Strict
 from .metrics import Metric
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -35,10 +35,6 @@ class OfficeCalendar(Strict):
     always_open_units: list[Code] = Field(
         default_factory=list, description="SKPD (codes in skpd.yaml) that never close: every figure of theirs."
     )
-    always_open_metrics: list[MetricKey] = Field(
-        default_factory=list,
-        description="Metrics of round-the-clock services run by a unit that otherwise keeps office days.",
-    )
     holidays: list[Holiday] = Field(
         default_factory=list, description="National public holidays, on which offices close (one entry per day)."
     )
@@ -48,7 +44,6 @@ class OfficeCalendar(Strict):
         for name, values in (
             ("office_days", self.office_days),
             ("always_open_units", self.always_open_units),
-            ("always_open_metrics", self.always_open_metrics),
             ("holidays", [h.day for h in self.holidays]),
         ):
             seen = set()
@@ -64,7 +59,7 @@ class OfficeCalendar(Strict):
 
     def keeps_office_days(self, metric: Metric) -> bool:
         """Whether `metric` rests when the offices close."""
-        return metric.skpd not in self.always_open_units and metric.key not in self.always_open_metrics
+        return metric.skpd not in self.always_open_units
 
     @property
     def _holidays(self) -> frozenset[date]:

@@ -13,7 +13,8 @@ a random source (`figure`), so they can be tested: offices in Soppeng work
 to Friday, not on national holidays), with a lunch break, Friday prayers and a
 quiet Friday afternoon, and do nothing on the other days: no permit issued, no
 KTP-el printed, no queue, nobody at work. The hospital and the call lines never
-close (the calendar names them). Counters are running totals of the day (a year
+close (the calendar names the RSUD; the call lines' figures are the call
+center's own count, which no unit publishes: `from_calls`). Counters are running totals of the day (a year
 for money, the programme for Kartu Macca). Levels are the demo's estimates, not
 measurements.
 """
@@ -66,8 +67,6 @@ DAILY = {
     "laside_permits_issued": 950,
     "laside_records_uploaded": 1300,
     "dukcapil_ktp_el_printed": 250,
-    "psc119_calls": 18,
-    "damkar_fire_calls": 3,
     "rsud_igd_patients": 60,
 }
 YEARLY = {"paddare_pbb_collected": 11_000_000_000}  # money counters run over the fiscal year
@@ -88,7 +87,6 @@ GAUGES = {
     "sia_attendance_percent": Gauge(91.0, 3.0, 0.5, step=0.1, staff=True),
     "rsud_bed_occupancy_percent": Gauge(72.0, 6.0, 1.0, step=0.1),
     "dukcapil_queue_length": Gauge(60.0, 10.0, 6.0, busy=True),
-    "psc119_avg_response_minutes": Gauge(18.0, 3.0, 2.0, step=0.1),
     "paddare_pbb_target": Gauge(12_000_000_000),
     "price_rice_medium": Gauge(13_000, 300, 100, step=50),
     "price_red_chili": Gauge(45_000, 8_000, 1_000, step=500),
@@ -112,7 +110,7 @@ def office_hours(when: datetime) -> float:
 def activity(metric: Metric, when: datetime, calendar: OfficeCalendar) -> float:
     """The activity behind `metric` at `when` (0..1): none at all on a day its office is closed."""
     if not calendar.keeps_office_days(metric):
-        return 0.4 + 0.6 * office_hours(when)  # calls come day and night, fewer at night
+        return 0.4 + 0.6 * office_hours(when)  # patients come day and night, fewer at night
     return office_hours(when) if calendar.office_day(to_wita(when).date()) else 0.0
 
 

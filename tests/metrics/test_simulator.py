@@ -66,9 +66,9 @@ def test_a_weekday_morning_is_busier_than_the_night(settings):
     assert gained(settings, "laside_permits_received", MONDAY, 9.5) > 10 * max(
         1, gained(settings, "laside_permits_received", MONDAY, 21.5)
     )
-    # Emergencies do not keep office hours: calls still come in at night, just fewer.
-    night_calls = sum(gained(settings, "psc119_calls", MONDAY, hour) for hour in (1, 2, 3))
-    assert night_calls > 0
+    # The hospital does not keep office hours: patients still come in at night, just fewer.
+    night_patients = sum(gained(settings, "rsud_igd_patients", MONDAY, hour) for hour in (1, 2, 3))
+    assert night_patients > 0
 
 
 def test_friday_afternoon_is_quieter(settings):
