@@ -155,10 +155,22 @@ def unit_values(settings, unit: str) -> dict[str, float]:
     return {m.key: round((m.min + m.max) / 2, 1) for m in settings.metrics if m.skpd == unit}
 
 
-def write_lines(path: Path, unit: str, values: dict[str, float], n: int, prefix: str, ts: float | None = None) -> None:
+def write_lines(
+    path: Path,
+    unit: str,
+    values: dict[str, float],
+    n: int,
+    prefix: str,
+    ts: float | None = None,
+    every_s: float = 0.001,
+) -> None:
+    """`n` messages of `unit`, the k-th at `ts` (now when None) + k * `every_s`: a sample is one per unit,
+    metric and time, so each message needs its own time to be a new sample rather than a correction."""
+    first = time.time() if ts is None else ts
     with path.open("w") as out:
         for k in range(n):
-            out.write(json.dumps(contract.message(values, ts=ts, message_id=f"{prefix}-{unit}-{k}")) + "\n")
+            message = contract.message(values, ts=first + k * every_s, message_id=f"{prefix}-{unit}-{k}")
+            out.write(json.dumps(message) + "\n")
 
 
 def publish_files(rig: Rig, files: dict[str, Path]) -> list[subprocess.Popen[bytes]]:
@@ -479,7 +491,7 @@ def main() -> int:
         hour_ago = time.time() - 3600
         for unit in units:
             backlog_files[unit] = rig.dir / f"backlog-{unit}.jsonl"
-            write_lines(backlog_files[unit], unit, {"service_up": 1}, args.backlog_per_unit, "backlog", ts=hour_ago)
+            write_lines(backlog_files[unit], unit, {"service_up": 1}, args.backlog_per_unit, "backlog", hour_ago, 1.0)
         rig.stop_ingest()
         before = rig.rows()
         for p in publish_files(rig, backlog_files):
@@ -495,7 +507,7 @@ def main() -> int:
         rig.stop_ingest()
         floor_backlog = {u: rig.dir / f"floor-backlog-{u}.jsonl" for u in units}
         for unit in units:
-            write_lines(floor_backlog[unit], unit, {"service_up": 1}, args.backlog_per_unit, "fb", ts=hour_ago)
+            write_lines(floor_backlog[unit], unit, {"service_up": 1}, args.backlog_per_unit, "fb", hour_ago, 1.0)
         # A new persistent session for the floor, created (subscribed) before the backlog is queued.
         run_floor(rig, 1, {units[0]: _one_line(rig, units[0])}, session="start")
         for p in publish_files(rig, floor_backlog):

@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from scc import audit
 from scc.clock import utcnow
 from scc.settings import Settings
+from scc.storage import bulk
 from scc.storage.calls import CallOutcome, call_log
 
 from .calllog_fields import (
@@ -268,15 +269,9 @@ class RowReader:
 
 
 def _insert(conn: Connection, records: list[Record]) -> int:
-    """One executemany of plain tuples (as streams/metrics/store.py does); returns the rows written."""
+    """One executemany of plain tuples (scc.storage.bulk); returns the rows written."""
     dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(call_log).on_conflict_do_nothing(index_elements=["digest"])
-    compiled = stmt.compile(dialect=conn.dialect, column_keys=list(ROW_COLUMNS))
-    to_db = call_log.c.at.type.bind_processor(conn.dialect) or (lambda value: value)
-    rows = [(to_db(r[0]), r[1], r[2], r[3], r[4], r[5], "csv", r[6]) for r in records]
-    if compiled.positional:
-        order = [ROW_COLUMNS.index(name) for name in compiled.positiontup or ()]
-        result = conn.exec_driver_sql(str(compiled), [tuple(row[i] for i in order) for row in rows])
-    else:
-        result = conn.exec_driver_sql(str(compiled), [dict(zip(ROW_COLUMNS, row, strict=True)) for row in rows])
-    return int(result.rowcount)
+    stamp = bulk.to_db(conn, call_log.c.at)
+    rows = [(stamp(r[0]), r[1], r[2], r[3], r[4], r[5], "csv", r[6]) for r in records]
+    return bulk.insert_many(conn, stmt, ROW_COLUMNS, rows)

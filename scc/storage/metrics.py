@@ -1,4 +1,5 @@
-"""The SKPD metrics' tables: accepted samples, each metric's newest value, availability, rejections."""
+"""The SKPD metrics' tables: accepted samples and their corrections, each metric's newest value, availability,
+rejections."""
 
 from __future__ import annotations
 
@@ -26,7 +27,28 @@ metric_samples = Table(
     Column("source", status_column_type(MetricSource, "metric_source"), nullable=False, server_default="mqtt"),
     # The de-duplication key: a redelivered or re-sent message carries the same id and is stored once.
     UniqueConstraint("skpd_code", "message_id", "metric_key", name="uq_metric_samples_message"),
-    Index("ix_metric_samples_latest", "skpd_code", "metric_key", "ts"),
+    # One figure per unit, metric and time: a later message for the same time corrects it
+    # (metric_corrections keeps what it replaced). It is also the series' index, by unit, metric and time.
+    Index("uq_metric_samples_time", "skpd_code", "metric_key", "ts", unique=True),
+)
+
+# What each correction replaced: the sample keeps its first message id, so a redelivery of any
+# message that touched it is recognised (here or in metric_samples) and changes nothing.
+metric_corrections = Table(
+    "metric_corrections",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("skpd_code", String(40), nullable=False),
+    Column("metric_key", String(64), nullable=False),
+    Column("ts", UTC, nullable=False),
+    Column("old_value", Float, nullable=False),
+    Column("new_value", Float, nullable=False),
+    Column("message_id", String(128), nullable=False),  # the correcting message's
+    Column("source", status_column_type(MetricSource, "metric_source"), nullable=False),
+    Column("corrected_by", String(64), nullable=False),  # the account that sent it
+    Column("corrected_at", UTC, nullable=False),
+    UniqueConstraint("skpd_code", "message_id", "metric_key", name="uq_metric_corrections_message"),
+    Index("ix_metric_corrections_unit", "skpd_code", "corrected_at"),
 )
 
 # Each metric's newest value, kept by ingest as it commits, so the wall never scans the samples.

@@ -13,6 +13,10 @@ after an outage):
 
     {"id": "<unique per message>", "ts": <epoch ms or ISO-8601 with offset>,
      "values": {"<metric_key>": <number>, ...}}
+
+The command center keeps one value per unit, metric and `ts`. A message sent
+again with its `id` changes nothing; a message with a new `id` for a `ts`
+already stored corrects that value (the old one stays in the unit's history).
 """
 
 from __future__ import annotations

@@ -91,10 +91,14 @@ class Refused(ValueError):
 
 @dataclass
 class Report:
-    """What became of a submission: values stored; each rejection's reason as kept (`problems`, one per
-    refused reading or row); and what to tell the person (`issues`, one per refused value, row or file)."""
+    """What became of a submission: values stored new, corrected (another value for a time already stored)
+    and unchanged (the same value for that time: a file uploaded again); each rejection's reason as kept
+    (`problems`, one per refused reading or row); and what to tell the person (`issues`, one per refused
+    value, row or file)."""
 
     stored: int = 0
+    corrected: int = 0
+    unchanged: int = 0
     problems: list[str] = field(default_factory=list)
     issues: list[Problem] = field(default_factory=list)
 
@@ -302,19 +306,13 @@ def _submit(
                 Rejection(topic, unit, rejection.payload, _at(line, rejection.reason), rejection.message_id)
             )
             report.issues.extend(_explained(catalog, unit, figures, rejection.reason, line))
-    report.stored = len(batch.samples)
     report.problems = [r.reason for r in batch.rejections]
     report.issues.sort(key=lambda p: p.line or 0)  # a file's rows in their order
     with engine.begin() as conn:
-        store.write_in(conn, batch, now, source)
-        audit.record(
-            conn,
-            actor,
-            f"metrics.{source}",
-            unit,
-            {"stored": report.stored, "rejected": len(report.problems)},
-            remote_addr,
-        )
+        written = store.write_in(conn, batch, now, source, by=actor)
+        report.stored, report.corrected, report.unchanged = written.stored, written.corrected, written.unchanged
+        detail = {"stored": written.stored, "corrected": written.corrected, "rejected": len(report.problems)}
+        audit.record(conn, actor, f"metrics.{source}", unit, detail, remote_addr)
     return report
 
 

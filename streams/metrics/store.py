@@ -1,9 +1,17 @@
-"""Writes of the metrics room: samples once per message id, newest values, rejections, availability.
+"""Writes of the metrics room: samples and their corrections, newest values, rejections, availability.
 
-One function commits one batch in one transaction, on SQLite or PostgreSQL:
-duplicates are left to the database's unique keys (`ON CONFLICT DO NOTHING`),
-so a message redelivered after a crash, or re-sent by a publisher, is stored
-once without any cache that a restart would forget.
+One function commits one batch in one transaction, on SQLite or PostgreSQL.
+A sample's identity is its unit, metric and time, and the database's unique
+keys decide (`ON CONFLICT DO NOTHING`), so nothing depends on a cache that a
+restart would forget:
+- a message redelivered after a crash, or re-sent by a publisher with its id,
+  changes nothing;
+- a later message for the same unit, metric and time with another value is a
+  correction: the sample takes the new value, and metric_corrections keeps
+  the old one, who sent the new one and when;
+- the same value again under a new id (a CSV uploaded again) changes nothing.
+Only a batch in which some row was not inserted takes the slower path that
+sorts those rows into corrections and repeats.
 """
 
 from __future__ import annotations
@@ -13,10 +21,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Insert, Table, and_, case, or_, select
+from sqlalchemy import Connection, Engine, Insert, Table, and_, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from scc.storage.metrics import MetricSource, metric_latest, metric_samples, rejected_messages, skpd_status
+from scc.storage import bulk
+from scc.storage.metrics import (
+    MetricSource,
+    metric_corrections,
+    metric_latest,
+    metric_samples,
+    rejected_messages,
+    skpd_status,
+)
 
 from .validate import Availability, Rejection, Sample
 
@@ -35,16 +51,36 @@ class Batch:
         return bool(self.samples or self.rejections or self.availability)
 
 
-def write(engine: Engine, batch: Batch, received_at: datetime, source: MetricSource = "mqtt") -> None:
+@dataclass(frozen=True)
+class Written:
+    """What became of a batch's samples."""
+
+    stored: int = 0  # new
+    corrected: int = 0  # replaced a stored value (kept in metric_corrections)
+    unchanged: int = 0  # redelivered, or the value already stored for that time
+
+
+def write(
+    engine: Engine, batch: Batch, received_at: datetime, source: MetricSource = "mqtt", by: str | None = None
+) -> Written:
     """Commit one batch; raises the database's error, leaving nothing half-written."""
     with engine.begin() as conn:
-        write_in(conn, batch, received_at, source)
+        return write_in(conn, batch, received_at, source, by)
 
 
-def write_in(conn: Connection, batch: Batch, received_at: datetime, source: MetricSource) -> None:
+def write_in(
+    conn: Connection, batch: Batch, received_at: datetime, source: MetricSource, by: str | None = None
+) -> Written:
+    """Write a batch in the caller's transaction. `by` is the account that sent it, kept with a correction;
+    over MQTT it is the unit's own (the broker lets only a unit's account publish on its topics)."""
+    written = Written()
     if batch.samples:
         samples = _first_of_each(batch.samples)
-        _insert_samples(conn, samples, received_at, source)
+        inserted = _insert_samples(conn, samples, received_at, source)
+        written = Written(stored=inserted, unchanged=len(batch.samples) - len(samples))
+        if inserted < len(samples):
+            corrected, unchanged = _sort_out(conn, samples, received_at, source, by)
+            written = Written(inserted, corrected, written.unchanged + unchanged)
         _newest(conn, samples, received_at)
         _heard_from(conn, {s.skpd_code for s in batch.samples}, received_at)
     if batch.rejections:
@@ -64,28 +100,53 @@ def write_in(conn: Connection, batch: Batch, received_at: datetime, source: Metr
         conn.execute(_insert(conn, rejected_messages).on_conflict_do_nothing(), rows)
     for change in _last_word(batch.availability):
         _availability(conn, change, received_at)
+    return written
 
 
 SAMPLE_COLUMNS = ("skpd_code", "metric_key", "ts", "value", "message_id", "received_at", "source")
 
 
-def _insert_samples(conn: Connection, samples: list[Sample], received_at: datetime, source: MetricSource) -> None:
-    """The hot path of ingest: one compiled statement, rows as plain tuples.
+def _insert_samples(conn: Connection, samples: list[Sample], received_at: datetime, source: MetricSource) -> int:
+    """The hot path of ingest (scc.storage.bulk): how many of the samples it inserted."""
+    stamp = bulk.to_db(conn, metric_samples.c.ts)
+    received = stamp(received_at)
+    rows = [(s.skpd_code, s.metric_key, stamp(s.ts), s.value, s.message_id, received, source) for s in samples]
+    return bulk.insert_many(conn, _insert(conn, metric_samples).on_conflict_do_nothing(), SAMPLE_COLUMNS, rows)
 
-    SQLAlchemy's per-row parameter processing was about half of a batch's storage time in a profile;
-    here the timestamps go through the column type's own bind processor (so they are stored exactly
-    as SQLAlchemy stores them everywhere else) and the rest go to the driver as they are.
-    """
-    stmt = _insert(conn, metric_samples).on_conflict_do_nothing()
-    compiled = stmt.compile(dialect=conn.dialect, column_keys=list(SAMPLE_COLUMNS))
-    to_db = metric_samples.c.ts.type.bind_processor(conn.dialect) or (lambda value: value)
-    received = to_db(received_at)
-    rows = [(s.skpd_code, s.metric_key, to_db(s.ts), s.value, s.message_id, received, source) for s in samples]
-    if compiled.positional:
-        order = [SAMPLE_COLUMNS.index(name) for name in compiled.positiontup or ()]
-        conn.exec_driver_sql(str(compiled), [tuple(row[i] for i in order) for row in rows])
-    else:
-        conn.exec_driver_sql(str(compiled), [dict(zip(SAMPLE_COLUMNS, row, strict=True)) for row in rows])
+
+def _sort_out(
+    conn: Connection, samples: list[Sample], received_at: datetime, source: MetricSource, by: str | None
+) -> tuple[int, int]:
+    """(corrected, unchanged) among the samples the insert left out, taken in the batch's order so that a
+    second message for the same time in one batch corrects the first."""
+    stored = _stored_now(conn, samples, received_at)
+    c = metric_samples.c
+    corrected = unchanged = 0
+    for s in samples:
+        if (s.skpd_code, s.message_id, s.metric_key) in stored:
+            continue
+        row = conn.execute(
+            select(c.id, c.value, c.message_id).where(
+                c.skpd_code == s.skpd_code, c.metric_key == s.metric_key, c.ts == s.ts
+            )
+        ).first()
+        # No row at that time: the message id was used before for another time, a redelivery by the key.
+        if row is None or row.message_id == s.message_id or row.value == s.value:
+            unchanged += 1
+            continue
+        kept = conn.execute(
+            _insert(conn, metric_corrections).on_conflict_do_nothing().returning(metric_corrections.c.id),
+            dict(skpd_code=s.skpd_code, metric_key=s.metric_key, ts=s.ts, old_value=row.value, new_value=s.value,
+                 message_id=s.message_id, source=source, corrected_by=by or s.skpd_code, corrected_at=received_at),
+        )  # fmt: skip
+        if kept.first() is None:  # this correction came before: a redelivery of it changes nothing
+            unchanged += 1
+            continue
+        conn.execute(
+            update(metric_samples).where(c.id == row.id).values(value=s.value, received_at=received_at, source=source)
+        )
+        corrected += 1
+    return corrected, unchanged
 
 
 def _first_of_each(samples: list[Sample]) -> list[Sample]:
@@ -112,7 +173,7 @@ def _newest(conn: Connection, samples: Iterable[Sample], received_at: datetime) 
     stored = _stored_now(conn, list(newest.values()), received_at)
     rows = []
     for (unit, metric), s in newest.items():
-        if (unit, metric) in stored:
+        if (unit, s.message_id, metric) in stored:
             rows.append(dict(skpd_code=unit, metric_key=metric, ts=s.ts, value=s.value, received_at=received_at))
             continue
         latest = conn.execute(
@@ -142,13 +203,13 @@ def _newest(conn: Connection, samples: Iterable[Sample], received_at: datetime) 
 STORED_CHUNK = 100  # key triples per query: a flat OR of them stays far below SQLite's expression depth
 
 
-def _stored_now(conn: Connection, samples: list[Sample], received_at: datetime) -> set[tuple[str, str]]:
-    """(unit, metric) of those of `samples` whose rows this batch wrote.
+def _stored_now(conn: Connection, samples: list[Sample], received_at: datetime) -> set[tuple[str, str, str]]:
+    """(unit, message id, metric) of those of `samples` whose rows this batch inserted.
 
     An OR of the unique key's triples, not a row-value IN: SQLite scans the whole table for
     `(a, b, c) IN (VALUES ...)`, while each OR term is one lookup in the unique index."""
     c = metric_samples.c
-    found: set[tuple[str, str]] = set()
+    found: set[tuple[str, str, str]] = set()
     for start in range(0, len(samples), STORED_CHUNK):
         chunk = samples[start : start + STORED_CHUNK]
         keys = or_(
@@ -157,8 +218,8 @@ def _stored_now(conn: Connection, samples: list[Sample], received_at: datetime) 
                 for s in chunk
             )
         )
-        query = select(c.skpd_code, c.metric_key).where(keys, c.received_at == received_at)
-        found.update((row.skpd_code, row.metric_key) for row in conn.execute(query))
+        query = select(c.skpd_code, c.message_id, c.metric_key).where(keys, c.received_at == received_at)
+        found.update((row.skpd_code, row.message_id, row.metric_key) for row in conn.execute(query))
     return found
 
 

@@ -91,6 +91,17 @@ ROWS = {
         received_at=T0,
         source="csv",
     ),
+    "metric_corrections": dict(
+        skpd_code="dpmptsp",
+        metric_key="laside_permits_received",
+        ts=T0,
+        old_value=1234.5,
+        new_value=1243.5,
+        message_id="m-2",
+        source="web",
+        corrected_by="staf-dpmptsp",
+        corrected_at=T0,
+    ),
     "metric_latest": dict(skpd_code="dpmptsp", metric_key="laside_permits_received", ts=T0, value=1.5, received_at=T0),
     "skpd_status": dict(skpd_code="dpmptsp", online=True, changed_at=T0, last_message_at=T0),
     "rejected_messages": dict(

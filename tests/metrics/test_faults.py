@@ -7,6 +7,7 @@ stopped for 60 s, and a publisher cut off for what it sees as ten minutes.
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -36,8 +37,21 @@ def stored(engine) -> tuple[int, int]:
     return rows, ids
 
 
+# Readings a millisecond apart, never two at one time across the module's tests: a sample is one per
+# unit, metric and time, so each reading must have its own time to be stored as its own sample.
+_READINGS = itertools.count()
+_SINCE = time.time() - 3600
+
+
+def reading_time() -> float:
+    return _SINCE + next(_READINGS) / 1000
+
+
 def messages(n: int, prefix: str) -> list[bytes]:
-    return [contract.encode(contract.message({"service_up": k % 2}, message_id=f"{prefix}{k}")) for k in range(n)]
+    return [
+        contract.encode(contract.message({"service_up": k % 2}, ts=reading_time(), message_id=f"{prefix}{k}"))
+        for k in range(n)
+    ]
 
 
 def ingest_env(scc_broker, database_url: str) -> dict[str, str]:
@@ -101,11 +115,11 @@ def test_broker_restart_mid_stream_loses_nothing(scc_broker, tmp_path):
     try:
         with ingest_into(scc_broker, engine, "ing-r") as ingest:
             for k in range(1500):
-                publisher.send({"service_up": k % 2})
+                publisher.send({"service_up": k % 2}, ts=reading_time())
             wait_for(lambda: stored(engine)[0] >= 100, what="the first messages")
             scc_broker.stop()  # SIGTERM: Mosquitto saves its queue to disk
             for k in range(1500):  # the publisher queues on its disk meanwhile
-                publisher.send({"website_up": k % 2})
+                publisher.send({"website_up": k % 2}, ts=reading_time())
             scc_broker.restart()
             assert publisher.flush(60), f"publisher backlog {publisher.backlog()}"
             wait_for(lambda: stored(engine)[1] == 3000, timeout=60, what="all 3000")

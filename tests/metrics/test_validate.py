@@ -228,7 +228,7 @@ def test_csv_upload_keeps_good_rows_and_names_bad_lines(tmp_path):
     with engine.connect() as conn:
         rows = conn.execute(select(metric_samples.c.metric_key, metric_samples.c.value, metric_samples.c.ts)).all()
         reasons = conn.execute(select(rejected_messages.c.reason, rejected_messages.c.source)).all()
-    assert again.stored == 2  # validated again, stored once: same file, same message ids
+    assert (again.stored, again.unchanged) == (0, 2)  # validated again, stored once: same file, same message ids
     wita_8am = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
     assert sorted(rows) == [
         ("laside_permits_issued", 1234.0, wita_8am),
