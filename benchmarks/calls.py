@@ -50,7 +50,7 @@ from sqlalchemy import insert  # noqa: E402  (after the sys.path line)
 from callcenter.importer import CHUNK, ROW_COLUMNS, import_calls  # noqa: E402
 from scc.clock import WITA  # noqa: E402
 from scc.settings import load_settings  # noqa: E402
-from scc.storage import open_storage  # noqa: E402
+from scc.storage import bulk, open_storage  # noqa: E402
 from scc.storage.calls import call_log  # noqa: E402
 
 # Every key of the report, null until a bench_* function fills it.
@@ -222,8 +222,8 @@ def insert_floor(path: Path, rows: int) -> float:
     at = datetime(2026, 1, 1, tzinfo=UTC)
     with engine.connect() as conn:
         compiled = insert(call_log).compile(dialect=conn.dialect, column_keys=list(ROW_COLUMNS))
-        to_db = call_log.c.at.type.bind_processor(conn.dialect)
-    assert compiled.positiontup == list(ROW_COLUMNS) and to_db is not None
+        to_db = bulk.to_db(conn, call_log.c.at)
+    assert compiled.positiontup == list(ROW_COLUMNS)
     ready = [
         (
             to_db(at + timedelta(seconds=k * 60)),
