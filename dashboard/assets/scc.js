@@ -34,10 +34,51 @@
     root.classList.toggle("fit-mode", kiosk || (largeScreen() && !!document.querySelector(".fit-screen")));
   }
 
-  // -- fitting: in fit mode a ".fit" box has the height the screen leaves it; hide the ".fit-item"s
-  //    that fall below its bottom and say how many in the panel's ".fit-more" ("+12 more").
+  // -- fitting: in fit mode a ".fit" box has the height the screen leaves it. Rows that fall below its
+  //    bottom are never simply gone: at a desk the panel's ".fit-more" is a button ("+12 lainnya") that
+  //    opens the box to scroll through them all; on a wall nobody clicks, so the box turns its own pages
+  //    and the foot says which ("1–8 dari 50"). Both are kept per panel across the server's refreshes.
+  var PAGE_MS = 8000; // long enough to read a page of rows from across the room
+  var opened = {};
+  var pageOf = {};
+
   function formatCount(n) {
     return n.toLocaleString(root.lang === "en" ? "en-GB" : "id-ID");
+  }
+
+  function keyOf(box) {
+    var owner = box.closest("[id]");
+    return owner ? owner.id : "";
+  }
+
+  function say(template, values) {
+    return (template || "").replace(/\{(\w+)\}/g, function (all, name) {
+      return name in values ? formatCount(values[name]) : all;
+    });
+  }
+
+  // The foot of the panel: nothing, a pager's words, or a button; rebuilt only when it changes.
+  function setFoot(more, text, key) {
+    var state = (key === null ? "t:" : "b:" + key + ":") + text;
+    if (more.getAttribute("data-state") === state) {
+      return;
+    }
+    more.setAttribute("data-state", state);
+    more.textContent = "";
+    if (!text) {
+      return;
+    }
+    if (key === null) {
+      more.textContent = text;
+      return;
+    }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "fit-toggle";
+    button.setAttribute("data-key", key);
+    button.setAttribute("aria-expanded", opened[key] ? "true" : "false");
+    button.textContent = text;
+    more.appendChild(button);
   }
 
   function fitBox(box) {
@@ -48,34 +89,83 @@
         items[i].hidden = false;
       }
     }
-    var hidden = 0;
+    var key = keyOf(box);
     var more = box.parentElement && box.parentElement.querySelector(":scope > .fit-more");
-    if (root.classList.contains("fit-mode") && box.scrollHeight > box.clientHeight + 1) {
-      // Leave room at the foot for the "+N more" line that will stand over it.
+    var fitting = root.classList.contains("fit-mode");
+    var kiosk = root.classList.contains("kiosk");
+    var open = fitting && !kiosk && !!opened[key];
+    box.classList.toggle("fit-open", open);
+    var cut = -1;
+    if (fitting && !open && box.scrollHeight > box.clientHeight + 1) {
+      // Leave room at the foot for the line that will stand over it.
       var bottom = box.getBoundingClientRect().bottom + 0.5 - (more ? MORE_ROOM : 0);
-      var cut = -1;
       for (i = 0; i < items.length; i++) {
         if (items[i].getBoundingClientRect().bottom > bottom) {
           cut = i;
           break;
         }
       }
-      if (cut >= 0) {
-        for (i = cut; i < items.length; i++) {
-          items[i].hidden = true;
-        }
-        hidden = items.length - cut;
+    }
+    var extra = more ? parseInt(more.getAttribute("data-extra") || "0", 10) || 0 : 0;
+    if (cut === 0 && kiosk) {
+      cut = 1; // a panel squeezed below one row still turns through its rows, one at a time
+    }
+    if (cut > 0 && kiosk) {
+      var pages = Math.ceil(items.length / cut);
+      var page = (pageOf[key] || 0) % pages;
+      pageOf[key] = page;
+      box.setAttribute("data-pages", String(pages));
+      for (i = 0; i < items.length; i++) {
+        items[i].hidden = i < page * cut || i >= (page + 1) * cut;
+      }
+      var last = Math.min(items.length, (page + 1) * cut);
+      if (more) {
+        setFoot(more, say(more.getAttribute("data-page"), { first: page * cut + 1, last: last, n: items.length + extra }), null);
+      }
+      return;
+    }
+    box.removeAttribute("data-pages");
+    if (cut >= 0) {
+      for (i = cut; i < items.length; i++) {
+        items[i].hidden = true;
       }
     }
-    if (more) {
-      var extra = parseInt(more.getAttribute("data-extra") || "0", 10) || 0;
-      var total = root.classList.contains("fit-mode") ? hidden + extra : 0;
-      var text = total ? (more.getAttribute("data-more") || "+{n}").replace("{n}", formatCount(total)) : "";
-      if (more.textContent !== text) {
-        more.textContent = text;
-      }
+    if (!more) {
+      return;
+    }
+    var hidden = cut >= 0 ? items.length - cut : 0;
+    if (open) {
+      setFoot(more, more.getAttribute("data-less") || "", key);
+    } else if (hidden) {
+      setFoot(more, say(more.getAttribute("data-more"), { n: hidden + extra }), key);
+    } else {
+      setFoot(more, fitting && extra ? say(more.getAttribute("data-more"), { n: extra }) : "", null);
     }
   }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest(".fit-toggle");
+    if (!button) {
+      return;
+    }
+    var key = button.getAttribute("data-key");
+    opened[key] = !opened[key];
+    refit();
+  });
+
+  window.setInterval(function () {
+    if (!root.classList.contains("kiosk") || document.hidden) {
+      return;
+    }
+    var boxes = document.querySelectorAll(".fit[data-pages]");
+    for (var i = 0; i < boxes.length; i++) {
+      var key = keyOf(boxes[i]);
+      pageOf[key] = (pageOf[key] || 0) + 1;
+    }
+    if (boxes.length) {
+      refit();
+    }
+  }, PAGE_MS);
 
   var scheduled = false;
   function refit() {

@@ -38,14 +38,10 @@ def amount(metric: Metric, value: float | None, *, short: bool = True) -> str:
     return f"{unit} {text}" if metric.unit in PREFIXED else f"{text} {unit}"
 
 
-SHORT_NAMES = {"service_up": "metrics.service_short", "website_up": "metrics.website_short"}
-
-
 def name(metric: Metric, *, short: bool = False) -> str:
-    """The metric's name in the user's language; short, the every-unit flags' own short words."""
-    if short and metric.key in SHORT_NAMES:
-        return t(SHORT_NAMES[metric.key])
-    return str(getattr(metric.name, i18n.current_language()))
+    """The metric's name in the user's language; short, its short name from config/ (a tile's label, whole:
+    "Beras medium", never "Har..." for rice or chilli alike)."""
+    return str(getattr(metric.short if short else metric.name, i18n.current_language()))
 
 
 def flag(value: float | None, size: str = "") -> html.Span:

@@ -1,9 +1,10 @@
 """Panels, tables and figures: light for a modest PC, readable on a video wall from across the room.
 
 A panel may be told to fit: in kiosk mode (and on the overview, on a large
-screen) its body takes the height left on the screen, scc.js hides the rows
-that do not fit, and the panel's foot says how many ("+12 more") instead of
-letting the page scroll.
+screen) its body takes the height left on the screen and scc.js hides the rows
+that do not fit instead of letting the page scroll. The panel's foot is the way
+to them: a button ("+12 lainnya") that opens the list to scroll, or on the wall,
+where nobody clicks, a pager that turns by itself ("1–8 dari 50").
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dash.development.base_component import Component
 from ..i18n import t
 from .status import Tone, attrs, badge, pill
 
-__all__ = ["badge", "kpi", "panel", "table"]
+__all__ = ["badge", "fit_more", "kpi", "panel", "table"]
 
 
 def table(
@@ -56,13 +57,23 @@ def panel(
         html.Div(body, className="panel-body" + (" fit" if fit else "")),
     ]
     if fit:
-        parts.append(
-            html.Div(
-                className="fit-more", **attrs(data_more=t("common.more"), data_extra=str(extra), aria_live="polite")
-            )
-        )
+        parts.append(fit_more(extra))
     named: dict[str, Any] = {"id": panel_id} if panel_id else {}
     return html.Section(parts, className=f"panel {className}".strip(), **named)
+
+
+def fit_more(extra: int = 0) -> html.Div:
+    """The foot of a fitting panel, filled by scc.js with its words in the page's language."""
+    return html.Div(
+        className="fit-more",
+        **attrs(
+            data_more=t("common.more"),
+            data_less=t("common.less"),
+            data_page=t("common.page_of"),
+            data_extra=str(extra),
+            aria_live="polite",
+        ),
+    )
 
 
 def kpi(card_id: str, label: str, value: str, hint: str | Component, tone: Tone | None) -> html.Section:

@@ -5,7 +5,7 @@ active, late, inactive or never heard from (icon and word), how long ago it
 last reported, and a couple of its own figures; the counts on top answer "how
 many sites are inactive" at a glance. No unit to pick first: a unit's tile
 leads to its own page (metrics_unit.py). On the wall the grid fits the screen;
-what does not fit is counted ("+3 lainnya"), worst units first.
+what does not fit is behind a button ("+3 lainnya"), or paged on the wall; worst units first.
 
 SKPD staff do not see the regency's grid: their page is metrics_own.py.
 """
@@ -22,7 +22,7 @@ from ..access import STAFF, Access
 from ..components import status
 from ..components.figures import amount, flag, headline, metrics_tabs, name, state_line
 from ..components.status import attrs
-from ..components.tables import kpi
+from ..components.tables import fit_more, kpi
 from ..context import AppContext
 from ..i18n import t
 from ..queries.metrics import Latest, UnitReport, flag_count, regency, state_counts
@@ -105,7 +105,7 @@ def grid(reports: list[UnitReport]) -> html.Section:
                 html.Ul([unit_tile(r) for r in ranked], className="unit-grid", id="metrics-grid", title=title),
                 className="panel-body fit",
             ),
-            html.Div(className="fit-more", **attrs(data_more=t("common.more"), data_extra="0", aria_live="polite")),
+            fit_more(),
         ],
         className="panel unit-panel grow",
         id="metrics-units",
@@ -135,7 +135,7 @@ def unit_tile(report: UnitReport) -> html.Li:
 
 
 def figure_row(latest: Latest) -> tuple[html.Dt, html.Dd]:
-    """A headline figure of a tile: its name (cut to fit) and its newest value."""
+    """A headline figure of a tile: its short name and its newest value."""
     metric, value = latest.metric, latest.value
     if value is None:
         shown: Any = "-"  # the tile's state line already says the unit never reported
