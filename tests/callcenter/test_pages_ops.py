@@ -192,7 +192,7 @@ def test_intake_error_shows_next_to_its_field(app):
     assert ID["intake.err_caller_number"] in error and "not a phone number" in error  # ours, and the server's
     assert out["intake-line-error"]["children"] is None
     out = response(intake(app, "operator", **{**FIRE, "category": "complaint", "caller_number": "0812 5555 0002"}))
-    assert ID["intake.err_skpd_code"] in json.dumps(out["intake-skpd-error"]["children"])
+    assert ID["intake.err_topic"] in json.dumps(out["intake-topic-error"]["children"])
     out = response(intake(app, "operator", **{**FIRE, "line_code": None, "caller_number": "0812 5555 0003"}))
     assert ID["intake.err_line_code"] in json.dumps(out["intake-line-error"]["children"])
 
