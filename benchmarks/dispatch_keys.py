@@ -2,10 +2,12 @@
 
 The operator starts on the emergency board (/calls), freshly drawn, the keyboard nowhere yet (as after
 looking at the wall), signed in as an operator. For each typical call of CALLS, with the keyboard
-alone: Tab to "take a call" and Enter; on the intake form (its focus starts on the line) fill in the
-fields the call has, in the form's own Tab order, pressing Tab to move from field to field, and Enter
-in the description to take the call; on the incident page the keyboard is already in the unit list
-with the suggestion shown, and Enter sends it. The unit sent is checked in storage: of the kind the
+alone: the board's key N (take a call); on the intake form (its focus starts on the line) fill in the
+fields the call has that do not show its value yet (picking a line fills in its usual category, and a
+fire post's district), in the form's own order as the page has it, pressing Tab to move from field to
+field, and Enter in the description to take the call (Ctrl+Enter when the last field filled is
+another); on the incident page the keyboard is already in the unit list with the suggestion shown,
+and Enter sends it. The unit sent is checked in storage: of the kind the
 call needs (an ambulance for the medical call).
 
 How key presses are counted (`Keys`):
@@ -135,22 +137,31 @@ def take(page: Any, base: str, call: Call) -> tuple[Keys, dict[str, int], int]:
     page.goto(base + "/calls")
     page.locator("#calls-table, #calls-recent").first.wait_for()
     k = Keys(page)
-    k.tab_to("board-take-call")
-    k.press("Enter")
+    k.press("n")
     page.wait_for_url(re.compile(r"/calls/new$"))
     page.wait_for_function("document.activeElement && document.activeElement.id === 'intake-line'")
     on_board = k.keys
-    for field, value in call.fields.items():
-        control = f"intake-{field}"
+    wanted = {f"intake-{field}": value for field, value in call.fields.items()}
+    wanted["intake-priority"] = str(call.priority)
+    order = page.eval_on_selector_all(
+        "#intake-form [id^='intake-']", "els => els.map(e => e.id)"
+    )  # the form's own order of its controls
+    for control in [c for c in order if c in wanted]:
+        value = wanted[control]
+        if control == "intake-priority":
+            if page.locator("#intake-priority input:checked").input_value() != value:
+                k.tab_to(control)
+                k.press(value)
+            continue
+        if page.locator(f"#{control}").input_value() == value:
+            continue  # filled in already (from the line)
         k.tab_to(control)
         is_list = page.eval_on_selector(f"#{control}", "e => e.tagName") == "SELECT"
         k.enter(shortest_start(page, control, value) if is_list else value)
-        if is_list and page.locator(f"#{control}").input_value() != value:
+        if page.locator(f"#{control}").input_value() != value:
             raise RuntimeError(f"#{control} shows {page.locator(f'#{control}').input_value()!r}, not {value!r}")
-        if field == "category" and call.priority != int(page.locator("#intake-priority input:checked").input_value()):
-            k.tab_to("intake-priority")  # the form asks the priority after the category
-            k.press(str(call.priority))
-    k.press("Enter")  # in the description: takes the call
+    in_summary = page.evaluate("document.activeElement && document.activeElement.id === 'intake-summary'")
+    k.press("Enter" if in_summary else "Control+Enter")  # takes the call
     page.wait_for_url(re.compile(r"/calls/\d+$"))
     number = int(page.url.rsplit("/", 1)[1])
     on_intake = k.keys - on_board

@@ -96,6 +96,23 @@
     return false;
   }
 
+  // -- the board's key: N takes a new call (the board's own "take a call" link, for those who may).
+  document.addEventListener("keydown", function (e) {
+    var take = document.getElementById("board-take-call");
+    if (!take || e.defaultPrevented || e.altKey || e.metaKey || e.ctrlKey || e.isComposing) {
+      return;
+    }
+    var el = e.target;
+    var tag = (el.tagName || "").toLowerCase();
+    if (tag === "textarea" || tag === "input" || tag === "select" || el.isContentEditable) {
+      return;
+    }
+    if (e.key === "n" || e.key === "N") {
+      e.preventDefault();
+      take.click();
+    }
+  });
+
   document.addEventListener("keydown", function (e) {
     var wrap = document.getElementById("incident-actions-wrap");
     if (!wrap || e.defaultPrevented || e.altKey || e.metaKey || e.isComposing) {

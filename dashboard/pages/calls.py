@@ -40,7 +40,11 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
     def layout(**_):
         take = (
             dcc.Link(
-                [html.Span("+", className="take-plus", **status.attrs(aria_hidden="true")), t("board.take_call")],
+                [
+                    html.Span("+", className="take-plus", **status.attrs(aria_hidden="true")),
+                    t("board.take_call"),
+                    html.Kbd("N", className="take-key", title=t("board.take_key")),
+                ],
                 href="/calls/new",
                 id="board-take-call",
                 className="btn btn-primary btn-lg take-call",

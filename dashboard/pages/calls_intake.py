@@ -1,11 +1,14 @@
 """Taking a call: a form for the keyboard, in the order the caller is asked.
 
-Line (focused on arrival), number, name, where (district, village, landmark,
-a camera site if there is one), what (category; for a complaint its topic,
-which picks the SKPD that owns it, and the operator may pick another), how
-urgent (1/2/3, the keys work), and what was said. Tab walks the fields in
-that order; Enter in a text field, or Ctrl+Enter anywhere,
-takes the call. The check and the record are callcenter.intake's: a refusal
+What a dispatcher needs first, then the rest: line (focused on arrival),
+number, district, how urgent (1/2/3, the keys work) and what was said; then
+what it is (the category, which the line starts with: PSC 119 medical, a
+fire post fire; for a complaint its topic, which picks the SKPD that owns
+it, and the operator may pick another), the caller's name, village,
+landmark and a camera site. A fire post's line also fills in its district.
+Tab walks the fields in that order; Enter in the description or a text
+field, or Ctrl+Enter anywhere, takes the call, so a typical call is taken
+with the first five fields alone. The check and the record are callcenter.intake's: a refusal
 names every bad field, and each one's reason shows under it in the user's
 language, the control marked invalid, the form's summary naming them all and
 the focus on the first. With no number to type, Tab from the empty number
@@ -45,16 +48,16 @@ WRITERS = frozenset({"admin", "operator"})
 FIELDS = {
     "line_code": "intake-line",
     "caller_number": "intake-number",
-    "caller_name": "intake-name",
     "district": "intake-district",
-    "village": "intake-village",
-    "landmark": "intake-landmark",
-    "site": "intake-site",
+    "priority": "intake-priority",
+    "summary": "intake-summary",
     "category": "intake-category",
     "topic": "intake-topic",
     "skpd_code": "intake-skpd",
-    "priority": "intake-priority",
-    "summary": "intake-summary",
+    "caller_name": "intake-name",
+    "village": "intake-village",
+    "landmark": "intake-landmark",
+    "site": "intake-site",
 }
 TEXT_INPUTS = ("intake-number", "intake-name", "intake-village", "intake-landmark")
 # The controls Bootstrap can mark invalid (a radio group has no such state: its words say it).
@@ -149,6 +152,15 @@ function (category) {
     return [shown, shown];
 }
 """
+# Picking a line starts the category with the line's own, and a fire post's line fills in its district.
+LINE_JS = """
+function (line, lines) {
+    var known = line && lines ? lines[line] : null;
+    var none = window.dash_clientside.no_update;
+    if (!known) { return [none, none]; }
+    return [known.category, known.district || none];
+}
+"""
 # Picking a topic preselects the unit that owns it; the operator may still pick another.
 OWNER_JS = """
 function (topic, owners) {
@@ -174,6 +186,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
                 dcc.Store(id="intake-bad"),
                 dcc.Store(id="intake-bad-shown"),
                 dcc.Store(id="intake-topic-owners", data={tp.code: tp.skpd for tp in complaints.topics(ctx.settings)}),
+                dcc.Store(id="intake-lines", data=line_starts(ctx.settings)),
                 panel(t("intake.form"), form(ctx), panel_id="intake-panel", className="intake-panel"),
             ],
             className="page intake-page",
@@ -193,6 +206,15 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         Output("intake-topic-row", "className"),
         Output("intake-skpd-row", "className"),
         Input("intake-category", "value"),
+        roles=WRITERS,
+    )
+    access.clientside_callback(
+        app,
+        LINE_JS,
+        Output("intake-category", "value"),
+        Output("intake-district", "value"),
+        Input("intake-line", "value"),
+        State("intake-lines", "data"),
         roles=WRITERS,
     )
     access.clientside_callback(
@@ -228,16 +250,16 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         _n4: int | None,
         line_code: str | None,
         caller_number: str | None,
-        caller_name: str | None,
         district: str | None,
-        village: str | None,
-        landmark: str | None,
-        site: str | None,
+        priority: Literal[1, 2, 3, "1", "2", "3"] | None,
+        summary: str | None,
         category: str | None,
         topic: str | None,
         skpd_code: str | None,
-        priority: Literal[1, 2, 3, "1", "2", "3"] | None,
-        summary: str | None,
+        caller_name: str | None,
+        village: str | None,
+        landmark: str | None,
+        site: str | None,
         withheld: bool | None,
     ):
         if not has_role(WRITERS):
@@ -321,103 +343,100 @@ def _row(
 def form(ctx: AppContext) -> html.Div:
     s = ctx.settings
     sites = inc.site_options(s)
+    first = [  # what a dispatcher needs to send someone
+        _row(
+            t("intake.line"),
+            "intake-line",
+            dbc.Select(id="intake-line", options=inc.blank("intake.pick_line") + inc.line_options(s)),
+        ),
+        _row(
+            t("intake.number"),
+            "intake-number",
+            dbc.Input(id="intake-number", type="tel", autocomplete="off", inputmode="tel"),
+            hint=t("intake.number_hint"),
+            extra=dbc.Checkbox(
+                id="intake-withheld", label=t("intake.withheld"), value=False, className="intake-withheld"
+            ),
+        ),
+        _row(
+            t("intake.district"),
+            "intake-district",
+            dbc.Select(id="intake-district", options=inc.blank("intake.pick_district") + inc.district_options(s)),
+        ),
+        _row(
+            t("intake.priority"),
+            "intake-priority",
+            dbc.RadioItems(
+                id="intake-priority",
+                name="intake-priority",  # one group: Tab leaves it, the arrows move in it
+                options=inc.priority_options(),
+                value=2,
+                className="priority-radio",
+            ),
+            hint=t("intake.priority_hint"),
+        ),
+        _row(
+            t("intake.summary"),
+            "intake-summary",
+            dbc.Textarea(id="intake-summary", rows=3, submit_on_enter=True),
+            hint=t("intake.summary_hint"),
+        ),
+    ]
+    rest = [  # what the line already suggests, and what helps find the place and the caller
+        _row(
+            t("intake.category"),
+            "intake-category",
+            dbc.Select(id="intake-category", options=inc.blank("intake.pick_category") + inc.category_options()),
+            hint=t("intake.category_hint"),
+        ),
+        _row(
+            t("intake.topic"),
+            "intake-topic",
+            dbc.Select(id="intake-topic", options=inc.blank("intake.pick_topic") + topic_options(s)),
+            row_id="intake-topic-row",
+        ),
+        _row(
+            t("intake.skpd"),
+            "intake-skpd",
+            dbc.Select(id="intake-skpd", options=inc.blank("intake.pick_skpd") + inc.skpd_options(s)),
+            hint=t("intake.skpd_hint"),
+            row_id="intake-skpd-row",
+        ),
+        _row(t("intake.name"), "intake-name", dbc.Input(id="intake-name", autocomplete="off")),
+        _row(t("intake.village"), "intake-village", dbc.Input(id="intake-village", autocomplete="off")),
+        _row(
+            t("intake.landmark"),
+            "intake-landmark",
+            dbc.Input(id="intake-landmark", autocomplete="off"),
+            hint=t("intake.landmark_hint"),
+        ),
+        _row(
+            t("intake.site"),
+            "intake-site",
+            dbc.Select(id="intake-site", options=inc.blank("intake.no_site") + sites),
+            hint=t("intake.site_hint"),
+        ),
+    ]
+    actions = [
+        html.Div(
+            [
+                dbc.Button(t("intake.submit"), id="intake-submit", color="primary", size="lg"),
+                html.Span(t("intake.keys_hint"), className="intake-hint"),
+            ],
+            className="intake-actions",
+        ),
+        html.Div(id="intake-result", role="alert"),
+    ]
     return html.Div(
-        [
-            html.Div(
-                [
-                    _row(
-                        t("intake.line"),
-                        "intake-line",
-                        dbc.Select(id="intake-line", options=inc.blank("intake.pick_line") + inc.line_options(s)),
-                    ),
-                    _row(
-                        t("intake.number"),
-                        "intake-number",
-                        dbc.Input(id="intake-number", type="tel", autocomplete="off", inputmode="tel"),
-                        hint=t("intake.number_hint"),
-                        extra=dbc.Checkbox(
-                            id="intake-withheld", label=t("intake.withheld"), value=False, className="intake-withheld"
-                        ),
-                    ),
-                    _row(t("intake.name"), "intake-name", dbc.Input(id="intake-name", autocomplete="off")),
-                    _row(
-                        t("intake.district"),
-                        "intake-district",
-                        dbc.Select(
-                            id="intake-district", options=inc.blank("intake.pick_district") + inc.district_options(s)
-                        ),
-                    ),
-                    _row(t("intake.village"), "intake-village", dbc.Input(id="intake-village", autocomplete="off")),
-                    _row(
-                        t("intake.landmark"),
-                        "intake-landmark",
-                        dbc.Input(id="intake-landmark", autocomplete="off"),
-                        hint=t("intake.landmark_hint"),
-                    ),
-                    _row(
-                        t("intake.site"),
-                        "intake-site",
-                        dbc.Select(id="intake-site", options=inc.blank("intake.no_site") + sites),
-                        hint=t("intake.site_hint"),
-                    ),
-                ],
-                className="intake-col",
-            ),
-            html.Div(
-                [
-                    _row(
-                        t("intake.category"),
-                        "intake-category",
-                        dbc.Select(
-                            id="intake-category", options=inc.blank("intake.pick_category") + inc.category_options()
-                        ),
-                    ),
-                    _row(
-                        t("intake.topic"),
-                        "intake-topic",
-                        dbc.Select(id="intake-topic", options=inc.blank("intake.pick_topic") + topic_options(s)),
-                        row_id="intake-topic-row",
-                    ),
-                    _row(
-                        t("intake.skpd"),
-                        "intake-skpd",
-                        dbc.Select(id="intake-skpd", options=inc.blank("intake.pick_skpd") + inc.skpd_options(s)),
-                        hint=t("intake.skpd_hint"),
-                        row_id="intake-skpd-row",
-                    ),
-                    _row(
-                        t("intake.priority"),
-                        "intake-priority",
-                        dbc.RadioItems(
-                            id="intake-priority",
-                            name="intake-priority",  # one group: Tab leaves it, the arrows move in it
-                            options=inc.priority_options(),
-                            value=2,
-                            className="priority-radio",
-                        ),
-                        hint=t("intake.priority_hint"),
-                    ),
-                    _row(
-                        t("intake.summary"),
-                        "intake-summary",
-                        dbc.Textarea(id="intake-summary", rows=4, submit_on_enter=True),
-                        hint=t("intake.summary_hint"),
-                    ),
-                    html.Div(
-                        [
-                            dbc.Button(t("intake.submit"), id="intake-submit", color="primary", size="lg"),
-                            html.Span(t("intake.keys_hint"), className="intake-hint"),
-                        ],
-                        className="intake-actions",
-                    ),
-                    html.Div(id="intake-result", role="alert"),
-                ],
-                className="intake-col",
-            ),
-        ],
+        [html.Div(first + actions, className="intake-col"), html.Div(rest, className="intake-col")],
         id="intake-form",
         className="intake-form",
     )
+
+
+def line_starts(settings: Settings) -> dict[str, dict[str, str | None]]:
+    """What picking each line fills in: its usual category, and a fire post's district."""
+    return {line.code: {"category": line.category, "district": line.district} for line in settings.call_lines}
 
 
 def topic_options(settings: Settings) -> list[dict[str, str]]:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import Field, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
-from scc.storage.calls import Priority
+from scc.storage.calls import Category, Priority
 
 from . import checks
 from .base import Code, ShortName, Strict
@@ -26,6 +26,10 @@ class CallLine(Strict):
     name: str = Field(min_length=1, description="Name shown to operators (Indonesian).")
     short: ShortName = Field(description="Name on the board and in lists, e.g. 'Damkar Citta'; unique.")
     service: Service = Field(description="Which kind of responder the line reaches.")
+    category: Category = Field(
+        description="What a call on this line usually is (psc-119: medical); the intake form starts with it "
+        "when the line is picked, and the operator may change it."
+    )
     skpd: Code | None = Field(default=None, description="Owning SKPD; null for non-regency services (police).")
     district: Code | None = Field(default=None, description="District served; null when regency-wide.")
     numbers: list[PhoneNumber] = Field(
