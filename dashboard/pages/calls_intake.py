@@ -322,7 +322,14 @@ def _words(problem: Problem) -> str:
 
 
 def _row(
-    label: str, control_id: str, control: Any, *, hint: str = "", row_id: str | None = None, extra: Any = None
+    label: str,
+    control_id: str,
+    control: Any,
+    *,
+    hint: str = "",
+    row_id: str | None = None,
+    extra: Any = None,
+    hidden: bool = False,
 ) -> html.Div:
     # A radio group has no one control a <label> could name; its title is a plain heading.
     title = (
@@ -337,7 +344,9 @@ def _row(
     else:
         parts += said
     named: dict[str, Any] = {"id": row_id} if row_id else {}
-    return html.Div(parts, className="intake-row", **named)
+    # A complaint's rows start hidden: their callback first runs when the category changes, and a line
+    # that leaves it empty changes nothing.
+    return html.Div(parts, className="intake-row d-none" if hidden else "intake-row", **named)
 
 
 def form(ctx: AppContext) -> html.Div:
@@ -394,6 +403,7 @@ def form(ctx: AppContext) -> html.Div:
             "intake-topic",
             dbc.Select(id="intake-topic", options=inc.blank("intake.pick_topic") + topic_options(s)),
             row_id="intake-topic-row",
+            hidden=True,
         ),
         _row(
             t("intake.skpd"),
@@ -401,6 +411,7 @@ def form(ctx: AppContext) -> html.Div:
             dbc.Select(id="intake-skpd", options=inc.blank("intake.pick_skpd") + inc.skpd_options(s)),
             hint=t("intake.skpd_hint"),
             row_id="intake-skpd-row",
+            hidden=True,
         ),
         _row(t("intake.name"), "intake-name", dbc.Input(id="intake-name", autocomplete="off")),
         _row(t("intake.village"), "intake-village", dbc.Input(id="intake-village", autocomplete="off")),

@@ -107,3 +107,21 @@ def test_refusals_name_every_field_in_indonesian_and_the_keyboard_fixes_them(liv
     kb.press("Control+Enter")
     page.wait_for_url(re.compile(r"/calls/\d+$"))
     page.locator("#incident-head").wait_for()
+
+
+def test_a_complaints_topic_and_unit_show_only_for_a_complaint_and_the_topic_picks_the_unit(live_server, page):
+    base = live_server["url"]
+    sign_in(page, base, "operator")
+    page.goto(base + "/calls/new")
+    wait_focus(page, "intake-line")
+    # Hidden from the start, before any field changes (they showed on an untouched form once).
+    assert page.locator("#intake-topic-row").is_hidden() and page.locator("#intake-skpd-row").is_hidden()
+    page.keyboard.type("PSC")
+    page.locator("#intake-category").wait_for()
+    page.wait_for_function("document.getElementById('intake-category').value === 'medical'")
+    assert page.locator("#intake-topic-row").is_hidden()
+    page.select_option("#intake-category", "complaint")
+    page.locator("#intake-topic-row").wait_for(state="visible")
+    page.select_option("#intake-topic", "street-lights")
+    # Street lights are the transport office's (Dishub), as the regency's topics say.
+    page.wait_for_function("document.getElementById('intake-skpd').value === 'dishub'")
