@@ -17,12 +17,13 @@ from dash import html
 from scc.clock import WITA, utcnow
 from scc.settings import Settings
 from scc.settings.metrics import Metric
-from streams.metrics.intake import Problem
+from streams.metrics.intake import Problem, Report
 
 from .. import i18n
 from ..i18n import t
-from ..queries.metrics import Rejected
+from ..queries.metrics_received import Corrected, Rejected
 from . import faults
+from .figures import name as figure_name
 from .tables import table
 
 SHOWN_PROBLEMS = 20  # lines of a report listed; the rest counted
@@ -30,10 +31,17 @@ SOURCES = {"mqtt": "MQTT", "web": "Web", "csv": "CSV"}
 TOPIC = "scc/v1/skpd/{code}/telemetry"
 
 
-def report(stored: int, problems: Sequence[str], *, alert_id: str, filename: str | None = None) -> dbc.Alert:
-    """`3 nilai tersimpan` and each problem on its own line (a CSV's bad rows by their line number)."""
-    colour = "success" if not problems else ("warning" if stored else "danger")
-    head = t("own.stored", n=stored) + (f" ({filename})" if filename else "")
+def report(result: Report, problems: Sequence[str], *, alert_id: str, filename: str | None = None) -> dbc.Alert:
+    """`3 nilai baru, 1 dikoreksi, 4 tidak berubah` and each problem on its own line (a CSV's bad rows by
+    their line number)."""
+    kept = result.stored + result.corrected + result.unchanged
+    colour = "success" if not problems else ("warning" if kept else "danger")
+    said = [t("own.stored", n=result.stored)]
+    if result.corrected:
+        said.append(t("own.corrected", n=result.corrected))
+    if result.unchanged:
+        said.append(t("own.unchanged", n=result.unchanged))
+    head = ", ".join(said) + (f" ({filename})" if filename else "")
     shown = list(problems[:SHOWN_PROBLEMS])
     more = len(problems) - len(shown)
     return dbc.Alert(
@@ -84,6 +92,25 @@ def rejections_table(settings: Settings, rows: Sequence[Rejected], *, table_id: 
             html.Code(payload_text(r), className="reject-payload", title=t("rejected.chars", n=r.payload_chars)),
         ]
         body.append(cells)
+    return table(headers, body, table_id=table_id)
+
+
+def corrections_table(settings: Settings, code: str, rows: Sequence[Corrected], *, table_id: str) -> object:
+    """Each correction of a unit's figures: when, which figure for which time, old and new, and who."""
+    names = {m.key: figure_name(m) for m in settings.metrics if m.skpd == code}
+    headers = [t("corrected.when"), t("corrected.metric"), t("corrected.for"), t("corrected.change")]
+    headers += [t("corrected.by"), t("rejected.source")]
+    body = [
+        [
+            i18n.datetime_wita(r.corrected_at),
+            names.get(r.metric_key, r.metric_key),
+            i18n.datetime_wita(r.ts),
+            f"{i18n.number(r.old_value, digits=2)} → {i18n.number(r.new_value, digits=2)}",
+            r.corrected_by,
+            SOURCES.get(r.source, r.source),
+        ]
+        for r in rows
+    ]
     return table(headers, body, table_id=table_id)
 
 

@@ -20,7 +20,7 @@ from ..components.tables import panel, table
 from ..context import AppContext
 from ..i18n import t
 from ..queries import platform
-from ..queries.metrics import rejections
+from ..queries.metrics_received import rejections
 
 PATH = "/admin"
 

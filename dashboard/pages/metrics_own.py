@@ -41,7 +41,8 @@ from ..components.tables import panel
 from ..components.uploads import decode, size_text
 from ..context import AppContext
 from ..i18n import t
-from ..queries.metrics import rejections, unit
+from ..queries.metrics import unit
+from ..queries.metrics_received import corrections, rejections
 from ..security import client_addr
 
 PATH = "/metrics/own"
@@ -117,6 +118,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         Output("own-form-result", "children"),
         Output("own-latest", "children"),
         Output("own-rejected", "children"),
+        Output("own-corrected", "children"),
         Input("own-submit", "n_clicks"),
         State("own-unit", "value"),
         State({"type": VALUE, "key": ALL}, "value"),
@@ -134,14 +136,15 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
             if v is not None and isinstance(i.get("key"), str)
         }
         if not entered:
-            return dbc.Alert(t("own.no_values"), color="warning", id="own-form-report"), dash.no_update, dash.no_update
+            return dbc.Alert(t("own.no_values"), color="warning", id="own-form-report"), *[dash.no_update] * 3
         result = intake.submit_values(
             ctx.engine, ctx.settings, chosen, entered, actor=current_user.username, remote_addr=client_addr(request)
         )
         return (
-            publishing.report(result.stored, issues(ctx, chosen, result), alert_id="own-form-report"),
+            publishing.report(result, issues(ctx, chosen, result), alert_id="own-form-report"),
             latest(ctx, chosen),
             refused(ctx, chosen),
+            corrected(ctx, chosen),
         )
 
     @access.callback(
@@ -149,6 +152,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         Output("own-csv-result", "children"),
         Output("own-latest", "children", allow_duplicate=True),
         Output("own-rejected", "children", allow_duplicate=True),
+        Output("own-corrected", "children", allow_duplicate=True),
         Input("own-upload", "contents"),
         State("own-upload", "filename"),
         State("own-unit", "value"),
@@ -162,17 +166,18 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
             raise PreventUpdate
         data = decode(contents)
         if data is None:
-            return dbc.Alert(t("own.not_a_file"), color="danger", id="own-csv-report"), dash.no_update, dash.no_update
+            return dbc.Alert(t("own.not_a_file"), color="danger", id="own-csv-report"), *[dash.no_update] * 3
         if len(data) > max_file:
             too_big = t("own.too_big", size=size_text(max_file))
-            return dbc.Alert(too_big, color="danger", id="own-csv-report"), dash.no_update, dash.no_update
+            return dbc.Alert(too_big, color="danger", id="own-csv-report"), *[dash.no_update] * 3
         result = intake.submit_csv(
             ctx.engine, ctx.settings, chosen, data, actor=current_user.username, remote_addr=client_addr(request)
         )
         return (
-            publishing.report(result.stored, issues(ctx, chosen, result), alert_id="own-csv-report", filename=filename),
+            publishing.report(result, issues(ctx, chosen, result), alert_id="own-csv-report", filename=filename),
             latest(ctx, chosen),
             refused(ctx, chosen),
+            corrected(ctx, chosen),
         )
 
 
@@ -198,6 +203,11 @@ def body(ctx: AppContext, code: str, max_file: int) -> list:
                     t("own.rejected"),
                     html.Div(refused(ctx, code), id="own-rejected"),
                     panel_id="own-rejected-panel",
+                ),
+                panel(
+                    t("own.corrections"),
+                    html.Div(corrected(ctx, code), id="own-corrected"),
+                    panel_id="own-corrected-panel",
                 ),
             ],
             className="own-main",
@@ -232,6 +242,13 @@ def refused(ctx: AppContext, code: str) -> Any:
     if not rows:
         return empty("own.no_rejections_title", "own.no_rejections_hint")
     return publishing.rejections_table(ctx.settings, rows, table_id="own-rejected-table", show_unit=False)
+
+
+def corrected(ctx: AppContext, code: str) -> Any:
+    rows = corrections(ctx.engine, code)
+    if not rows:
+        return empty("own.no_corrections_title", "own.no_corrections_hint")
+    return publishing.corrections_table(ctx.settings, code, rows, table_id="own-corrected-table")
 
 
 def form(ctx: AppContext, code: str) -> html.Div:

@@ -27,10 +27,8 @@ from scc.settings.regency import Skpd
 from scc.storage.calls import call_log, incidents
 from scc.storage.metrics import (
     MetricFreshness,
-    MetricSource,
     metric_latest,
     metric_samples,
-    rejected_messages,
     skpd_status,
 )
 
@@ -49,9 +47,6 @@ RANGES: tuple[Range, ...] = get_args(Range)
 WITA_OFFSET_S = 8 * 3600  # buckets of a day start at midnight in Soppeng, not in Greenwich
 # Rows one history read may return, whatever the range and however many samples lie in it.
 MAX_ROWS = 5000
-REJECTIONS_LIMIT = 100
-PAYLOAD_CHARS = 160  # of a rejected payload (up to 64 KiB each), enough to recognise it
-REASON_CHARS = 400
 
 
 @dataclass(frozen=True)
@@ -96,16 +91,6 @@ class UnitReport:
 class Point:
     at: datetime  # start of the bucket, UTC
     value: float
-
-
-@dataclass(frozen=True)
-class Rejected:
-    received_at: datetime
-    skpd_code: str | None
-    source: MetricSource
-    reason: str
-    payload: str  # the first PAYLOAD_CHARS characters
-    payload_chars: int  # the whole payload's length
 
 
 # -- newest values and states --------------------------------------------------------------------
@@ -349,24 +334,3 @@ def shared_keys(settings: Settings) -> list[str]:
     for m in settings.metrics:
         seen[m.key] = seen.get(m.key, 0) + 1
     return [key for key, n in seen.items() if n > 1]
-
-
-# -- rejections ----------------------------------------------------------------------------------
-
-
-def rejections(engine: Engine, skpd_code: str | None = None, limit: int = REJECTIONS_LIMIT) -> list[Rejected]:
-    """The newest rejected messages (of one unit, or all), payloads cut in the database."""
-    t = rejected_messages.c
-    query = select(
-        t.received_at,
-        t.skpd_code,
-        t.source,
-        func.substr(t.reason, 1, REASON_CHARS),
-        func.substr(t.payload, 1, PAYLOAD_CHARS),
-        func.length(t.payload),
-    )
-    if skpd_code is not None:
-        query = query.where(t.skpd_code == skpd_code)
-    query = query.order_by(t.received_at.desc(), t.id.desc()).limit(max(1, min(limit, REJECTIONS_LIMIT)))
-    with engine.connect() as conn:
-        return [Rejected(as_utc(r[0]), r[1], r[2], r[3], r[4], int(r[5] or 0)) for r in conn.execute(query)]

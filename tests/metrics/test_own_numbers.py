@@ -9,9 +9,13 @@ MQTT message), and nothing of that reading is stored; the good rows of a CSV are
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 import pytest
 
 from dashboard import i18n
+from scc.clock import WITA, utcnow
 from tests.support.dashapp import callback_body, client
 from tests.support.own_page import csv_body, engine_of, raw_form, refused, stored, text_of
 
@@ -101,3 +105,16 @@ def test_a_csv_with_such_numbers_names_every_row_and_keeps_the_good_one(app, me)
     assert stored(app, "dpmptsp", "csv") == before + 1
     kept = refused(app, "dpmptsp", "csv")[rejections:]
     assert [reason.split(":")[0] for reason in kept] == [f"line {n}" for n in range(3, 10)]
+
+
+def test_a_csv_sent_again_with_one_figure_fixed_says_so_and_lists_the_correction(app, me):
+    day = (utcnow() - timedelta(days=2)).astimezone(WITA).strftime("%Y-%m-%d")
+    rows = [f"laside_permits_received;{40 + h};{day} {8 + h:02d}:00" for h in range(4)]
+    first = "\n".join(["kunci;nilai;waktu", *rows]).encode()
+    me.post("/_dash-update-component", json=csv_body(app, "dpmptsp", first, "senin.csv"))
+    fixed = first.replace(f"42;{day} 10:00".encode(), f"24;{day} 10:00".encode())
+    text = text_of(me.post("/_dash-update-component", json=csv_body(app, "dpmptsp", fixed, "senin-2.csv")))
+    said = ", ".join([ID["own.stored"].format(n=0), ID["own.corrected"].format(n=1), ID["own.unchanged"].format(n=3)])
+    assert said + " (senin-2.csv)" in text, text[:400]
+    table = json.dumps(json.loads(text)["response"]["own-corrected"]["children"], ensure_ascii=False)
+    assert "42 → 24" in table and "dpmptsp" in table, "old and new value, and the account that sent it"

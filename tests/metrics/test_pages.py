@@ -114,7 +114,7 @@ def test_skpd_form_stores_through_intake_and_says_what_was_refused(app, sessions
     r = post_callback(me, form_body(app, "dpmptsp", {"laside_permits_issued": 12, "laside_permits_received": 30.5}))
     assert r.status_code == 200
     text = text_of(r)
-    assert "2 nilai tersimpan" in text and "own-form-report" in text
+    assert "2 nilai baru" in text and "own-form-report" in text
     assert stored(app, "dpmptsp", "web") == 2
     with engine_of(app).connect() as conn:
         newest = conn.execute(
@@ -128,7 +128,7 @@ def test_skpd_form_stores_through_intake_and_says_what_was_refused(app, sessions
     # A value out of its range: the reading is refused whole, the reason shown and kept with the rejections.
     r = post_callback(me, form_body(app, "dpmptsp", {"laside_permits_issued": 999999, "service_up": 1}))
     text = text_of(r)
-    assert "0 nilai tersimpan" in text and '"color": "danger"' in text
+    assert "0 nilai baru" in text and '"color": "danger"' in text
     assert "Izin diterbitkan (LaSIDE): 999.999 di luar rentang 0 – 5.000" in text
     assert stored(app, "dpmptsp", "web") == 2
     assert any("laside_permits_issued" in reason for reason in refused(app, "dpmptsp"))
@@ -141,7 +141,7 @@ def test_skpd_form_stores_through_intake_and_says_what_was_refused(app, sessions
     assert len(refused(app, "dpmptsp")) == before
     # The unit comes from the session: a request that names no unit writes for the user's own.
     r = post_callback(me, form_body(app, None, {"service_up": 1}))
-    assert "1 nilai tersimpan" in text_of(r) and stored(app, "dpmptsp", "web") == 3
+    assert "1 nilai baru" in text_of(r) and stored(app, "dpmptsp", "web") == 3
 
 
 def test_a_csv_with_bad_rows_keeps_the_good_ones(app, sessions):
@@ -155,7 +155,7 @@ def test_a_csv_with_bad_rows_keeps_the_good_ones(app, sessions):
     r = post_callback(sessions["dpmptsp"], csv_body(app, "dpmptsp", data, "laporan.csv"))
     assert r.status_code == 200
     text = text_of(r)
-    assert "2 nilai tersimpan (laporan.csv)" in text and "2 ditolak" in text and '"color": "warning"' in text
+    assert "2 nilai baru (laporan.csv)" in text and "2 ditolak" in text and '"color": "warning"' in text
     # Each bad row in the user's language, by its line; kept with the rejections as the admin reads them.
     assert "Baris 3 (laside_permits_received): dua belas bukan angka" in text
     assert "Baris 4 (tidak_ada): kunci tidak_ada tidak dikenal untuk SKPD ini" in text
@@ -192,7 +192,7 @@ def test_an_upload_bigger_than_a_plain_callback_is_accepted(app, sessions):
 def test_admin_enters_on_behalf_of_a_unit_and_is_audited(app, sessions):
     admin = sessions["admin"]
     r = post_callback(admin, form_body(app, "bpkd", {"paddare_pbb_collected": 2_500_000_000}))
-    assert "1 nilai tersimpan" in text_of(r)
+    assert "1 nilai baru" in text_of(r)
     assert stored(app, "bpkd", "web") == 1
     entries = [(e["actor"], e["action"], e["target"]) for e in audit.recent(engine_of(app), 20)]
     assert ("admin", "metrics.web", "bpkd") in entries

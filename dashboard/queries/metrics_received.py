@@ -1,0 +1,77 @@
+"""What became of what a unit sent, beyond its samples: the messages refused and the values corrected.
+
+Both lists are the newest first and bounded, read through their unit-and-time
+indexes (ix_rejected_messages_unit, ix_metric_corrections_unit), so a unit
+that has sent for years costs a page no more than one that began today.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, func, select
+
+from scc.clock import as_utc
+from scc.storage.metrics import MetricSource, metric_corrections, rejected_messages
+
+REJECTIONS_LIMIT = 100
+CORRECTIONS_LIMIT = 50
+PAYLOAD_CHARS = 160  # of a rejected payload (up to 64 KiB each), enough to recognise it
+REASON_CHARS = 400
+
+
+@dataclass(frozen=True)
+class Rejected:
+    received_at: datetime
+    skpd_code: str | None
+    source: MetricSource
+    reason: str
+    payload: str  # the first PAYLOAD_CHARS characters
+    payload_chars: int  # the whole payload's length
+
+
+@dataclass(frozen=True)
+class Corrected:
+    corrected_at: datetime
+    metric_key: str
+    ts: datetime  # the time the figure is for
+    old_value: float
+    new_value: float
+    corrected_by: str  # the account that sent the new value
+    source: MetricSource
+
+
+def rejections(engine: Engine, skpd_code: str | None = None, limit: int = REJECTIONS_LIMIT) -> list[Rejected]:
+    """The newest rejected messages (of one unit, or all), payloads cut in the database."""
+    t = rejected_messages.c
+    query = select(
+        t.received_at,
+        t.skpd_code,
+        t.source,
+        func.substr(t.reason, 1, REASON_CHARS),
+        func.substr(t.payload, 1, PAYLOAD_CHARS),
+        func.length(t.payload),
+    )
+    if skpd_code is not None:
+        query = query.where(t.skpd_code == skpd_code)
+    query = query.order_by(t.received_at.desc(), t.id.desc()).limit(max(1, min(limit, REJECTIONS_LIMIT)))
+    with engine.connect() as conn:
+        return [Rejected(as_utc(r[0]), r[1], r[2], r[3], r[4], int(r[5] or 0)) for r in conn.execute(query)]
+
+
+def corrections(engine: Engine, skpd_code: str, limit: int = CORRECTIONS_LIMIT) -> list[Corrected]:
+    """A unit's newest corrections: which figure, for when, what it was and what it became, who sent it."""
+    c = metric_corrections.c
+    query = (
+        select(c.corrected_at, c.metric_key, c.ts, c.old_value, c.new_value, c.corrected_by, c.source)
+        .where(c.skpd_code == skpd_code)
+        .order_by(c.corrected_at.desc(), c.id.desc())
+        .limit(max(1, min(limit, CORRECTIONS_LIMIT)))
+    )
+    with engine.connect() as conn:
+        return [
+            Corrected(as_utc(r.corrected_at), r.metric_key, as_utc(r.ts), r.old_value, r.new_value, r.corrected_by,
+                      r.source)
+            for r in conn.execute(query)
+        ]  # fmt: skip
