@@ -17,7 +17,7 @@ def test_the_shipped_short_names_tell_alike_places_apart():
     assert lines["damkar-marioriwawo"] == "Damkar Marioriwawo"
     assert lines["polres-110"] == "Polres 110"
     prices = {m.key: m.short.id for m in s.metrics if m.skpd == "perdagangan"}
-    assert prices["price_rice_medium"] == "Beras medium" and prices["price_red_chili"] == "Cabai merah"
+    assert prices["price_rice_medium"] == "Beras" and prices["price_red_chili"] == "Cabai"
     sites = {c.id: c.site_short for c in s.cameras}
     assert sites["dinsos-ruang-tunggu"] == "Dinsos" and sites["rsud-igd"] == "RSUD"
 
@@ -54,9 +54,9 @@ def test_two_districts_or_lines_may_not_read_alike(config_dir):
 
 def test_one_units_metrics_may_not_read_alike_on_its_tile(config_dir):
     path = config_dir / "metrics.yaml"
-    replace(path, "short: {id: Cabai merah, en: Red chili}", "short: {id: Beras medium, en: Red chili}")
+    replace(path, "short: {id: Cabai, en: Chili}", "short: {id: Beras, en: Chili}")
     (error,) = errors_of(config_dir)
-    assert "short.id: 'Beras medium' already names metrics[" in error and "for 'perdagangan'" in error
+    assert "short.id: 'Beras' already names metrics[" in error and "for 'perdagangan'" in error
     # the same short name on two units' tiles is no clash
     replace(path, "short: {id: Izin masuk, en: Permits in}", "short: {id: Pasien IGD, en: Permits in}")
     assert errors_of(config_dir) == [error]
