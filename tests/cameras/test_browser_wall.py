@@ -163,7 +163,8 @@ def test_the_wall_fits_the_kiosk_and_keeps_its_players(seeded, page, shots):
     assert quiet.count() == len(seeded["dark"])
     assert all("tone-alarm" not in (quiet.nth(i).get_attribute("class") or "") for i in range(quiet.count()))
     failing = page.locator(f"#wall-overlays .tile-overlay[data-camera='{seeded['failing']}']")
-    assert "tone-alarm" in failing.get_attribute("class") and "401 Unauthorized" in failing.inner_text()
+    assert "tone-alarm" in failing.get_attribute("class") and ID["fault.login"] in failing.inner_text()
+    assert failing.locator(".ov-error").get_attribute("title") == "401 Unauthorized"  # the worker's own words
     assert ID["camera.error"] in failing.inner_text()
     # Planned cameras take no tile: they are listed apart.
     assert page.locator("#cameras-planned-list .plan-item").count() >= 1
