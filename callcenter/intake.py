@@ -35,6 +35,7 @@ from sqlalchemy import Connection, Engine, select
 
 from scc.clock import as_utc, utcnow
 from scc.settings import Settings
+from scc.storage import locks
 from scc.storage.calls import OPEN_STATUSES, Category, Priority, call_log, incident_events, incidents
 
 from .complaints import route
@@ -244,6 +245,8 @@ def take_call(engine: Engine, settings: Settings, fields: dict[str, Any] | NewCa
     at = as_utc(call.received_at) if call.received_at else utcnow()
     with engine.begin() as conn:
         if call.caller_number:
+            # Two operators taking calls from one number at once must not both find none open.
+            locks.take_turns(conn, f"caller:{call.caller_number}")
             open_one = _open_for_caller(conn, call.caller_number, at, settings.call_policy.repeat_window_min)
             if open_one is not None:
                 return _link(conn, open_one, call, at, operator)

@@ -29,6 +29,7 @@ from flask import abort, request
 from flask_login import current_user
 from pydantic import StringConstraints
 
+from scc.settings.metrics import Metric
 from streams.metrics import intake
 
 from .. import i18n
@@ -251,10 +252,15 @@ def corrected(ctx: AppContext, code: str) -> Any:
     return publishing.corrections_table(ctx.settings, code, rows, table_id="own-corrected-table")
 
 
+def sent_by(ctx: AppContext, code: str) -> list[Metric]:
+    """The unit's figures it sends itself: not those the command center counts from its own records."""
+    return [m for m in ctx.settings.metrics if m.skpd == code and m.from_calls is None]
+
+
 def form(ctx: AppContext, code: str) -> html.Div:
     """One number per metric of the unit, within the catalog's range; what is left empty is not sent."""
     fields = []
-    for m in (m for m in ctx.settings.metrics if m.skpd == code):
+    for m in sent_by(ctx, code):
         unit = unit_text(m.unit)
         bounds = t("own.range", low=i18n.number(m.min, digits=2), high=i18n.number(m.max, digits=2))
         fields.append(
@@ -278,7 +284,7 @@ def form(ctx: AppContext, code: str) -> html.Div:
 
 
 def csv_upload(ctx: AppContext, code: str, max_file: int) -> html.Div:
-    metrics = [m for m in ctx.settings.metrics if m.skpd == code]
+    metrics = sent_by(ctx, code)
     key, value = next(
         iter(publishing.example_values([m for m in metrics if m.kind != "flag"][:1] or metrics[:1]).items())
     )

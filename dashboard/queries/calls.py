@@ -52,9 +52,8 @@ def board(engine: Engine, now: datetime | None = None, limit: int = BOARD_ROWS) 
     """Open emergencies by priority then age, the units out on each, how many are open and how many wait."""
     now = now or utcnow()
     is_open = incidents.c.status.in_(OPEN_STATUSES) & EMERGENCY
-    waits = case((incidents.c.status == "received", 1), else_=0)
     with engine.connect() as conn:
-        total, waiting = conn.execute(select(func.count(), func.coalesce(func.sum(waits), 0)).where(is_open)).one()
+        total, waiting = _open_and_waiting(conn)
         rows = [
             dict(r._mapping)
             for r in conn.execute(
@@ -70,7 +69,17 @@ def board(engine: Engine, now: datetime | None = None, limit: int = BOARD_ROWS) 
         units.setdefault(incident_id, []).append(code)
     for r in rows:
         r["units"] = sorted(units.get(r["id"], []))
-    return Board(rows=rows, open=int(total or 0), waiting=int(waiting or 0))
+    return Board(rows=rows, open=total, waiting=waiting)
+
+
+def _open_and_waiting(conn: Any) -> tuple[int, int]:
+    """Emergencies open, and those of them nobody has been sent to yet."""
+    waits = case((incidents.c.status == "received", 1), else_=0)
+    query = select(func.count(), func.coalesce(func.sum(waits), 0)).where(
+        incidents.c.status.in_(OPEN_STATUSES), EMERGENCY
+    )
+    open_, waiting = conn.execute(query).one()
+    return int(open_ or 0), int(waiting or 0)
 
 
 def _busy(conn: Any) -> dict[str, int]:
@@ -175,12 +184,7 @@ def recent_incidents(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
 def incident_counts(engine: Engine, now: datetime | None = None) -> dict[str, int]:
     """Emergencies open, waiting for a unit, and received in the last 24 hours."""
     since = (now or utcnow()) - timedelta(hours=24)
-    waits = case((incidents.c.status == "received", 1), else_=0)
     with engine.connect() as conn:
-        open_, waiting = conn.execute(
-            select(func.count(), func.coalesce(func.sum(waits), 0)).where(
-                incidents.c.status.in_(OPEN_STATUSES), EMERGENCY
-            )
-        ).one()
+        open_, waiting = _open_and_waiting(conn)
         day = conn.scalar(select(func.count()).where(incidents.c.received_at >= since, EMERGENCY))
-    return {"open": int(open_ or 0), "waiting": int(waiting or 0), "last_24h": int(day or 0)}
+    return {"open": open_, "waiting": waiting, "last_24h": int(day or 0)}

@@ -56,6 +56,7 @@ ProblemCode = Literal[
     "not_finite",
     "out_of_range",
     "unknown_metric",
+    "counted_here",
     "fields",
     "time",
     "header",
@@ -326,6 +327,8 @@ def _explained(
         bounds = catalog.ranges.get((unit, key))
         if bounds is None:
             found.append(Problem(reason, "unknown_metric", line, key, {"key": key[:64]}))
+        elif (unit, key) in catalog.counted_here:
+            found.append(Problem(reason, "counted_here", line, key))
         elif not bounds[0] <= value <= bounds[1]:
             found.append(
                 Problem(reason, "out_of_range", line, key, {"value": value, "low": bounds[0], "high": bounds[1]})

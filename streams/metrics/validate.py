@@ -94,6 +94,9 @@ class Catalog:
 
     ranges: dict[tuple[str, str], tuple[float, float]]
     units: frozenset[str]
+    # (unit, metric) the command center counts from its own records (the call center's calls for Dinkes):
+    # shown on the unit's card, never taken from the unit, so that a figure has one source.
+    counted_here: frozenset[tuple[str, str]]
     max_payload_bytes: int
     max_future: timedelta
     max_past: timedelta
@@ -109,6 +112,7 @@ class Catalog:
         return cls(
             ranges={(m.skpd, m.key): (m.min, m.max) for m in settings.metrics},
             units=frozenset(s.code for s in settings.skpd),
+            counted_here=frozenset((m.skpd, m.key) for m in settings.metrics if m.from_calls is not None),
             max_payload_bytes=mqtt.max_payload_bytes,
             max_future=timedelta(seconds=mqtt.max_future_s),
             max_past=timedelta(days=mqtt.max_past_days),
@@ -180,6 +184,8 @@ class Telemetry(BaseModel):
             bounds = catalog.ranges.get((unit, key))
             if bounds is None:
                 problems.append(f"unknown metric {key[:64]!r} for unit {unit!r}")
+            elif (unit, key) in catalog.counted_here:
+                problems.append(f"{key!r} is counted by the command center from its own records, not sent")
             elif not bounds[0] <= value <= bounds[1]:
                 problems.append(f"{key!r}: {value:g} is outside {bounds[0]:g}..{bounds[1]:g}")
         if self.ts > now + catalog.max_future:

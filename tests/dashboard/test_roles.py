@@ -56,12 +56,15 @@ REGENCY = {
 }
 # A unit's own figures: its entry page, the form and the CSV upload.
 UNIT_FIGURES = {"metrics_own.show", "metrics_own.submit", "metrics_own.upload"}
-# Taking calls and working them: the intake form (and its keys and SKPD row, in the browser), the
-# call-log import, an incident's steps and notes, closing settled complaints.
+# Taking calls and working them: the intake form (and, in the browser, its keys, a complaint's rows,
+# what the line and the topic fill in), the call-log import, an incident's steps and notes, closing
+# settled complaints.
 CALL_WORK = {
     "calls_intake.submit",
     "intake-keys.data",
-    "intake-skpd-row.className",
+    "..intake-topic-row.className...intake-skpd-row.className..",
+    "..intake-category.value...intake-district.value..",
+    "intake-skpd.value",
     "intake-bad-shown.data",
     "calls_import.received",
     "calls_incident.act",

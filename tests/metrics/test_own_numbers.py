@@ -118,3 +118,16 @@ def test_a_csv_sent_again_with_one_figure_fixed_says_so_and_lists_the_correction
     assert said + " (senin-2.csv)" in text, text[:400]
     table = json.dumps(json.loads(text)["response"]["own-corrected"]["children"], ensure_ascii=False)
     assert "42 → 24" in table and "dpmptsp" in table, "old and new value, and the account that sent it"
+
+
+def test_a_figure_the_command_center_counts_itself_is_not_taken_from_the_unit(app):
+    """Dinkes' PSC 119 calls are the call center's own count: its form has no field for them, and a
+    value sent anyway is refused with the reason, in the user's language (an admin, on Dinkes' behalf)."""
+    dinkes = client(app, "admin")
+    body = callback_body(app, next(k for k in app.callback_map if k.startswith("own-body")))
+    body["inputs"][0]["value"] = "dinkes"
+    form = text_of(dinkes.post("/_dash-update-component", json=body))
+    assert '"key": "service_up"' in form and '"key": "psc119_calls"' not in form
+    r = post_raw(dinkes, raw_form(app, "dinkes", {"psc119_calls": "7"}))
+    text = text_of(r)
+    assert ID["own.err_counted_here"] in text and ID["own.stored"].format(n=0) in text

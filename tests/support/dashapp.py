@@ -12,13 +12,14 @@ from tests.support.web import PASSWORDS
 ORIGIN = "http://localhost"  # the Flask test client's own host: what a browser sends with a form
 
 
-def make_app(db_path: Any) -> Any:
+def make_app(db: Any) -> Any:
+    """The dashboard on a fresh database: a SQLite file's path, or a database URL."""
     from dashboard.app import create_app
     from scc.settings import load_settings
     from scc.storage import open_storage
     from tests.support.web import seed_users
 
-    engine = open_storage(f"sqlite:///{db_path}")
+    engine = open_storage(db if isinstance(db, str) and "://" in db else f"sqlite:///{db}")
     seed_users(engine)
     dash_app = create_app(load_settings(), engine)
     dash_app.server.config["TESTING"] = True
