@@ -45,7 +45,8 @@ from .phone import CallerError, caller, is_withheld
 # Why a field is refused. required: empty but needed; unknown: not one of the choices; too_long;
 # control_chars; invalid: not that kind of value at all; place_needed: an emergency without its
 # district; number_needed: no number and not marked withheld; number_and_withheld: both; not_complaint:
-# an SKPD for a call that is not a complaint; the number_* ones are phone.CallerProblem's.
+# an SKPD for a call that is not a complaint; category_kind: a correction that would turn an emergency
+# into a complaint or a prank, or back (lifecycle.edit); the number_* ones are phone.CallerProblem's.
 Reason = Literal[
     "required",
     "unknown",
@@ -56,6 +57,7 @@ Reason = Literal[
     "number_needed",
     "number_and_withheld",
     "not_complaint",
+    "category_kind",
     "number_short",
     "number_area_code",
     "number_service",

@@ -238,6 +238,7 @@ def edit(
     changes = {key: getattr(checked, key) for key in changes}
     now = utcnow()
     with engine.begin() as conn:
+        _category_may_change(_current(conn, incident_id).category, changes.get("category"))
         new_version = _save(conn, incident_id, version, operator, now, **changes)
         row = _current(conn, incident_id)
         if {"district", "category"} & set(changes) and row.district is None and row.category not in PLACE_OPTIONAL:
@@ -251,6 +252,19 @@ def edit(
             )
         )
     return new_version
+
+
+def _category_may_change(before: str, after: str | None) -> None:
+    """An emergency stays an emergency and a complaint a complaint: each has its own steps (a unit sent and
+    brought back; an SKPD that settles it), and a dispatched emergency turned into a complaint would have no
+    unit to route it to and keep its units out. A prank has its own step (advance to "prank"), which ends
+    the case and brings its units back. Within the emergencies the category may change at any step."""
+    if after is None or after == before:
+        return
+    if "complaint" in (before, after) or "prank" in (before, after):
+        detail = f"a {before} cannot become a {after}: cancel it with the reason and take the call again"
+        problem = Problem("category", "category_kind", detail)
+        raise CallError("invalid", f"category: {detail}", field="category", problems=(problem,))
 
 
 def busy_units(engine: Engine) -> dict[str, int]:

@@ -291,3 +291,26 @@ def test_an_edit_may_leave_a_complaint_without_a_place(engine, settings):
     taken = take_call(engine, settings, complaint, operator="op1")
     lifecycle.edit(engine, settings, taken.incident_id, {"district": None}, operator="op1", version=1)
     assert row(engine, taken.incident_id).district is None
+
+
+@pytest.mark.parametrize("to", ["complaint", "prank"])
+def test_a_dispatched_emergency_cannot_be_edited_into_a_complaint_or_a_prank(engine, settings, to):
+    """It would have no unit to route it to, and its truck would stay out for good."""
+    taken = take_call(engine, settings, FIRE, operator="op1")
+    v = lifecycle.dispatch(engine, settings, taken.incident_id, "truk-citta", operator="op1", version=1)
+    with pytest.raises(CallError) as err:
+        lifecycle.edit(engine, settings, taken.incident_id, {"category": to}, operator="op1", version=v)
+    assert [(p.field, p.reason) for p in err.value.details["problems"]] == [("category", "category_kind")]
+    got = row(engine, taken.incident_id)
+    assert (got.category, got.version) == ("fire", v) and lifecycle.busy_units(engine) == {"truk-citta": got.id}
+    # Within the emergencies it may change: the caller's "fire" was a collapsed wall.
+    lifecycle.edit(engine, settings, taken.incident_id, {"category": "disaster"}, operator="op1", version=v)
+    assert row(engine, taken.incident_id).category == "disaster"
+
+
+def test_a_complaint_cannot_be_edited_into_an_emergency(engine, settings):
+    complaint = {**FIRE, "category": "complaint", "skpd_code": "dlh", "priority": 3}
+    taken = take_call(engine, settings, complaint, operator="op1")
+    with pytest.raises(CallError) as err:
+        lifecycle.edit(engine, settings, taken.incident_id, {"category": "medical"}, operator="op1", version=1)
+    assert err.value.details["field"] == "category" and row(engine, taken.incident_id).category == "complaint"
