@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, func, select, text
 
-from scc.clock import WITA
+from scc.clock import wita_day_start
 from scc.settings import Settings
 from scc.storage.calls import call_log, incident_events, incident_units, incidents
 
@@ -108,7 +108,7 @@ def _bulk(conn: Connection) -> Iterator[None]:
 
 def _times(rng: random.Random, n: int, end: float, days: int) -> list[float]:
     """`n` moments over the days before `end`, busier by day (WITA) than at night."""
-    midnight = datetime.fromtimestamp(end, UTC).astimezone(WITA).replace(hour=0, minute=0, second=0, microsecond=0)
+    midnight = wita_day_start(datetime.fromtimestamp(end, UTC))
     base = (midnight - timedelta(days=days - 1)).timestamp()
     hours = rng.choices(range(24), cum_weights=list(accumulate(callmix.HOURLY)), k=n)
     out = []

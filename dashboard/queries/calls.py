@@ -22,7 +22,7 @@ from sqlalchemy import Engine, case, func, select
 
 from callcenter import dispatch
 from callcenter.dispatch import Suggestions
-from scc.clock import WITA, as_utc, utcnow
+from scc.clock import utcnow, wita_day_start
 from scc.settings import Settings
 from scc.settings.calls import UNIT_KINDS, ResponseUnit
 from scc.storage.calls import OPEN_STATUSES, call_log, incident_events, incident_units, incidents
@@ -123,21 +123,15 @@ def suggestions(engine: Engine, settings: Settings, row: dict[str, Any]) -> Sugg
     return dispatch.suggest(engine, settings, row["category"], row.get("district"))
 
 
-def day_start(now: datetime) -> datetime:
-    """Midnight WITA of `now`'s day, in UTC: "today" in Soppeng."""
-    local = as_utc(now).astimezone(WITA)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(as_utc(now).tzinfo)
-
-
 def today_by_line(engine: Engine, now: datetime | None = None) -> dict[str, int]:
     """Calls since midnight WITA per line code (calls on no known line under "").
 
     Counted here from today's rows, read through the `at` index: asked to GROUP BY line in SQL, SQLite
     chose the line index and read every call of the year to count today's hundred."""
-    since = day_start(now or utcnow())
+    since = wita_day_start(now or utcnow())
     with engine.connect() as conn:
-        lines = conn.scalars(select(call_log.c.line_code).where(call_log.c.at >= since))
-        return dict(Counter(code or "" for code in lines))
+        rows = conn.execute(select(call_log.c.line_code, func.count()).where(call_log.c.at >= since).group_by(call_log.c.line_code))
+        return {(c or ""): int(n) for c, n in rows}
 
 
 def incident(engine: Engine, incident_id: int) -> dict[str, Any] | None:

@@ -20,7 +20,7 @@ from typing import Any, Literal, get_args
 
 from sqlalchemy import ColumnElement, Connection, Engine, Integer, cast, extract, func, literal_column, select
 
-from scc.clock import as_utc, to_wita, utcnow
+from scc.clock import as_utc, to_wita, utcnow, wita_day_start
 from scc.settings import Settings
 from scc.settings.metrics import Metric
 from scc.settings.regency import Skpd
@@ -32,7 +32,7 @@ from scc.storage.metrics import (
     skpd_status,
 )
 
-from . import calls, calls_stats, metrics_calls
+from . import calls_stats, metrics_calls
 
 # A unit's reporting, as the wall sums it up:
 #   online  its link is up and it reported within twice its shortest reporting interval
@@ -264,7 +264,7 @@ def _kept_series(engine: Engine, settings: Settings, metric: Metric, since: date
         if counting:
             column: Any = call_log.c.at
             value: Any = func.count()
-            where = [call_log.c.line_code.in_(lines), column >= calls.day_start(since)]  # the first day whole
+            where = [call_log.c.line_code.in_(lines), column >= wita_day_start(since)]  # the first day whole
         else:
             column = incidents.c.received_at
             value = func.avg(calls_stats.minutes_between(conn, incidents.c.on_scene_at, column))

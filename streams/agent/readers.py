@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 from . import publisher
 
+# Not scc.clock.WITA: the agent installs on an SKPD's PC with Python and paho alone (the import contract).
 WITA = timezone(timedelta(hours=8), "WITA")
 DELIMITERS = (",", ";", "\t", "|")
 _DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")

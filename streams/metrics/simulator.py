@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from scc import boot
-from scc.clock import WITA, to_wita, utcnow
+from scc.clock import WITA, to_wita, utcnow, wita_day_start, wita_year_start
 from scc.health import Heartbeat
 from scc.settings import Settings
 from scc.settings.broker import password, password_env
@@ -117,13 +117,9 @@ def activity(metric: Metric, when: datetime, calendar: OfficeCalendar) -> float:
 _QUARTER = timedelta(minutes=15)
 
 
-def _midnight(when: datetime) -> datetime:
-    return to_wita(when).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
 def activity_hours(metric: Metric, when: datetime, calendar: OfficeCalendar) -> float:
     """The day's activity so far, in busy-hour equivalents (summed by quarter hours, from 00:00 WITA)."""
-    moment, midnight = to_wita(when), _midnight(when)
+    moment, midnight = to_wita(when), wita_day_start(when)
     quarters, rest = divmod(moment - midnight, _QUARTER)
     done = sum(activity(metric, midnight + i * _QUARTER, calendar) for i in range(quarters)) / 4
     return done + activity(metric, midnight + quarters * _QUARTER, calendar) * (rest / timedelta(hours=1))
@@ -144,7 +140,7 @@ def _day_share(metric: Metric, when: datetime, calendar: OfficeCalendar) -> floa
 
 def _day_random(metric: Metric, when: datetime) -> random.Random:
     """The same source for the whole day, so a running total never goes back and a day has one level."""
-    return random.Random(f"{metric.skpd}:{metric.key}:{_midnight(when).date().isoformat()}")
+    return random.Random(f"{metric.skpd}:{metric.key}:{to_wita(when).date().isoformat()}")
 
 
 def figure(
@@ -168,8 +164,7 @@ def figure(
 
 def _counter(metric: Metric, when: datetime, calendar: OfficeCalendar) -> float:
     if metric.target is not None:  # a programme's cumulative total, nearly at its quota (Kartu Macca)
-        start_of_year = to_wita(when).replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
-        year_done = (to_wita(when) - start_of_year) / timedelta(days=366)
+        year_done = (to_wita(when) - wita_year_start(when)) / timedelta(days=366)
         return float(int(metric.target * min(1.0, 0.975 + 0.02 * year_done)))
     day_factor = 0.85 + 0.3 * _day_random(metric, when).random()
     if metric.key in YEARLY:
