@@ -1,0 +1,169 @@
+"""No page reads a growing table whole: every page's queries, as its layout and its data callbacks run
+them, against a database holding history in every table that only grows, and SQLite's plan for each
+must find its rows through an index (no SCAN of those tables, a covering index read end to end
+included). A page added later must be listed here, or the test says so."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import insert
+
+from callcenter.intake import take_call
+from dashboard.access import ROUTER
+from scc.clock import utcnow
+from scc.storage.calls import call_log, incident_events, incident_units, incidents
+from scc.storage.cameras import camera_activity, camera_outages
+from scc.storage.metrics import metric_samples, rejected_messages
+from scc.storage.platform import audit_log
+from tests.support.dashapp import callback_body, client, make_app, post_callback
+from tests.support.plans import selects_during, whole_reads
+
+GROWING = (
+    "metric_samples", "metric_corrections", "rejected_messages", "camera_activity", "camera_outages",
+    "incidents", "incident_events", "incident_units", "call_log", "audit_log", "login_attempts", "refusals",
+)  # fmt: skip
+DAYS = 60
+# Every page by its path, as the admin opens it (an SKPD's own page as its staff); a path template's
+# parts filled in. The data callbacks each page runs after it is drawn are listed apart, below.
+PAGES = {
+    "/": "admin", "/calls": "admin", "/calls/new": "admin", "/calls/kpi": "admin", "/calls/map": "admin",
+    "/calls/import": "admin", "/calls/<incident_id>": "admin", "/history": "admin", "/complaints": "admin",
+    "/cameras": "admin", "/cameras/health": "admin", "/metrics": "admin", "/metrics/compare": "admin",
+    "/metrics/own": "dpmptsp", "/metrics/<code>": "admin", "/admin": "admin", "/account": "admin",
+    "/404": "admin",
+}  # fmt: skip
+# (user, the callback's output, its inputs' values): what fills each page after it is drawn, in its
+# widest range where it has one.
+CALLBACKS = [
+    ("admin", "overview-body.children", {"overview-tick.n_intervals": 1}),
+    ("admin", "calls-body.children", {"calls-tick.n_intervals": 1}),
+    ("admin", "kpi-body.children", {"kpi-window.value": "30d", "kpi-tick.n_intervals": 1}),
+    ("admin", "map-body.children", {"map-window.value": "30d", "map-tick.n_intervals": 1}),
+    ("admin", "camhealth-body.children", {"camhealth-tick.n_intervals": 1}),
+    ("admin", "metrics-body.children", {"metrics-tick.n_intervals": 1}),
+    ("admin", "compare-body.children", {"compare-tick.n_intervals": 1, "compare-which.data": {"range": "1y"}}),
+    ("admin", "..unit-body.children", {"unit-tick.n_intervals": 1,
+                                       "unit-which.data": {"code": "dinkes", "range": "1y"}}),
+    ("admin", "..complaints-counts.children", {"complaints-tick.n_intervals": 1}),
+    ("admin", "..complaints-list.children", {"complaints-state.value": "closed", "complaints-age.value": "any"}),
+    ("admin", "..history-results.children", {"history-search.n_clicks": 1}),
+    ("dpmptsp", "own-body.children", {"own-unit.value": "dpmptsp"}),
+]  # fmt: skip
+
+
+def _history(ctx: Any) -> int:
+    """DAYS of history in every growing table, at about the demo's rates; the newest incident's id."""
+    rng = random.Random(20)
+    now = utcnow()
+    s = ctx.settings
+    samples = [
+        dict(skpd_code=m.skpd, metric_key=m.key, ts=now - timedelta(hours=h), value=float(m.min),
+             message_id=f"h{h}", received_at=now - timedelta(hours=h), source="mqtt")
+        for m in s.metrics for h in range(0, DAYS * 24, 6)
+    ]  # fmt: skip
+    cams = [c for c in s.cameras if c.status == "active"]
+    activity = [
+        dict(camera_id=c.id, at=now - timedelta(minutes=10 * k), level=rng.random()) for c in cams for k in range(1500)
+    ]
+    outages = [
+        dict(camera_id=c.id, uplink=c.uplink, started_at=now - timedelta(hours=6 * k + 1),
+             ended_at=now - timedelta(hours=6 * k), reason="timeout")
+        for c in cams for k in range(DAYS * 4)
+    ]  # fmt: skip
+    past = [
+        dict(line_code="psc-119", district="citta", category="complaint" if k % 5 == 0 else "medical", priority=2,
+             summary="", status="closed", received_at=now - timedelta(minutes=30 * k + 90),
+             closed_at=now - timedelta(minutes=30 * k + 30), source="csv", created_by="test",
+             skpd_code="dpmptsp" if k % 5 == 0 else None)
+        for k in range(DAYS * 48)
+    ]  # fmt: skip
+    with ctx.engine.begin() as conn:
+        conn.execute(insert(metric_samples), samples)
+        conn.execute(insert(camera_activity), activity)
+        conn.execute(insert(camera_outages), outages)
+        conn.execute(insert(incidents), past)
+        ids = [r.id for r in conn.execute(incidents.select().with_only_columns(incidents.c.id))]
+        conn.execute(
+            insert(incident_events),
+            [dict(incident_id=i, kind="status", status="closed", at=now, operator="test", note="") for i in ids],
+        )
+        conn.execute(
+            insert(incident_units),
+            [
+                dict(incident_id=i, unit_code="ambulans-1", assigned_at=now, assigned_by="t", released_at=now)
+                for i in ids
+            ],
+        )
+        conn.execute(
+            insert(call_log),
+            [dict(at=p["received_at"], line_code="psc-119", outcome="answered", source="csv") for p in past],
+        )
+        conn.execute(
+            insert(audit_log),
+            [dict(at=now - timedelta(minutes=k), actor="admin", action="test", detail={}) for k in range(5000)],
+        )
+        conn.execute(
+            insert(rejected_messages),
+            [dict(received_at=now - timedelta(minutes=k), topic="t", skpd_code="dpmptsp", payload="{", reason="x",
+                  source="mqtt", digest=f"{k:064d}") for k in range(3000)],
+        )  # fmt: skip
+    fire = dict(line_code="damkar-citta", caller_number="0812 3456 7890", district="citta", category="fire",
+                priority=1, summary="Rumah terbakar")  # fmt: skip
+    return take_call(ctx.engine, ctx.settings, fire, operator="admin").incident_id
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    dash_app = make_app(tmp_path_factory.mktemp("plans") / "scc.db")
+    ctx = dash_app.server.config["SCC_CONTEXT"]
+    dash_app.open_incident = _history(ctx)
+    yield dash_app
+    ctx.engine.dispose()
+
+
+def _key(app: Any, output: str) -> str:
+    found = [k for k in app.callback_map if k == output or (output.startswith("..") and k.startswith(output))]
+    assert len(found) == 1, (output, found)
+    return found[0]
+
+
+def _call(app: Any, user: Any, key: str, values: dict[str, Any]) -> None:
+    body = callback_body(app, key)
+    for item in body["inputs"] + body["state"]:
+        name = f"{item['id']}.{item['property']}" if isinstance(item["id"], str) else None
+        if name in values:
+            item["value"] = values[name]
+    body["changedPropIds"] = [next(iter(values))]
+    r = post_callback(user, body)
+    assert r.status_code in (200, 204), (key, r.status_code, r.get_data(as_text=True)[:300])
+
+
+def test_every_page_is_listed_here(app):
+    from dash import page_registry
+
+    paths = {p.get("path_template") or p["path"] for p in page_registry.values()}
+    assert paths == set(PAGES), "a page added or removed: list it here, with the callbacks that fill it"
+
+
+def test_no_page_reads_a_growing_table_whole(app):
+    engine = app.server.config["SCC_CONTEXT"].engine
+    found: list[tuple[str, str, str]] = []
+    signed_in = {user: client(app, user) for user in {*PAGES.values(), *(u for u, _, _ in CALLBACKS)}}
+    for template, name in PAGES.items():
+        user = signed_in[name]
+        path = template.replace("<incident_id>", str(app.open_incident)).replace("<code>", "dinkes")
+        statements = selects_during(engine, lambda path=path, user=user: _call(app, user, ROUTER, {
+            "_pages_location.pathname": path, "_pages_location.search": "?range=1y"}))  # fmt: skip
+        found += [(path, statement, step) for statement, step in whole_reads(engine, statements, GROWING)]
+    for name, output, values in CALLBACKS:
+        user, key = signed_in[name], _key(app, output)
+        statements = selects_during(engine, lambda key=key, user=user, values=values: _call(app, user, key, values))
+        assert statements, f"{output} read nothing: is it still the page's data callback?"
+        found += [(output, statement, step) for statement, step in whole_reads(engine, statements, GROWING)]
+    assert not found, "\n\n".join(f"{where}: {step}\n{statement}" for where, statement, step in found)
+    json.dumps(found)  # the report is plain text
