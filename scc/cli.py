@@ -6,6 +6,9 @@ scc setup [--demo] [--self-signed NAME...]
 scc run [--demo]           setup, then every process under one supervisor
 scc check-config           validate config/ and exit
 scc user list|add|disable|enable|reset ...
+scc backup [--to DIR]      database, configuration and secrets in one archive, while running
+scc restore ARCHIVE [--force]
+                           a stopped installation back to an archive
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import boot, secrets, tls, users
+from . import backup, boot, secrets, tls, users
 from .processes import plan
 from .settings import InvalidConfig, Settings, default_data_dir, load_settings
 from .settings.broker import accounts, password_env
@@ -40,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     boot.begin()
     args = _parser().parse_args(argv)
     data_dir = default_data_dir()
-    if args.func not in (cmd_setup, cmd_run) and "SCC_SECRET_KEY" not in os.environ:
+    if args.func not in (cmd_setup, cmd_run, cmd_restore) and "SCC_SECRET_KEY" not in os.environ:
         print(
             f"No {data_dir / secrets.FILE}: this data directory is not set up yet.\n"
             f"Run `scc setup` first (it uses SCC_DATA_DIR, now {data_dir}).",
@@ -52,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     except InvalidConfig as exc:
         print(f"Configuration error:\n{exc}", file=sys.stderr)
         return 2
-    except users.UserError as exc:
+    except (users.UserError, backup.BackupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except UnknownSchema as exc:
@@ -190,6 +193,47 @@ def cmd_user(args: argparse.Namespace, data_dir: Path) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace, data_dir: Path) -> int:
+    settings = load_settings()
+    dest = Path(args.to) if args.to else data_dir / "backups"
+    try:
+        done = backup.take_backup(settings, dest)
+    except OSError as exc:
+        print(f"error: cannot write the backup into {dest}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    made = done.manifest
+    print(f"Backup written: {done.path}")
+    print(
+        f"  {_mb(done.size)} ({made['backend']} database of {_mb(made['database_bytes'])}, configuration, secrets) "
+        f"in {done.seconds:.1f} s"
+    )
+    print("  It holds the installation's secrets: keep its copies where only administrators can read them.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, data_dir: Path) -> int:
+    archive = Path(args.archive)
+    # A fresh installation has no secrets.env yet, and the settings need the archive's secrets to load.
+    for name, value in backup.archive_secrets(archive).items():
+        os.environ.setdefault(name, value)
+    settings = load_settings()
+    try:
+        made = backup.restore_backup(archive, settings, force=args.force)
+    except OSError as exc:
+        print(f"error: the restore could not write {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"Restored the backup of {made['created_at_wita'][:19].replace('T', ' ')} WITA (version {made['version']}):")
+    print(f"  database      {make_url(settings.database_url).render_as_string(hide_password=True)}")
+    print(f"  configuration {settings.config_dir}")
+    print(f"  secrets       {data_dir / secrets.FILE}")
+    print("Start it with `scc run`.")
+    return 0
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scc", description="Soppeng Command Center")
     sub = parser.add_subparsers(required=True)
@@ -222,6 +266,13 @@ def _parser() -> argparse.ArgumentParser:
     for action in ("disable", "enable", "reset"):
         actions.add_parser(action).add_argument("username")
     user.set_defaults(func=cmd_user)
+    take = sub.add_parser("backup", help="database, configuration and secrets in one archive (while running)")
+    take.add_argument("--to", metavar="DIR", help="where to write it (default: <data dir>/backups)")
+    take.set_defaults(func=cmd_backup)
+    back = sub.add_parser("restore", help="bring a stopped installation back to a backup archive")
+    back.add_argument("archive", help="an scc-backup-*.tar.gz written by `scc backup`")
+    back.add_argument("--force", action="store_true", help="replace a database that already holds data")
+    back.set_defaults(func=cmd_restore)
     return parser
 
 
