@@ -186,7 +186,10 @@ def unit_list(units) -> html.Ul:
     return html.Ul(
         [
             html.Li(
-                [html.Span(u.unit.name, className="unit-name-cell", title=u.unit.base), inc.free_busy(u.incident_id)],
+                [
+                    html.Span(u.unit.short, className="unit-name-cell", title=f"{u.unit.name} · {u.unit.base}"),
+                    inc.free_busy(u.incident_id),
+                ],
                 className="unit-item fit-item" + ("" if u.free else " unit-out"),
                 **status.attrs(data_unit=u.unit.code, data_free="1" if u.free else "0"),
             )

@@ -6,13 +6,17 @@ alarm, in words, because a medical call then has nothing to send whatever else i
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 from dash import Input, Output, dcc, html
 
+from scc.settings import Settings
+
 from .. import i18n
 from ..access import STAFF, Access
+from ..components import faults, labels, status
 from ..components import incidents as inc
-from ..components import labels, status
 from ..components.states import empty
 from ..components.status import attrs
 from ..components.tables import kpi, panel
@@ -71,9 +75,12 @@ def _render(ctx: AppContext, data: dict) -> list:
     online, total = cams.get("online", 0), cams["total"]
     problems = len(data["problem_cameras"])
     offline_skpd = skpd["offline"]
+    more = len(offline_skpd) - 2  # the rest are a click away, on the units' page, worst first
+    rest: list[Any] = [" ", dcc.Link(t("common.more", n=more), href="/metrics")] if more > 0 else []
     skpd_hint = (
-        t("overview.skpd_offline", names=", ".join(labels.skpd(ctx.settings, c) for c in offline_skpd[:2]))
-        + (f" +{len(offline_skpd) - 2}" if len(offline_skpd) > 2 else "")
+        html.Span(
+            [t("overview.skpd_offline", names=", ".join(labels.skpd(ctx.settings, c) for c in offline_skpd[:2])), *rest]
+        )
         if offline_skpd
         else t("overview.skpd_hint", silent=skpd["silent"])
     )
@@ -129,7 +136,7 @@ def _render(ctx: AppContext, data: dict) -> list:
                 ),
                 panel(
                     t("overview.camera_status"),
-                    camera_board(installed, cams),
+                    camera_board(ctx.settings, installed, cams),
                     panel_id="overview-cameras",
                     fit=True,
                     aside=html.Span(t("overview.cameras_planned", n=cams["planned"]), className="panel-aside"),
@@ -168,7 +175,7 @@ def incident_feed(ctx: AppContext, rows: list[dict]):
     return html.Ul(items, className="feed", id="overview-incidents")
 
 
-def camera_board(installed: list[CameraRow], counts: dict):
+def camera_board(settings: Settings, installed: list[CameraRow], counts: dict):
     """Every installed camera, worst first, so a problem is at the top of the board."""
     if not installed or counts.get("nodata", 0) == len(installed):
         return empty("cameras.empty_title", "cameras.empty_hint")
@@ -181,10 +188,13 @@ def camera_board(installed: list[CameraRow], counts: dict):
                     status.icon(status.CAMERA[c.status], "cam-icon"),
                     html.Div(
                         [
-                            html.Div(c.name, className="cam-name"),
+                            html.Div(labels.camera_title(settings, c.id, c.name), className="cam-name"),
+                            # the fault in the user's words; the worker's own text in the tooltip
                             html.Div(
-                                t("camera." + c.status) + (f" · {c.last_error}" if c.last_error else ""),
+                                t("camera." + c.status)
+                                + (f" · {faults.camera_fault(c.last_error)}" if c.last_error else ""),
                                 className="cam-state",
+                                title=c.last_error or None,
                             ),
                         ],
                         className="cam-text",

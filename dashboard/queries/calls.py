@@ -27,7 +27,7 @@ from scc.settings import Settings
 from scc.settings.calls import UNIT_KINDS, ResponseUnit
 from scc.storage.calls import OPEN_STATUSES, call_log, incident_events, incident_units, incidents
 
-BOARD_ROWS = 40  # more than a wall shows; the rest are counted, not sent
+BOARD_ROWS = 200  # every open incident of a busy day: the wall pages through them, a desk opens them all
 EMERGENCY = incidents.c.category != "complaint"
 
 

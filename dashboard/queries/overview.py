@@ -47,6 +47,7 @@ def _read(engine: Engine, settings: Settings) -> dict[str, Any]:
         "calls": calls.incident_counts(engine),
         "units": calls.by_kind(calls.units_status(engine, settings)),
         "skpd": metrics.skpd_availability(engine, settings),
-        "incidents": calls.recent_incidents(engine, limit=8),
+        # a day's worth (about 50): what the wall cannot show it pages through, a desk opens with "+N lainnya"
+        "incidents": calls.recent_incidents(engine, limit=60),
         "problem_cameras": [c for c in cams if c.status in ("offline", "error", "stale")],
     }
