@@ -15,7 +15,9 @@ import time
 from typing import Any
 
 import call_rig
-from web import percentile, say
+from web import say
+
+from scc.percentiles import percentile
 
 WINDOWS = ("today", "7d", "30d")
 BOARD = ("calls-body.children", [("calls-tick", "n_intervals", 1)])

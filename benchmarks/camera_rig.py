@@ -80,15 +80,6 @@ def say(*parts: object) -> None:
     print("[cameras-bench]", *parts, file=sys.stderr, flush=True)
 
 
-def percentile(values: list[float], q: float) -> float | None:
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
-
 # --- /proc -----------------------------------------------------------------------------------------------
 
 

@@ -55,11 +55,11 @@ from benchmarks.camera_rig import (  # noqa: E402
     CpuWindow,
     Stack,
     descendants,
-    percentile,
     rss_kb,
     say,
     wait_for,
 )
+from scc.percentiles import percentile  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.support.services import free_port  # noqa: E402
 from tests.support.video import painted_ms  # noqa: E402
@@ -171,9 +171,9 @@ def bench_dead(stack: Stack) -> dict[str, Any]:
         wait_for(lambda: all(s == "online" for s in stack.states().values()), 90, "every camera online again")
     return {
         "dead_detect_s_max": round(max(dead), 2),
-        "dead_detect_s_p50": round(percentile(dead, 0.5) or 0, 2),
+        "dead_detect_s_p50": round(percentile(dead, 50) or 0, 2),
         "recover_s_max": round(max(back), 2),
-        "recover_s_p50": round(percentile(back, 0.5) or 0, 2),
+        "recover_s_p50": round(percentile(back, 50) or 0, 2),
         "dead_recover_samples": len(dead),
     }
 
@@ -239,14 +239,14 @@ def bench_wall(stack: Stack, browser: Any, window_s: float, samples: int) -> dic
         "wall16_simulator_cpu_pct": cpu["simulator"],
         "wall16_chromium_cpu_pct": cpu["chromium"],
         "wall16_relay_viewers": viewers,
-        "latency_p50_ms": round(percentile(latencies, 0.5) or 0),
-        "latency_p95_ms": round(percentile(latencies, 0.95) or 0),
+        "latency_p50_ms": round(percentile(latencies, 50) or 0),
+        "latency_p95_ms": round(percentile(latencies, 95) or 0),
         "latency_samples": f"{len(latencies)}/{samples}",
-        "latency_floor_rtsp_ms_p50": round(percentile(floor, 0.5) or 0),
-        "latency_ratio_to_floor": round((percentile(latencies, 0.5) or 0) / (percentile(floor, 0.5) or 1), 2),
-        "first_frame_s_p95": round(percentile(first, 0.95) or 0, 2),
-        "first_frame_s_p50": round(percentile(first, 0.5) or 0, 2),
-        "first_frame_s_cold_p95": round(percentile(cold, 0.95) or 0, 2),
+        "latency_floor_rtsp_ms_p50": round(percentile(floor, 50) or 0),
+        "latency_ratio_to_floor": round((percentile(latencies, 50) or 0) / (percentile(floor, 50) or 1), 2),
+        "first_frame_s_p95": round(percentile(first, 95) or 0, 2),
+        "first_frame_s_p50": round(percentile(first, 50) or 0, 2),
+        "first_frame_s_cold_p95": round(percentile(cold, 95) or 0, 2),
         "first_frame_samples": len(first),
     }
 
@@ -263,7 +263,7 @@ def rtsp_latency_floor(stack: Stack, per_camera: int) -> list[float]:
         timeout=120,
     )
     samples: list[float] = json.loads(out.stdout.strip().splitlines()[-1])
-    say(f"latency floor (simulator + RTSP, no relay, no browser): p50 {percentile(samples, 0.5)} ms")
+    say(f"latency floor (simulator + RTSP, no relay, no browser): p50 {percentile(samples, 50)} ms")
     return samples
 
 

@@ -50,10 +50,10 @@ import call_rig  # first: it puts the repository on the path and sets the enviro
 import calls_board
 import dispatch_keys
 import history
-from web import percentile
 
 from callcenter import dispatch, lifecycle
 from callcenter.intake import take_call
+from scc.percentiles import percentile
 
 GOALS = {"intake_to_dispatch_keys": 12, "suggest_right_kind_pct": 100, "board_callback_p95_ms": 150,
          "history_search_p95_ms": 200}  # fmt: skip

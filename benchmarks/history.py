@@ -30,10 +30,10 @@ from typing import Any
 
 import call_rig  # first: it puts the repository on the path and sets the environment scc reads
 from sqlalchemy import select
-from web import percentile
 
 from callcenter import phone
 from scc.clock import WITA, utcnow
+from scc.percentiles import percentile
 from scc.storage.calls import incidents
 
 GOAL_MS = 200

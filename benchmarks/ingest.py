@@ -47,6 +47,7 @@ import paho.mqtt.client as mqtt  # noqa: E402  (after the sys.path line)
 from sqlalchemy import create_engine, func, insert, select  # noqa: E402
 
 from scc import health  # noqa: E402
+from scc.percentiles import percentile  # noqa: E402
 from scc.settings import load_settings  # noqa: E402
 from scc.settings.broker import ADMIN_USER, accounts, password_env  # noqa: E402
 from scc.storage import open_storage  # noqa: E402
@@ -60,15 +61,6 @@ HOST = "127.0.0.1"
 
 def say(*parts: object) -> None:
     print("[ingest-bench]", *parts, file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 class Rig:
@@ -354,8 +346,8 @@ def nominal_latency(
         ).all()
     batched = [(r.received_at - r.ts).total_seconds() * 1000 for r in stamps]
     say(
-        f"  message time -> its batch's received_at: p50 {percentile(batched, 0.5):.0f} ms, "
-        f"p95 {percentile(batched, 0.95):.0f} ms"
+        f"  message time -> its batch's received_at: p50 {percentile(batched, 50):.0f} ms, "
+        f"p95 {percentile(batched, 95):.0f} ms"
     )
     return seen, poisoned
 
@@ -460,8 +452,8 @@ def main() -> int:
         say(f"nominal load for {args.nominal_s:.0f} s: 38 units every 10 s")
         latencies, _ = nominal_latency(rig, args.nominal_s)
         expected_ids += len(latencies)
-        p95 = percentile(latencies, 0.95)
-        say(f"  publish -> committed p50 {percentile(latencies, 0.5):.0f} ms, p95 {p95:.0f} ms ({len(latencies)})")
+        p95 = percentile(latencies, 95)
+        say(f"  publish -> committed p50 {percentile(latencies, 50):.0f} ms, p95 {p95:.0f} ms ({len(latencies)})")
 
         say(f"the same nominal load for {args.nominal_s:.0f} s, with a hostile unit sending poison twice a second")
         refuse_in_storage(rig)
@@ -471,7 +463,7 @@ def main() -> int:
         watcher.start()
         poison_latencies, poisoned = nominal_latency(rig, args.nominal_s, prefix="poisoned", hostile="dpmptsp")
         expected_ids += len(poison_latencies)
-        poison_p95 = percentile(poison_latencies, 0.95)
+        poison_p95 = percentile(poison_latencies, 95)
         deadline = time.monotonic() + 30  # the last refused message is parked after three tries
         while rig.rejections() - rejected_before < poisoned and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -562,7 +554,7 @@ def main() -> int:
             "msgs_per_s_ratio": round(rate / floor_rate, 2),
             "floor_bulk_insert_rows_per_s": round(insert_floor),
             "rows_per_s_ratio": round(rate * per_message / insert_floor, 2),
-            "e2e_p50_ms": round(percentile(latencies, 0.5), 1),
+            "e2e_p50_ms": round(percentile(latencies, 50), 1),
             "e2e_p95_ms": round(p95, 1),
             "nominal_messages": len(latencies),
             "poisoned_e2e_p95_ms": round(poison_p95, 1),

@@ -35,7 +35,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (after the sys.path line)
+from scc.percentiles import percentile  # noqa: E402  (after the sys.path line)
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 OVERVIEW_OUTPUT = "overview-body.children"
 OVERVIEW_INPUT = ("overview-tick", "n_intervals")
@@ -51,17 +52,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
 # -- data -------------------------------------------------------------------------------

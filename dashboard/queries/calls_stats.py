@@ -35,7 +35,8 @@ from sqlalchemy import (
     select,
 )
 
-from scc.clock import WITA, as_utc, to_wita, utcnow
+from scc.clock import as_utc, utcnow, wita_day_start
+from scc.percentiles import percentile
 from scc.storage.calls import OPEN_STATUSES, call_log, incidents
 
 Window = Literal["today", "7d", "30d"]
@@ -55,20 +56,9 @@ def periods(window: Window, now: datetime | None = None) -> tuple[Period, Period
     """(the chosen range, the one it is compared with): WITA days up to now, and as many days earlier."""
     now = as_utc(now or utcnow())
     days = DAYS[window]
-    midnight = to_wita(now).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days - 1)
-    since = as_utc(midnight.replace(tzinfo=WITA))
+    since = wita_day_start(now) - timedelta(days=days - 1)  # WITA keeps no summer time: a day is 24 hours
     shift = timedelta(days=days)
     return Period(since, now), Period(since - shift, now - shift)
-
-
-def percentile(ordered: Sequence[float], q: float) -> float | None:
-    """The q-th percentile (0..100) of sorted values, interpolated between the two closest ranks."""
-    if not ordered:
-        return None
-    rank = (len(ordered) - 1) * q / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 @dataclass(frozen=True)
@@ -166,8 +156,8 @@ def _calls(conn: Connection, period: Period, *, detail: bool = True) -> Calls:
 
 
 def _times(n: int, dispatch: list[float], scene: list[float]) -> Times:
-    dispatch = sorted(v for v in dispatch if v >= 0)  # a clock set wrong at the intake: not a response time
-    scene = sorted(v for v in scene if v >= 0)
+    dispatch = [v for v in dispatch if v >= 0]  # a clock set wrong at the intake: not a response time
+    scene = [v for v in scene if v >= 0]
     return Times(
         incidents=n,
         dispatch_p50=percentile(dispatch, 50),

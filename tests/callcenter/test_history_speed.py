@@ -17,6 +17,7 @@ from callcenter.history import seed_history
 from dashboard.queries import calls_history as h
 from dashboard.queries import complaints as cq
 from scc.clock import utcnow
+from scc.percentiles import percentile
 from tests.support.dashapp import callback_body, client, make_app, post_callback
 
 END = utcnow() - timedelta(hours=1)
@@ -91,7 +92,7 @@ def search_p95(app: Any, rounds: int = 8) -> float:
             r = post_callback(c, body)
             times.append(time.perf_counter() - started)
             assert r.status_code == 200
-    return sorted(times)[int(len(times) * 0.95) - 1]
+    return percentile(times, 95)
 
 
 def plan_of(engine: Any, statement: Any) -> list[str]:

@@ -110,13 +110,6 @@ def test_response_percentiles_are_exact(known):
     assert report.previous_overall.incidents == 1
 
 
-def test_percentile_interpolates_between_ranks():
-    assert calls_stats.percentile([], 50) is None
-    assert calls_stats.percentile([7.0], 90) == 7.0
-    assert calls_stats.percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
-    assert calls_stats.percentile([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 90) == pytest.approx(9.1)
-
-
 def test_map_counts_open_now_and_received_in_the_range(known):
     data = calls_stats.map_data(known, "today", now=NOW)
     assert data.counts["lalabata"] == calls_stats.DistrictCount(open=0, total=5)  # complaints are not on the map

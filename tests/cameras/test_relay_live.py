@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
+from scc.percentiles import percentile
 from scc.storage import open_storage
 from tests.cameras.test_relay import PASSWORD
 from tests.support import video
@@ -176,8 +177,7 @@ def test_chromium_plays_a_camera_through_the_relay(stack, open_page):
         if painted is not None:
             latencies.append(shown - painted)
     assert len(latencies) >= 15, f"the painted timecode read in only {len(latencies)} of 20 frames"
-    latencies.sort()
-    p50, p95 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.95) - 1]
+    p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
     assert 0 < p50 < 1500, f"glass-to-glass p50 {p50:.0f} ms"
     assert sources(stack, "rsud-lobi")[0]["viewers"] == 1
     fps = float(page.get_attribute("#t1", "data-fps") or 0)
