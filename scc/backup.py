@@ -42,6 +42,9 @@ MANIFEST = "manifest.json"
 SECRETS = f"data/{secrets.FILE}"
 _NAME = re.compile(r"^scc-backup-(\d{8}-\d{6})(?:-(\d+))?\.tar\.gz$")
 _CHUNK = 1 << 20
+# What a restore may write: the database, the configuration, and in the data directory only the secrets
+# and the TLS files (an archive names no other file there, such as the database's own).
+_WRITABLE = re.compile(r"^(database/scc\.(sqlite3|pgdump)|config/[^/].*|data/secrets\.env|data/tls/[^/]+)$")
 
 
 @dataclass(frozen=True)
@@ -233,8 +236,7 @@ def _parse_manifest(data: bytes) -> dict[str, Any]:
     except (ValueError, KeyError, AssertionError, TypeError):
         raise BackupError("the archive's manifest.json is damaged or of an unknown format") from None
     for name in members:
-        parts = name.split("/")
-        if name.startswith("/") or ".." in parts or parts[0] not in ("database", "config", "data"):
+        if not _WRITABLE.match(name) or ".." in name.split("/"):
             raise BackupError(f"the manifest lists {name!r}, which a restore never writes")
     return manifest
 

@@ -5,6 +5,7 @@ starts, an altered archive and a running installation are refused, and the archi
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import stat
@@ -194,6 +195,22 @@ def tampered(archive: Path, member: str, out: Path) -> Path:
     return out
 
 
+def renamed(archive: Path, member: str, name: str, out: Path) -> Path:
+    """The archive with `member` under another name, in its manifest too (the digests still match)."""
+    with tarfile.open(archive) as src, tarfile.open(out, "w:gz") as dst:
+        for info in src:
+            data = src.extractfile(info).read()
+            if info.name == "manifest.json":
+                manifest = json.loads(data)
+                manifest["members"][name] = manifest["members"].pop(member)
+                data = json.dumps(manifest).encode()
+            elif info.name == member:
+                info.name = name
+            info.size = len(data)
+            dst.addfile(info, io.BytesIO(data))
+    return out
+
+
 def test_an_altered_archive_is_refused_before_anything_is_written(tmp_path):
     source = installation(tmp_path, "source")
     open_storage(source.database_url).dispose()
@@ -206,6 +223,11 @@ def test_an_altered_archive_is_refused_before_anything_is_written(tmp_path):
             restore_backup(tampered(archive, member, tmp_path / "bad.tar.gz"), target)
         assert not target.data_dir.exists()
         assert {p.name: p.read_bytes() for p in target.config_dir.iterdir()} == config_before
+    # Digests that match, but a member a restore must never write: outside its places, or the data directory's database.
+    for sneaky in ("config/../../../evil", "data/scc.db"):
+        with pytest.raises(BackupError, match="which a restore never writes"):
+            restore_backup(renamed(archive, "config/cameras.yaml", sneaky, tmp_path / "bad.tar.gz"), target)
+        assert not target.data_dir.exists() and not (tmp_path / "evil").exists()
     restore_backup(archive, target)  # the archive as written is fine
     assert (target.data_dir / "scc.db").is_file()
 
