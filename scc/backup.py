@@ -40,6 +40,7 @@ __all__ = ["Backup", "BackupError", "make_backup", "prune_backups", "read_manife
 FORMAT = 1
 MANIFEST = "manifest.json"
 SECRETS = f"data/{secrets.FILE}"
+DATABASE_URL = "SCC_DATABASE_URL"
 _NAME = re.compile(r"^scc-backup-(\d{8}-\d{6})(?:-(\d+))?\.tar\.gz$")
 _CHUNK = 1 << 20
 # What a restore may write: the database, the configuration, and in the data directory only the secrets
@@ -293,7 +294,25 @@ def restore_backup(archive: Path, settings: Settings, *, force: bool = False) ->
                 _put(path, Path(settings.config_dir) / name.removeprefix("config/"), manifest, name)
             elif name.startswith("data/"):
                 _put(path, settings.data_dir / name.removeprefix("data/"), manifest, name)
+    _name_this_database(settings)
     return manifest
+
+
+def _name_this_database(settings: Settings) -> None:
+    """A restored secrets.env naming the database the backup was taken from (another server's, perhaps
+    still in use) would send the next start there: it names the database restored into instead."""
+    path = settings.data_dir / secrets.FILE
+    if secrets.read(path).get(DATABASE_URL, settings.database_url) == settings.database_url:
+        return
+    lines = [
+        f"{DATABASE_URL}={settings.database_url}" if line.split("=", 1)[0].strip() == DATABASE_URL else line
+        for line in path.read_text().splitlines()
+    ]
+    partial = path.with_name(f".{path.name}.restoring")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write("".join(f"{line}\n" for line in lines))
+    os.replace(partial, path)
 
 
 def _unpack(archive: Path, manifest: dict[str, Any], into: Path) -> dict[str, Path]:

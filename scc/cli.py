@@ -213,9 +213,11 @@ def cmd_backup(args: argparse.Namespace, data_dir: Path) -> int:
 
 def cmd_restore(args: argparse.Namespace, data_dir: Path) -> int:
     archive = Path(args.archive)
-    # A fresh installation has no secrets.env yet, and the settings need the archive's secrets to load.
+    # A fresh installation has no secrets.env yet, and the settings need the archive's secrets to load;
+    # but not its database URL: the restore goes into this installation's database, never the old one's.
     for name, value in backup.archive_secrets(archive).items():
-        os.environ.setdefault(name, value)
+        if name != backup.DATABASE_URL:
+            os.environ.setdefault(name, value)
     settings = load_settings()
     try:
         made = backup.restore_backup(archive, settings, force=args.force)

@@ -141,6 +141,8 @@ def fresh_url(request, database_url, tmp_path):
 def test_a_backup_taken_while_writers_commit_restores_every_row_committed_before_it(tmp_path, database_url, fresh_url):
     source = installation(tmp_path, "source", None if database_url.startswith("sqlite") else database_url)
     own_secret(source, "the-source-installation-token")
+    with open(source.data_dir / secrets.FILE, "a") as f:  # where a deployment may keep it
+        f.write(f"SCC_DATABASE_URL={source.database_url}\n")
     (source.config_dir / "scc.yaml").write_text((source.config_dir / "scc.yaml").read_text() + "# the source's own\n")
     engine = open_storage(source.database_url)
     prefill(engine, 20_000)
@@ -178,6 +180,7 @@ def test_a_backup_taken_while_writers_commit_restores_every_row_committed_before
     assert len(old) == 20_000
     kept = target.data_dir / secrets.FILE
     assert secrets.read(kept)[TOKEN] == "the-source-installation-token"
+    assert secrets.read(kept)["SCC_DATABASE_URL"] == target.database_url, "the next start must open the restored one"
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
     assert (target.config_dir / "scc.yaml").read_text().endswith("# the source's own\n")
     if target.database_url.startswith("sqlite"):
@@ -265,6 +268,9 @@ def test_the_restored_installation_starts_and_a_running_one_is_not_restored_over
     own_secret(source, "never-printed-token")
     with open(source.data_dir / secrets.FILE, "a") as f:  # as `scc setup` writes it where the environment has none
         f.write(f"SCC_SECRET_KEY={os.environ['SCC_SECRET_KEY']}\n")
+        # The source's database, holding data: a restore that took the archive's word for where to restore
+        # would be refused there (or, with --force, overwrite it).
+        f.write(f"SCC_DATABASE_URL={source.database_url}\n")
 
     took = scc(source, "backup", "--to", str(tmp_path / "backups"))
     assert took.returncode == 0, took.stderr
@@ -283,6 +289,7 @@ def test_the_restored_installation_starts_and_a_running_one_is_not_restored_over
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
+    assert secrets.read(target.data_dir / secrets.FILE)["SCC_DATABASE_URL"] == target.database_url
     for said in (took.stdout + took.stderr, done.stdout + done.stderr):
         assert "never-printed-token" not in said and os.environ["SCC_SECRET_KEY"] not in said
 
