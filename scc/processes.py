@@ -45,6 +45,8 @@ def plan(settings: Settings, *, demo: bool) -> list[ProcessSpec]:
     ]
     # The WebRTC relay: pulls a camera only while someone watches it; the web app forwards offers to it.
     specs.append(ProcessSpec("camera-relay", "cameras", [python, "-m", "streams.cameras.relay"]))
+    # Roll-ups and retention (config/retention.yaml), in small batches every minute.
+    specs.append(ProcessSpec("housekeeping", "platform", [python, "-m", "scc.housekeeping"]))
     if demo:
         # Every SKPD's unit, publishing plausible readings through the broker like a real one.
         specs.append(ProcessSpec("metrics-sim", "metrics", [python, "-m", "streams.metrics.simulator"]))

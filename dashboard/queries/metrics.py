@@ -27,6 +27,7 @@ from scc.settings.regency import Skpd
 from scc.storage.calls import call_log, incidents
 from scc.storage.metrics import (
     MetricFreshness,
+    metric_daily,
     metric_latest,
     metric_samples,
     skpd_status,
@@ -47,6 +48,9 @@ RANGES: tuple[Range, ...] = get_args(Range)
 WITA_OFFSET_S = 8 * 3600  # buckets of a day start at midnight in Soppeng, not in Greenwich
 # Rows one history read may return, whatever the range and however many samples lie in it.
 MAX_ROWS = 5000
+# Ranges read from the daily roll-ups housekeeping keeps (metric_daily), whole WITA days: a year is 365
+# rows per metric, and the raw samples are kept 90 days only (config/retention.yaml).
+FROM_DAYS: frozenset[Range] = frozenset({"30d", "1y"})
 
 
 @dataclass(frozen=True)
@@ -225,22 +229,12 @@ def series(
     """Each metric of `code` over `range_`, one point per bucket: the mean of a gauge, the highest
     running total of a counter, and the share of time a flag was up (in %). At most MAX_ROWS rows."""
     span = SPANS[range_]
-    since = (now or utcnow()) - span.length
+    since = range_start(range_, now or utcnow())
     kinds = {m.key: m.kind for m in settings.metrics if m.skpd == code}
     if not kinds:
         return {}
     with engine.connect() as conn:
-        bucket = _bucket(conn, metric_samples.c.ts, span.bucket_s).label("bucket")
-        query = (
-            select(
-                metric_samples.c.metric_key, bucket, func.avg(metric_samples.c.value), func.max(metric_samples.c.value)
-            )
-            .where(metric_samples.c.skpd_code == code, metric_samples.c.ts >= since)
-            .group_by(metric_samples.c.metric_key, literal_column("bucket"))
-            .order_by(metric_samples.c.metric_key, literal_column("bucket"))
-            .limit(MAX_ROWS)
-        )
-        rows = conn.execute(query).all()
+        rows = _daily(conn, code, since) if range_ in FROM_DAYS else _buckets(conn, code, since, span.bucket_s)
     out: dict[str, list[Point]] = {key: [] for key in kinds}
     kept = {m.key: m for m in settings.metrics if m.skpd == code and m.from_calls is not None}
     for key, m in kept.items():
@@ -252,6 +246,39 @@ def series(
         value = float(top) if kind == "counter" else float(mean) * (100.0 if kind == "flag" else 1.0)
         out[key].append(Point(datetime.fromtimestamp(int(start), UTC), value))
     return out
+
+
+def range_start(range_: Range, now: datetime) -> datetime:
+    """Where a chart of `range_` begins: its length back from now, or for the ranges read by day, the
+    midnight WITA that begins that day (whole days, as the roll-ups hold them)."""
+    since = now - SPANS[range_].length
+    return wita_day_start(since) if range_ in FROM_DAYS else since
+
+
+def _buckets(conn: Connection, code: str, since: datetime, size: int) -> list[Any]:
+    """(metric, bucket start in epoch seconds, mean, highest) of the unit's raw samples since `since`."""
+    c = metric_samples.c
+    bucket = _bucket(conn, c.ts, size).label("bucket")
+    query = (
+        select(c.metric_key, bucket, func.avg(c.value), func.max(c.value))
+        .where(c.skpd_code == code, c.ts >= since)
+        .group_by(c.metric_key, literal_column("bucket"))
+        .order_by(c.metric_key, literal_column("bucket"))
+        .limit(MAX_ROWS)
+    )
+    return list(conn.execute(query).all())
+
+
+def _daily(conn: Connection, code: str, since: datetime) -> list[Any]:
+    """The same, by WITA day, from the daily roll-ups."""
+    d = metric_daily.c
+    query = (
+        select(d.metric_key, d.day, d.total / d.n, d.high)
+        .where(d.skpd_code == code, d.day >= since)
+        .order_by(d.metric_key, d.day)
+        .limit(MAX_ROWS)
+    )
+    return [(key, int(as_utc(day).timestamp()), mean, top) for key, day, mean, top in conn.execute(query)]
 
 
 def _kept_series(engine: Engine, settings: Settings, metric: Metric, since: datetime, size: int) -> list[Point]:
@@ -312,8 +339,17 @@ _lock = threading.Lock()
 
 
 def _uptime(engine: Engine, settings: Settings, key: str, range_: Range, now: datetime) -> dict[str, float]:
-    since = now - SPANS[range_].length
+    since = range_start(range_, now)
     codes = [m.skpd for m in settings.metrics if m.key == key]
+    if range_ in FROM_DAYS:  # the share of reports up is the days' sums over their counts
+        d = metric_daily.c
+        by_day = (
+            select(d.skpd_code, func.sum(d.total) / func.sum(d.n))
+            .where(d.skpd_code.in_(codes), d.metric_key == key, d.day >= since)
+            .group_by(d.skpd_code)
+        )
+        with engine.connect() as conn:
+            return {code: float(share) * 100.0 for code, share in conn.execute(by_day)}
     query = (
         select(metric_samples.c.skpd_code, func.avg(metric_samples.c.value))
         .where(

@@ -141,3 +141,21 @@ def calls_figures_have_lines(doc: Document, metrics: list[Any], lines: list[Any]
     for i, metric in enumerate(metrics):
         if metric.from_calls is not None and metric.skpd not in runs:
             yield doc.error(("metrics", i, "from_calls"), f"SKPD {metric.skpd!r} runs no call line (call_lines.yaml)")
+
+
+def retention_fits_the_schema(doc: Document, tables: Mapping[str, Any]) -> Iterator[ConfigError]:
+    """Every table of the schema has a policy, and every policy names a table, a time column and a
+    roll-up table that exist: a table added without one stops the start, naming it."""
+    from scc.storage import metadata  # the whole schema (importing the package registers every table)
+
+    for name in sorted(set(metadata.tables) - set(tables)):
+        yield doc.error(("tables",), f"table {name!r} has no retention policy")
+    for name, policy in tables.items():
+        table = metadata.tables.get(name)
+        if table is None:
+            yield doc.error(("tables", name), f"no table {name!r} in the schema")
+            continue
+        if policy.by is not None and policy.by not in table.c:
+            yield doc.error(("tables", name, "by"), f"table {name!r} has no column {policy.by!r}")
+        if policy.rollup is not None and policy.rollup not in metadata.tables:
+            yield doc.error(("tables", name, "rollup"), f"no table {policy.rollup!r} in the schema")

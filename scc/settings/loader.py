@@ -19,6 +19,7 @@ from .complaints import ComplaintTopic, ComplaintTopicsFile
 from .metrics import Metric, MetricsFile
 from .office_days import OfficeCalendar
 from .regency import District, DistrictsFile, Skpd, SkpdFile
+from .retention import RetentionFile, TablePolicy
 from .source import ConfigError, Document, read_document
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +33,7 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "metrics": ("metrics.yaml", MetricsFile),
     "complaint_topics": ("complaint_topics.yaml", ComplaintTopicsFile),
     "office_days": ("office_days.yaml", OfficeCalendar),
+    "retention": ("retention.yaml", RetentionFile),
 }
 
 
@@ -57,6 +59,7 @@ class Settings:
     metrics: tuple[Metric, ...] = field(repr=False)
     office_days: OfficeCalendar = field(repr=False)
     complaint_topics: tuple[ComplaintTopic, ...] = ()
+    retention: Mapping[str, TablePolicy] = field(default_factory=dict, repr=False)  # table -> its policy
 
     @property
     def database_url(self) -> str:
@@ -147,6 +150,7 @@ def load_settings(
         metrics=tuple(expanded + list(metric_file.metrics)),
         complaint_topics=tuple(models["complaint_topics"].topics),
         office_days=models["office_days"],
+        retention=models["retention"].tables,
     )
 
 
@@ -209,6 +213,7 @@ def _cross_check(docs: dict[str, Document], models: dict[str, Any]) -> list[Conf
         *checks.skpd_codes_are_not_service_accounts(docs["skpd"], skpd),
         *checks.unique(docs["complaint_topics"], "topics", topics, "code"),
         *checks.references(docs["complaint_topics"], "topics", topics, "skpd", skpd_codes, "SKPD"),
+        *checks.retention_fits_the_schema(docs["retention"], models["retention"].tables),
     ]
     return found + _office_day_references(docs, models)
 

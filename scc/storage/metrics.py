@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sqlalchemy import Boolean, Column, Float, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Table, Text, UniqueConstraint
 
 from .base import UTC, Id, metadata, status_column_type
 
@@ -30,6 +30,41 @@ metric_samples = Table(
     # One figure per unit, metric and time: a later message for the same time corrects it
     # (metric_corrections keeps what it replaced). It is also the series' index, by unit, metric and time.
     Index("uq_metric_samples_time", "skpd_code", "metric_key", "ts", unique=True),
+    # Housekeeping finds the hours to roll up again by what arrived (or was corrected) since its last pass.
+    Index("ix_metric_samples_received", "received_at"),
+)
+
+# Roll-ups of the samples, written by housekeeping (scc.housekeeping) and read by charts of weeks and
+# more: each bucket's count, sum, min, max and last value (its time too), from which a gauge's mean, a
+# counter's day total and a flag's share of time up all follow. An hour or day is recomputed whole from
+# the rows below it whenever one of them arrives or changes, so a restart counts nothing twice.
+metric_hourly = Table(
+    "metric_hourly",
+    metadata,
+    Column("skpd_code", String(40), primary_key=True),
+    Column("metric_key", String(64), primary_key=True),
+    Column("hour", UTC, primary_key=True),  # the hour's start, UTC
+    Column("n", Integer, nullable=False),
+    Column("total", Float, nullable=False),
+    Column("low", Float, nullable=False),
+    Column("high", Float, nullable=False),
+    Column("last_value", Float, nullable=False),
+    Column("last_ts", UTC, nullable=False),
+    Column("rolled_at", UTC, nullable=False, index=True),
+)
+
+metric_daily = Table(
+    "metric_daily",
+    metadata,
+    Column("skpd_code", String(40), primary_key=True),
+    Column("metric_key", String(64), primary_key=True),
+    Column("day", UTC, primary_key=True),  # midnight WITA that begins the day, in UTC
+    Column("n", Integer, nullable=False),
+    Column("total", Float, nullable=False),
+    Column("low", Float, nullable=False),
+    Column("high", Float, nullable=False),
+    Column("last_value", Float, nullable=False),
+    Column("last_ts", UTC, nullable=False),
 )
 
 # What each correction replaced: the sample keeps its first message id, so a redelivery of any

@@ -126,3 +126,12 @@ refusals = Table(
     Column("last_detail", String(200), nullable=False),
     UniqueConstraint("channel", "account", "kind", "source"),
 )
+
+# How far each housekeeping job has gone (a roll-up's last "received up to"), so a restart resumes there.
+housekeeping_marks = Table(
+    "housekeeping_marks",
+    metadata,
+    Column("job", String(64), primary_key=True),
+    Column("upto", UTC, nullable=False),
+    Column("updated_at", UTC, nullable=False),
+)

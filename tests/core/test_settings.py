@@ -193,3 +193,28 @@ def test_camera_timing_that_cannot_work_is_refused(config_dir):
     errors = errors_of(config_dir)
     assert any("cameras.simulator.rain" in e and "down_s must be shorter" in e for e in errors), errors
     assert any("cameras.workers" in e and "offline_after_s must be longer" in e for e in errors), errors
+
+
+def test_every_table_needs_a_retention_policy_that_fits_the_schema(config_dir):
+    """A table added to the schema without a policy stops the start, naming it; so does a policy for no
+    table, or one dated by a column its table has not."""
+    path = config_dir / "retention.yaml"
+    text = path.read_text()
+    start = text.index("  audit_log:\n")
+    end = text.index("  refusals:\n")
+    path.write_text(text[:start] + text[end:])
+    assert errors_of(config_dir) == [
+        f"{path}:{line_of(path, 'tables:')}: tables: table 'audit_log' has no retention policy"
+    ]
+    path.write_text(text.replace("    by: corrected_at\n", "    by: fixed_at\n"))
+    assert errors_of(config_dir) == [
+        f"{path}:{line_of(path, 'by: fixed_at')}: tables.metric_corrections.by: "
+        "table 'metric_corrections' has no column 'fixed_at'"
+    ]
+    path.write_text(text + "  snapshots:\n    keep: forever\n    why: Pictures.\n")
+    assert errors_of(config_dir) == [
+        f"{path}:{line_of(path, 'snapshots:')}: tables.snapshots: no table 'snapshots' in the schema"
+    ]
+    path.write_text(text.replace("    days: 30\n    by: received_at\n", "    days: 30\n"))
+    [missing] = errors_of(config_dir)
+    assert "keep: days needs `days` and `by`" in missing

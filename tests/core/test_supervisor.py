@@ -177,7 +177,7 @@ def test_scc_run_starts_the_command_center_and_stops_on_ctrl_c(tmp_path):
         try:
             wait_for(lambda: online_cameras(engine) >= 8, timeout=60)
             beats = {c.name for c in health.read_all(engine) if c.beat_at is not None}
-            assert {"rtsp-sim", "camera-worker-0", "camera-worker-1", "camera-relay"} <= beats, beats
+            assert {"rtsp-sim", "camera-worker-0", "camera-worker-1", "camera-relay", "housekeeping"} <= beats, beats
         finally:
             engine.dispose()
         assert requests.get(base + "/login", timeout=5).status_code == 200

@@ -24,8 +24,9 @@ from tests.support.dashapp import callback_body, client, make_app, post_callback
 from tests.support.plans import selects_during, whole_reads
 
 GROWING = (
-    "metric_samples", "metric_corrections", "rejected_messages", "camera_activity", "camera_outages",
-    "incidents", "incident_events", "incident_units", "call_log", "audit_log", "login_attempts", "refusals",
+    "metric_samples", "metric_hourly", "metric_daily", "metric_corrections", "rejected_messages",
+    "camera_activity", "camera_outages", "incidents", "incident_events", "incident_units", "call_log",
+    "audit_log", "login_attempts", "refusals",
 )  # fmt: skip
 DAYS = 60
 # Every page by its path, as the admin opens it (an SKPD's own page as its staff); a path template's

@@ -261,6 +261,10 @@ def test_unit_page_ranges_and_forged_requests(app, sessions):
     assert post_callback(sessions["operator"], body).status_code == 400
     body["state"][0]["value"] = {"code": "nowhere", "range": "24h"}
     assert post_callback(sessions["operator"], body).status_code == 400
+    from scc import housekeeping
+    from scc.clock import utcnow
+
+    housekeeping.roll_up(engine_of(app), utcnow())  # a month and a year are read from the daily roll-ups
     for range_ in ("24h", "7d", "30d", "1y"):
         body["state"][0]["value"] = {"code": "dpmptsp", "range": range_}
         r = post_callback(sessions["bupati"], body)

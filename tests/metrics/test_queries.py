@@ -14,6 +14,9 @@ import pytest
 from sqlalchemy import insert
 
 from dashboard.queries import metrics as q
+from dashboard.queries import metrics_received as received
+from scc import housekeeping
+from scc.clock import utcnow
 from scc.storage.metrics import metric_latest, metric_samples, rejected_messages, skpd_status
 
 NOW = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # 12.00 WITA
@@ -111,19 +114,21 @@ def test_days_begin_at_midnight_in_soppeng(engine, settings):
     before, after = datetime(2026, 11, 20, 15, 30, tzinfo=UTC), datetime(2026, 11, 20, 16, 30, tzinfo=UTC)
     with engine.begin() as conn:
         conn.execute(insert(metric_samples), [sample("bpkd", "paddare_pbb_target", t, 1.0) for t in (before, after)])
+    housekeeping.roll_up(engine, NOW)  # a month is read from the daily roll-ups
     points = q.series(engine, settings, "bpkd", "30d", now=NOW)["paddare_pbb_target"]
     midnight = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)  # 21 Nov 00.00 WITA
     assert [p.at for p in points] == [midnight - timedelta(days=1), midnight]
 
 
-def test_a_year_of_raw_samples_comes_back_as_at_most_a_point_a_day(engine, settings, monkeypatch):
-    """17,520 samples (every half hour for a year) of one gauge: 366 rows at most, and the LIMIT holds
-    whatever the buckets."""
+def test_a_year_of_samples_comes_back_as_at_most_a_point_a_day(engine, settings, monkeypatch):
+    """17,520 samples (every half hour for a year) of one gauge, rolled up: 366 rows at most, and the
+    LIMIT holds whatever the buckets."""
     start = NOW - timedelta(days=365)
     rows = [sample("rsud", "rsud_bed_occupancy_percent", start + timedelta(minutes=30 * i), 70.0) for i in range(17520)]
     with engine.begin() as conn:
         for i in range(0, len(rows), 5000):
             conn.execute(insert(metric_samples), rows[i : i + 5000])
+    housekeeping.roll_up(engine, NOW)
     year = q.series(engine, settings, "rsud", "1y", now=NOW)["rsud_bed_occupancy_percent"]
     assert 365 <= len(year) <= q.SPANS["1y"].buckets and all(p.value == 70.0 for p in year)
     assert all(q.SPANS[r].buckets * 3 <= q.MAX_ROWS for r in q.RANGES), "a unit's metrics fit the cap"
@@ -160,13 +165,13 @@ def test_rejections_newest_first_cut_and_capped(engine):
     ]
     with engine.begin() as conn:
         conn.execute(insert(rejected_messages), rows)
-    mine = q.rejections(engine, "dpmptsp")
+    mine = received.rejections(engine, "dpmptsp")
     assert len(mine) == 75 and {r.skpd_code for r in mine} == {"dpmptsp"}
     assert [r.reason for r in mine[:2]] == ["reason 1", "reason 3"], "newest first"
-    assert len(mine[0].payload) == q.PAYLOAD_CHARS and mine[0].payload_chars == len(big)
-    assert len(q.rejections(engine)) == q.REJECTIONS_LIMIT
-    assert len(q.rejections(engine, limit=10**9)) == q.REJECTIONS_LIMIT, "a caller cannot lift the cap"
-    assert q.rejections(engine, "nowhere") == []
+    assert len(mine[0].payload) == received.PAYLOAD_CHARS and mine[0].payload_chars == len(big)
+    assert len(received.rejections(engine)) == received.REJECTIONS_LIMIT
+    assert len(received.rejections(engine, limit=10**9)) == received.REJECTIONS_LIMIT, "a caller cannot lift the cap"
+    assert received.rejections(engine, "nowhere") == []
 
 
 def test_uptime_over_a_range_is_read_once_a_while(engine, settings):
@@ -174,5 +179,6 @@ def test_uptime_over_a_range_is_read_once_a_while(engine, settings):
     first = q.uptime_by_unit(engine, settings, "service_up", "1y")
     with engine.begin() as conn:
         conn.execute(insert(metric_samples), [sample("dpmptsp", "service_up", NOW, 1.0)])
+    housekeeping.roll_up(engine, utcnow())
     assert q.uptime_by_unit(engine, settings, "service_up", "1y") is first
     assert q.uptime_by_unit(engine, settings, "service_up", "1y", now=NOW + timedelta(minutes=1)) == {"dpmptsp": 100.0}

@@ -1,0 +1,300 @@
+"""Housekeeping: the roll-ups and the retention of config/retention.yaml, as one process of `scc run`.
+
+Every pass (PASS_S):
+1. Rolls up what arrived since the last pass: each hour of metric samples that received a new or
+   corrected row is recomputed whole from its rows into metric_hourly, then each WITA day of those
+   hours from its hours into metric_daily. Recomputing whole buckets makes a pass idempotent; the mark
+   it leaves (housekeeping_marks) is taken a little early (OVERLAP), so a batch still committing when
+   the pass read is rolled up by the next pass, and a restart mid-pass repeats some work but neither
+   skips nor counts twice.
+2. Removes what each table's policy lets go, in batches of BATCH rows, each its own short transaction
+   (a writer waits at most one batch), until the pass's time budget is spent; what is left waits for
+   the next pass. Raw samples go only once the roll-up mark has passed them; an outage still open
+   never goes; rejected messages past a unit's byte cap go oldest first.
+The process beats a heartbeat from its loop, its detail the last pass's work, so health shows a
+housekeeping that stopped working as stale.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import signal
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from scc import boot
+from scc.clock import utcnow, wita_day_start
+from scc.health import Heartbeat
+from scc.settings import Settings
+from scc.settings.retention import TablePolicy
+from scc.storage import db, metadata
+from scc.storage.metrics import metric_daily, metric_hourly, metric_samples, rejected_messages
+from scc.storage.platform import housekeeping_marks
+
+log = logging.getLogger("scc.housekeeping")
+
+PASS_S = 60
+BUDGET_S = 20.0  # of removal per pass; the rest waits for the next
+BATCH = 2000
+OVERLAP = timedelta(minutes=10)
+ROLLUP_CHUNK = timedelta(hours=6)  # of arrivals read at once, so a long backlog goes in short steps
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+JOB = "metric_hourly"
+
+
+@dataclass
+class Pass:
+    """What one pass did, for the log and the heartbeat's detail."""
+
+    hours: int = 0
+    days: int = 0
+    removed: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    caught_up: bool = True  # False when the budget ran out with rows still to remove
+
+    def detail(self) -> str:
+        gone = sum(self.removed.values())
+        more = "" if self.caught_up else ", more next pass"
+        return f"rolled up {self.hours} hours and {self.days} days, removed {gone} rows{more} in {self.seconds:.1f} s"
+
+
+def run_pass(engine: Engine, settings: Settings, now: datetime | None = None, budget_s: float = BUDGET_S) -> Pass:
+    now = now or utcnow()
+    started = time.monotonic()
+    done = Pass()
+    done.hours, done.days = roll_up(engine, now)
+    done.caught_up = prune(engine, settings.retention, now, started + budget_s, done.removed)
+    done.seconds = time.monotonic() - started
+    return done
+
+
+# -- roll-ups ---------------------------------------------------------------------------------------
+
+
+def roll_up(engine: Engine, now: datetime) -> tuple[int, int]:
+    """(hours, days) recomputed from what arrived since the mark, up to `now`."""
+    hours = days = 0
+    mark = _mark(engine)
+    while mark < now:
+        upto = min(mark + ROLLUP_CHUNK, now)
+        with engine.begin() as conn:
+            touched = _touched_hours(conn, mark - OVERLAP, upto)
+            for (unit, metric), which in _by_series(touched).items():
+                _recompute_hours(conn, unit, metric, which, now)
+            dirty = {(unit, metric, wita_day_start(hour)) for unit, metric, hour in touched}
+            for (unit, metric), which in _by_series(dirty).items():
+                _recompute_days(conn, unit, metric, which)
+            _set_mark(conn, upto, now)
+        hours, days, mark = hours + len(touched), days + len(dirty), upto
+    return hours, days
+
+
+def _by_series(buckets: set[tuple[str, str, datetime]]) -> dict[tuple[str, str], set[datetime]]:
+    out: dict[tuple[str, str], set[datetime]] = {}
+    for unit, metric, start in buckets:
+        out.setdefault((unit, metric), set()).add(start)
+    return out
+
+
+def _mark(engine: Engine) -> datetime:
+    with engine.connect() as conn:
+        found = conn.scalar(select(housekeeping_marks.c.upto).where(housekeeping_marks.c.job == JOB))
+    if found is None:
+        return _first_arrival(engine) or utcnow()
+    return _aware(found)
+
+
+def _first_arrival(engine: Engine) -> datetime | None:
+    with engine.connect() as conn:
+        first = conn.scalar(select(func.min(metric_samples.c.received_at)))
+    return None if first is None else _aware(first) - timedelta(seconds=1)
+
+
+def _touched_hours(conn: Connection, since: datetime, upto: datetime) -> set[tuple[str, str, datetime]]:
+    c = metric_samples.c
+    rows = conn.execute(select(c.skpd_code, c.metric_key, c.ts).where(c.received_at > since, c.received_at <= upto))
+    return {(unit, metric, _hour_of(ts)) for unit, metric, ts in rows}
+
+
+def _hour_of(ts: datetime) -> datetime:
+    return _aware(ts).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _recompute_hours(conn: Connection, unit: str, metric: str, hours: set[datetime], now: datetime) -> None:
+    """Each of `hours` of one series, whole, from its samples: one indexed read of the span they cover."""
+    c = metric_samples.c
+    rows = conn.execute(
+        select(c.ts, c.value).where(
+            c.skpd_code == unit, c.metric_key == metric, c.ts >= min(hours), c.ts < max(hours) + HOUR
+        )
+    )
+    by_hour: dict[datetime, list[tuple[datetime, float]]] = {}
+    for ts, value in rows:
+        hour = _hour_of(ts)
+        if hour in hours:
+            by_hour.setdefault(hour, []).append((_aware(ts), float(value)))
+    out = []
+    for hour, values in by_hour.items():  # an hour with no rows left (pruned) keeps its roll-up
+        last_ts, last_value = max(values)
+        figures = [v for _, v in values]
+        row = dict(skpd_code=unit, metric_key=metric, hour=hour, n=len(figures), total=sum(figures), low=min(figures))
+        out.append(row | dict(high=max(figures), last_value=last_value, last_ts=last_ts, rolled_at=now))
+    _upsert(conn, metric_hourly, ["skpd_code", "metric_key", "hour"], out)
+
+
+def _recompute_days(conn: Connection, unit: str, metric: str, days: set[datetime]) -> None:
+    """Each of `days` (WITA) of one series from its hours."""
+    h = metric_hourly.c
+    rows = conn.execute(
+        select(h.hour, h.n, h.total, h.low, h.high, h.last_value, h.last_ts).where(
+            h.skpd_code == unit, h.metric_key == metric, h.hour >= min(days), h.hour < max(days) + timedelta(days=1)
+        )
+    )
+    by_day: dict[datetime, list[Any]] = {}
+    for r in rows:
+        day = wita_day_start(_aware(r.hour))
+        if day in days:
+            by_day.setdefault(day, []).append(r)
+    out = []
+    for day, hours in by_day.items():
+        newest = max(hours, key=lambda r: _aware(r.last_ts))
+        row = dict(skpd_code=unit, metric_key=metric, day=day, n=sum(r.n for r in hours),
+                   total=sum(r.total for r in hours), low=min(r.low for r in hours), high=max(r.high for r in hours),
+                   last_value=newest.last_value, last_ts=_aware(newest.last_ts))  # fmt: skip
+        out.append(row)
+    _upsert(conn, metric_daily, ["skpd_code", "metric_key", "day"], out)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _upsert(conn: Connection, table: Table, key: list[str], rows: list[dict[str, Any]]) -> None:
+    """Insert `rows`, or replace the figures of those whose key is there (one executemany)."""
+    if rows:
+        conn.execute(_upsert_statement(conn.dialect.name, table.name, tuple(key), tuple(rows[0])), rows)
+
+
+@functools.cache
+def _upsert_statement(dialect_name: str, table: str, key: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+    # Built once: a pass upserts a few rows per series, and building the statement each time cost more
+    # than running it.
+    dialect: Any = postgresql if dialect_name == "postgresql" else sqlite
+    stmt = dialect.insert(metadata.tables[table])
+    figures = {name: stmt.excluded[name] for name in columns if name not in key}
+    return stmt.on_conflict_do_update(index_elements=list(key), set_=figures)
+
+
+def _set_mark(conn: Connection, upto: datetime, now: datetime) -> None:
+    _upsert(conn, housekeeping_marks, ["job"], [dict(job=JOB, upto=upto, updated_at=now)])
+
+
+# -- retention --------------------------------------------------------------------------------------
+
+
+def prune(
+    engine: Engine, policies: dict[str, TablePolicy] | Any, now: datetime, deadline: float, removed: dict[str, int]
+) -> bool:
+    """Remove what each policy lets go, batch by batch, until done or `deadline` (monotonic); True if
+    everything due was removed."""
+    rolled_upto = _mark(engine) - OVERLAP
+    for name, policy in policies.items():
+        if policy.keep != "days":
+            continue
+        table = metadata.tables[name]
+        cutoff = now - timedelta(days=policy.days or 0)
+        where = [table.c[policy.by or ""] < cutoff]
+        if name == "metric_samples":
+            where.append(table.c.received_at < rolled_upto)  # never a sample not yet rolled up
+        if name == "camera_outages":
+            where.append(table.c.ended_at.is_not(None))  # an outage still open is the camera's state now
+        if not _remove(engine, table, where, deadline, removed):
+            return False
+        capped = policy.max_bytes_per_unit and name == "rejected_messages"
+        if capped and not _cap_rejections(engine, policy.max_bytes_per_unit or 0, deadline, removed):
+            return False
+    return True
+
+
+def _remove(engine: Engine, table: Table, where: list[Any], deadline: float, removed: dict[str, int]) -> bool:
+    key = list(table.primary_key.columns)
+    while True:
+        if time.monotonic() > deadline:
+            return False
+        with engine.begin() as conn:
+            keys = conn.execute(select(*key).where(*where).limit(BATCH)).all()
+            if not keys:
+                return True
+            _delete_keys(conn, table, key, keys)
+        removed[table.name] = removed.get(table.name, 0) + len(keys)
+
+
+def _delete_keys(conn: Connection, table: Table, key: list[Any], keys: Iterable[Any]) -> None:
+    if len(key) == 1:
+        conn.execute(delete(table).where(key[0].in_([k[0] for k in keys])))
+    else:
+        for k in keys:
+            conn.execute(delete(table).where(*(col == value for col, value in zip(key, k, strict=True))))
+
+
+def _cap_rejections(engine: Engine, cap: int, deadline: float, removed: dict[str, int]) -> bool:
+    """Each unit's rejected payloads within `cap` bytes: its oldest go first."""
+    r = rejected_messages.c
+    with engine.connect() as conn:
+        over = (
+            conn.execute(select(r.skpd_code).group_by(r.skpd_code).having(func.sum(func.length(r.payload)) > cap))
+            .scalars()
+            .all()
+        )
+    for unit in over:
+        with engine.connect() as conn:
+            sizes = conn.execute(
+                select(r.id, func.length(r.payload))
+                .where(r.skpd_code.is_(None) if unit is None else r.skpd_code == unit)
+                .order_by(r.received_at.desc(), r.id.desc())
+            ).all()
+        kept, drop = 0, []
+        for row_id, size in sizes:
+            kept += int(size or 0)
+            if kept > cap:
+                drop.append(row_id)
+        if not _remove(engine, rejected_messages, [r.id.in_(drop)], deadline, removed):
+            return False
+    return True
+
+
+# -- the process ------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    settings = boot.settings_or_exit()
+    engine = db.connect(settings.database_url)
+    last: list[Pass] = [Pass()]
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    beat = Heartbeat(engine, "housekeeping", PASS_S, lambda: (0, last[0].detail()))
+    while not stop.is_set():
+        try:
+            last[0] = run_pass(engine, settings)
+        except Exception:
+            # The database away or busy, or a fault: logged and tried again next pass. No beat: a
+            # housekeeping that keeps failing must show as stale, not up.
+            log.exception("housekeeping: the pass did not finish")
+        else:
+            log.info("housekeeping: %s", last[0].detail())
+            beat.tick()
+        stop.wait(PASS_S)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""Housekeeping on both backends: roll-ups equal what the raw rows say, a pass run again (or resumed after
+a restart, with corrections and late arrivals in between) changes nothing it should not, and each
+table loses exactly what its policy lets go."""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, insert, select
+
+from scc import housekeeping
+from scc.clock import wita_day_start
+from scc.storage.cameras import camera_outages
+from scc.storage.metrics import metric_daily, metric_hourly, metric_samples, rejected_messages
+from scc.storage.platform import audit_log
+from streams.metrics import store
+from streams.metrics.validate import Sample
+
+NOW = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)  # 12.00 WITA
+UNIT, METRIC = "dpmptsp", "laside_permits_received"
+
+
+def write(engine, samples: list[Sample], at: datetime) -> None:
+    store.write(engine, store.Batch(samples, [], []), at)
+
+
+def expected_hours(engine) -> dict[datetime, tuple]:
+    """Each hour's (n, sum, min, max, last value) computed here from the raw rows, not by housekeeping."""
+    c = metric_samples.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(c.ts, c.value).where(c.skpd_code == UNIT, c.metric_key == METRIC)).all()
+    hours: dict[datetime, list[tuple[datetime, float]]] = {}
+    for ts, value in rows:
+        ts = ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+        hours.setdefault(ts.replace(minute=0, second=0, microsecond=0), []).append((ts, value))
+    return {
+        h: (len(v), sum(x for _, x in v), min(x for _, x in v), max(x for _, x in v), max(v)[1])
+        for h, v in hours.items()
+    }
+
+
+def rolled_hours(engine) -> dict[datetime, tuple]:
+    h = metric_hourly.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(h.hour, h.n, h.total, h.low, h.high, h.last_value).where(h.metric_key == METRIC))
+        return {(r.hour if r.hour.tzinfo else r.hour.replace(tzinfo=UTC)): tuple(r)[1:] for r in rows}
+
+
+def test_roll_ups_equal_the_raw_rows_and_a_pass_again_changes_nothing(engine):
+    rng = random.Random(7)
+    start = NOW - timedelta(days=3)
+    first = [Sample(UNIT, METRIC, start + timedelta(minutes=7 * k), float(rng.randrange(100)), f"a{k}")
+             for k in range(300)]  # fmt: skip
+    write(engine, first, NOW - timedelta(hours=1))
+    housekeeping.roll_up(engine, NOW)
+    assert rolled_hours(engine) == expected_hours(engine)
+    # Then: a correction of an old value, a late reading for an hour already rolled up, new readings.
+    later = NOW + timedelta(minutes=30)
+    write(engine, [Sample(UNIT, METRIC, first[10].ts, 999.0, "fix-1"),
+                   Sample(UNIT, METRIC, start + timedelta(minutes=3), 5.0, "late-1"),
+                   Sample(UNIT, METRIC, NOW + timedelta(minutes=5), 42.0, "new-1")], later)  # fmt: skip
+    housekeeping.roll_up(engine, later + timedelta(minutes=1))
+    housekeeping.roll_up(engine, later + timedelta(minutes=2))  # again: nothing counted twice
+    assert rolled_hours(engine) == expected_hours(engine)
+    # The days are the hours' sums, by WITA day.
+    days: dict[datetime, list[tuple]] = {}
+    for hour, figures in expected_hours(engine).items():
+        days.setdefault(wita_day_start(hour), []).append(figures)
+    d = metric_daily.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(d.day, d.n, d.total, d.low, d.high).where(d.metric_key == METRIC)).all()
+    got = {(r.day if r.day.tzinfo else r.day.replace(tzinfo=UTC)): (r.n, r.total, r.low, r.high) for r in rows}
+    assert got == {
+        day: (sum(f[0] for f in fs), sum(f[1] for f in fs), min(f[2] for f in fs), max(f[3] for f in fs))
+        for day, fs in days.items()
+    }
+
+
+def test_each_table_loses_what_its_policy_lets_go_and_nothing_more(engine, settings):
+    old, young = NOW - timedelta(days=100), NOW - timedelta(days=10)
+    samples = [Sample(UNIT, METRIC, old, 1.0, "old"), Sample(UNIT, METRIC, young, 2.0, "young")]
+    write(engine, samples, NOW - timedelta(days=1))
+    long_ago = NOW - timedelta(days=800)  # past audit's and outages' two years
+    with engine.begin() as conn:
+        conn.execute(
+            insert(audit_log),
+            [
+                dict(at=long_ago, actor="a", action="x", detail={}),
+                dict(at=NOW - timedelta(days=5), actor="a", action="y", detail={}),
+            ],
+        )
+        conn.execute(
+            insert(camera_outages),
+            [
+                dict(
+                    camera_id="c1", uplink="u", started_at=long_ago, ended_at=long_ago + timedelta(hours=1), reason=""
+                ),
+                dict(camera_id="c2", uplink="u", started_at=long_ago, ended_at=None, reason="still down"),
+            ],
+        )
+        conn.execute(insert(rejected_messages), [
+            dict(received_at=NOW - timedelta(days=k), topic="t", skpd_code=UNIT, payload="x", reason="r",
+                 source="mqtt", digest=f"{k:064d}")
+            for k in (40, 2)  # past a month, and within it
+        ])  # fmt: skip
+    # Before any roll-up the old sample stays, whatever its age; the rest goes by its policy.
+    removed: dict[str, int] = {}
+    assert housekeeping.prune(engine, settings.retention, NOW, time.monotonic() + 30, removed)
+    assert removed == {"rejected_messages": 1, "camera_outages": 1, "audit_log": 1}
+    done = housekeeping.run_pass(engine, settings, NOW)
+    assert done.caught_up and done.removed == {"metric_samples": 1}
+    with engine.connect() as conn:
+        assert conn.scalars(select(metric_samples.c.message_id)).all() == ["young"]
+        assert conn.scalars(select(camera_outages.c.camera_id)).all() == ["c2"], "an open outage stays"
+        assert conn.scalars(select(audit_log.c.action)).all() == ["y"]
+        assert conn.scalar(select(func.count()).select_from(metric_hourly)) == 2, "the old hour kept, rolled up"
+    assert housekeeping.run_pass(engine, settings, NOW).removed == {}, "a pass again removes nothing"
+
+
+def test_a_units_rejected_payloads_stay_under_its_cap_oldest_going_first(engine, settings):
+    cap = settings.retention["rejected_messages"].max_bytes_per_unit
+    assert cap is not None
+    big = "x" * (cap // 3 + 1)
+    with engine.begin() as conn:
+        conn.execute(insert(rejected_messages), [
+            dict(received_at=NOW - timedelta(hours=4 - k), topic="t", skpd_code=UNIT, payload=big, reason="r",
+                 source="mqtt", digest=f"{k:064d}")
+            for k in range(4)
+        ])  # fmt: skip
+    housekeeping.run_pass(engine, settings, NOW)
+    with engine.connect() as conn:
+        kept = conn.scalars(select(rejected_messages.c.digest).order_by(rejected_messages.c.received_at)).all()
+    assert kept == [f"{k:064d}" for k in (2, 3)], "the two newest fit under the cap"
