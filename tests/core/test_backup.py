@@ -8,6 +8,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -23,7 +24,7 @@ import requests
 from sqlalchemy import create_engine, select, text
 
 from callcenter.intake import take_call
-from scc import health, secrets
+from scc import health, secrets, users
 from scc.backup import BackupError, make_backup, prune_backups, restore_backup, take_backup
 from scc.clock import utcnow
 from scc.dbcopy import Database
@@ -34,8 +35,9 @@ from scc.storage.metrics import metric_samples
 from scc.storage.platform import heartbeats
 from streams.metrics import store
 from streams.metrics.validate import Sample
+from tests.support.procs import ChildProcess
 from tests.support.services import free_port
-from tests.support.web import PASSWORDS, ROOT, WebServer, login, seed_users
+from tests.support.web import PASSWORDS, ROOT, login, seed_users
 
 UNIT, METRIC = "dpmptsp", "laside_permits_received"
 CALL = dict(line_code="psc-119", category="medical", priority=1, caller_withheld=True, district="citta")
@@ -263,7 +265,8 @@ def scc(settings: Settings, *args: str, **env: str) -> subprocess.CompletedProce
 
 def test_the_restored_installation_starts_and_a_running_one_is_not_restored_over(tmp_path):
     source = installation(tmp_path, "source")
-    seed_users(engine := open_storage(source.database_url))
+    engine = open_storage(source.database_url)
+    users.create_user(engine, username="operator", role="operator", password=PASSWORDS["operator"], actor="test")
     engine.dispose()
     own_secret(source, "never-printed-token")
     with open(source.data_dir / secrets.FILE, "a") as f:  # as `scc setup` writes it where the environment has none
@@ -293,24 +296,41 @@ def test_the_restored_installation_starts_and_a_running_one_is_not_restored_over
     for said in (took.stdout + took.stderr, done.stdout + done.stderr):
         assert "never-printed-token" not in said and os.environ["SCC_SECRET_KEY"] not in said
 
-    server = WebServer(target.data_dir, free_port())
-    server.env["SCC_CONFIG_DIR"] = str(target.config_dir)
-    server.start()
+    # `scc run`, as after a restore on a new machine: every process, on free ports.
+    port = free_port()
+    names = ("SCC_MQTT_PORT", "SCC_MQTT_TLS_PORT", "SCC_RTSP_PORT", "SCC_RELAY_PORT")
+    ports = {name: str(free_port()) for name in names}
+    run = ChildProcess(tmp_path / "run.log", own_group=True)
+    run.launch(
+        [sys.executable, "-m", "scc", "run"],
+        {
+            **os.environ,
+            **ports,
+            "SCC_DATA_DIR": str(target.data_dir),
+            "SCC_CONFIG_DIR": str(target.config_dir),
+            "SCC_WEB_PORT": str(port),
+            "SCC_WEB_HOST": "127.0.0.1",
+            "SCC_WEB_WORKERS": "1",
+        },
+    )
+    base = f"http://127.0.0.1:{port}"
     try:
-        session = login(server.url, "operator", PASSWORDS["operator"])  # a user of the source installation
-        wait_for(
-            lambda: "web" in session.get(server.url + "/healthz", timeout=5).json()["components"],
-            20,
-            "the web server's first heartbeat",
-        )
-        assert requests.get(server.url + "/healthz", timeout=5).json()["components"]["database"]["status"] == "up"
+        run.wait_serving(base + "/healthz", 60, "scc run")  # 200: the database and every process up
+        components = requests.get(base + "/healthz", timeout=5).json()["components"]
+        assert {"database", "supervisor", "web", "broker", "metrics-ingest"} <= set(components), components
+        login(base, "operator", PASSWORDS["operator"])  # a user of the source installation
         before = (target.data_dir / "scc.db").stat().st_mtime_ns
         refused = scc(target, "restore", str(archive), "--force")
-        assert refused.returncode == 1 and "running" in refused.stderr and "web" in refused.stderr
+        assert refused.returncode == 1 and "the installation is running" in refused.stderr, refused.stderr
         assert "Traceback" not in refused.stderr
         assert (target.data_dir / "scc.db").stat().st_mtime_ns == before
+        assert run.process is not None
+        run.process.send_signal(signal.SIGTERM)
+        assert run.process.wait(timeout=30) == 0
     finally:
-        server.stop()
+        run.kill()
+    # Stopped cleanly: at once, though the last heartbeats are seconds old.
+    restore_backup(archive, target, force=True)
 
 
 def test_a_supervisor_stopped_cleanly_lets_a_restore_go_at_once(tmp_path):
