@@ -143,8 +143,9 @@ class Rig:
 
 
 def unit_values(settings, unit: str) -> dict[str, float]:
-    """Every metric of the unit's catalog, inside its range."""
-    return {m.key: round((m.min + m.max) / 2, 1) for m in settings.metrics if m.skpd == unit}
+    """Every metric of the unit's catalog it sends itself (not those the command center counts), inside
+    its range."""
+    return {m.key: round((m.min + m.max) / 2, 1) for m in settings.metrics if m.skpd == unit and m.from_calls is None}
 
 
 def write_lines(
@@ -156,9 +157,10 @@ def write_lines(
     ts: float | None = None,
     every_s: float = 0.001,
 ) -> None:
-    """`n` messages of `unit`, the k-th at `ts` (now when None) + k * `every_s`: a sample is one per unit,
-    metric and time, so each message needs its own time to be a new sample rather than a correction."""
-    first = time.time() if ts is None else ts
+    """`n` messages of `unit`, the k-th at `ts` + k * `every_s`: a sample is one per unit, metric and time,
+    so each message needs its own time to be a new sample rather than a correction. With no `ts` they end
+    now, so that no later reading of the run (the nominal load) lands on one of their times."""
+    first = time.time() - n * every_s if ts is None else ts
     with path.open("w") as out:
         for k in range(n):
             message = contract.message(values, ts=first + k * every_s, message_id=f"{prefix}-{unit}-{k}")
@@ -337,7 +339,7 @@ def nominal_latency(
     for _, client, _, _ in clients:
         client.disconnect()
     if sent:
-        raise RuntimeError(f"{len(sent)} nominal messages never reached storage")
+        raise RuntimeError(f"{len(sent)} nominal messages never reached storage: {sorted(sent)[:10]}")
     with rig.engine.connect() as conn:
         stamps = conn.execute(
             select(metric_samples.c.ts, metric_samples.c.received_at).where(
@@ -499,7 +501,10 @@ def main() -> int:
         rig.stop_ingest()
         floor_backlog = {u: rig.dir / f"floor-backlog-{u}.jsonl" for u in units}
         for unit in units:
-            write_lines(floor_backlog[unit], unit, {"service_up": 1}, args.backlog_per_unit, "fb", hour_ago, 1.0)
+            # The hour before the first backlog's: ingest's session queues these too, and the same times
+            # would be corrections of the first backlog's readings, not new ones.
+            earlier = hour_ago - args.backlog_per_unit
+            write_lines(floor_backlog[unit], unit, {"service_up": 1}, args.backlog_per_unit, "fb", earlier, 1.0)
         # A new persistent session for the floor, created (subscribed) before the backlog is queued.
         run_floor(rig, 1, {units[0]: _one_line(rig, units[0])}, session="start")
         for p in publish_files(rig, floor_backlog):
@@ -517,7 +522,8 @@ def main() -> int:
 
         say("fault: ingest killed with SIGKILL in the middle of 20,000 messages, then restarted")
         fault = {loaders[0]: rig.dir / "fault.jsonl"}
-        write_lines(fault[loaders[0]], loaders[0], values[loaders[0]], 20_000, "fault")
+        # Two hours back: the nominal load of a minute ago sent this unit's readings at times of its own.
+        write_lines(fault[loaders[0]], loaders[0], values[loaders[0]], 20_000, "fault", time.time() - 7200)
         expected_ids += 20_000
         target = rig.rows() + int(5000 * per_message)
         publishers = publish_files(rig, fault)
