@@ -3,7 +3,7 @@ rejections."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Table, Text, UniqueConstraint
 
@@ -34,38 +34,30 @@ metric_samples = Table(
     Index("ix_metric_samples_received", "received_at"),
 )
 
+
 # Roll-ups of the samples, written by housekeeping (scc.housekeeping) and read by charts of weeks and
 # more: each bucket's count, sum, min, max and last value (its time too), from which a gauge's mean, a
 # counter's day total and a flag's share of time up all follow. An hour or day is recomputed whole from
 # the rows below it whenever one of them arrives or changes, so a restart counts nothing twice.
-metric_hourly = Table(
-    "metric_hourly",
-    metadata,
-    Column("skpd_code", String(40), primary_key=True),
-    Column("metric_key", String(64), primary_key=True),
-    Column("hour", UTC, primary_key=True),  # the hour's start, UTC
-    Column("n", Integer, nullable=False),
-    Column("total", Float, nullable=False),
-    Column("low", Float, nullable=False),
-    Column("high", Float, nullable=False),
-    Column("last_value", Float, nullable=False),
-    Column("last_ts", UTC, nullable=False),
-    Column("rolled_at", UTC, nullable=False, index=True),
-)
+def _rollup(name: str, bucket: str, *extra: Column[Any]) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("skpd_code", String(40), primary_key=True),
+        Column("metric_key", String(64), primary_key=True),
+        Column(bucket, UTC, primary_key=True),
+        Column("n", Integer, nullable=False),
+        Column("total", Float, nullable=False),
+        Column("low", Float, nullable=False),
+        Column("high", Float, nullable=False),
+        Column("last_value", Float, nullable=False),
+        Column("last_ts", UTC, nullable=False),
+        *extra,
+    )
 
-metric_daily = Table(
-    "metric_daily",
-    metadata,
-    Column("skpd_code", String(40), primary_key=True),
-    Column("metric_key", String(64), primary_key=True),
-    Column("day", UTC, primary_key=True),  # midnight WITA that begins the day, in UTC
-    Column("n", Integer, nullable=False),
-    Column("total", Float, nullable=False),
-    Column("low", Float, nullable=False),
-    Column("high", Float, nullable=False),
-    Column("last_value", Float, nullable=False),
-    Column("last_ts", UTC, nullable=False),
-)
+
+metric_hourly = _rollup("metric_hourly", "hour", Column("rolled_at", UTC, nullable=False, index=True))  # hour: UTC
+metric_daily = _rollup("metric_daily", "day")  # day: the midnight WITA that begins it, in UTC
 
 # What each correction replaced: the sample keeps its first message id, so a redelivery of any
 # message that touched it is recognised (here or in metric_samples) and changes nothing.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from tests.support.web import PASSWORDS
@@ -40,3 +42,30 @@ def sign_in(page, base: str, username: str) -> None:
     with page.expect_navigation():
         page.click("#login-submit")
     page.wait_for_selector("#logout", state="attached")
+
+
+class Clock:
+    """A settable now for the call simulator, and for the services it calls (`services_on`)."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def services_on(clock: Clock, monkeypatch) -> Clock:
+    """Intake and lifecycle read `clock`, so every stored time follows the simulated hours."""
+    from callcenter import intake, lifecycle
+
+    monkeypatch.setattr(intake, "utcnow", clock)
+    monkeypatch.setattr(lifecycle, "utcnow", clock)
+    return clock
+
+
+def run_for(sim, clock: Clock, span: timedelta, tick: timedelta) -> None:
+    """Step the simulator every `tick` of simulated time for `span`."""
+    end = clock.at + span
+    while clock.at < end:
+        clock.at += tick
+        sim.step()

@@ -17,36 +17,24 @@ from itertools import pairwise
 import pytest
 from sqlalchemy import select
 
-from callcenter import callmix, intake, lifecycle
+from callcenter import callmix
 from callcenter.history import seed_history
 from callcenter.simulator import DEFAULT_SPEED, CallSimulator, history_size
 from scc.storage.calls import incident_units, incidents
+
+from .conftest import Clock, run_for, services_on
 
 START = datetime(2026, 6, 1, 0, 0, tzinfo=UTC)  # 08:00 WITA on a Monday
 H = timedelta(hours=1)
 
 
-class Clock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-
 @pytest.fixture
 def clock(monkeypatch):
-    fake = Clock(START)
-    monkeypatch.setattr(intake, "utcnow", fake)
-    monkeypatch.setattr(lifecycle, "utcnow", fake)
-    return fake
+    return services_on(Clock(START), monkeypatch)
 
 
-def run(sim: CallSimulator, clock: Clock, hours: float, tick_s: float = 30) -> None:
-    end = clock.at + timedelta(hours=hours)
-    while clock.at < end:
-        clock.at += timedelta(seconds=tick_s)
-        sim.step()
+def run(sim: CallSimulator, clock: Clock, hours: float) -> None:
+    run_for(sim, clock, timedelta(hours=hours), timedelta(seconds=30))
 
 
 def to_scene(engine, since: datetime, until: datetime, line: str | None = None) -> list[float]:

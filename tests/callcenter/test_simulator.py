@@ -40,6 +40,8 @@ from scc.storage.calls import (
     incidents,
 )
 
+from .conftest import Clock, run_for, services_on
+
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 WITA on a Monday: a busy hour
 # Calls sixty times life's rate and every step thirty times shorter, so that an hour shows every status:
@@ -47,28 +49,14 @@ START = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 WITA on a Monday: a busy
 FAST = {"speed": 60.0, "pace": 30.0}
 
 
-class Clock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-
 @pytest.fixture
 def clock(monkeypatch):
     """The simulator's clock, and the services' too, so every stored time follows the simulated hour."""
-    fake = Clock(START)
-    monkeypatch.setattr(intake, "utcnow", fake)
-    monkeypatch.setattr(lifecycle, "utcnow", fake)
-    return fake
+    return services_on(Clock(START), monkeypatch)
 
 
-def run(sim: CallSimulator, clock: Clock, minutes: float, tick_s: float = 5) -> None:
-    end = clock.at + timedelta(minutes=minutes)
-    while clock.at < end:
-        clock.at += timedelta(seconds=tick_s)
-        sim.step()
+def run(sim: CallSimulator, clock: Clock, minutes: float) -> None:
+    run_for(sim, clock, timedelta(minutes=minutes), timedelta(seconds=5))
 
 
 def rows(engine, query):

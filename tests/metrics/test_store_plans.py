@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event
-
 from streams.metrics import store
 from streams.metrics.validate import Sample
+from tests.support.plans import selects_during
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -19,17 +18,7 @@ def test_a_batch_reads_no_table_whole(storage):
     store.write(engine, store.Batch(first, [], []), NOW)
     # Re-sent ids with other values: the write reads back the newest stored row of those metrics too.
     again = [Sample("dpmptsp", "service_up", NOW, 0.0, "m0"), Sample("dinkes", "service_up", NOW, 1.0, "d1")]
-    seen: list[tuple[str, object]] = []
-
-    def keep(_conn, _cursor, statement, parameters, _context, _many):
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        store.write(engine, store.Batch(again, [], []), NOW + timedelta(seconds=1))
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
+    seen = selects_during(engine, lambda: store.write(engine, store.Batch(again, [], []), NOW + timedelta(seconds=1)))
     assert len(seen) >= 2  # the check of what was stored, and the read-back of a re-sent id's metric
     with engine.connect() as conn:
         for statement, parameters in seen:
