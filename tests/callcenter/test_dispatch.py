@@ -206,7 +206,9 @@ def test_a_suggestion_reads_the_last_days_not_the_year(tmp_path, settings):
     """The missions of the last 24 hours are counted from the last two days of calls (by their index): the
     same suggestion must not slow down with 30,000 past incidents (a join that walked every assignment
     took 55 ms against 3 ms with a year). Timed against a database with no history, in turn, call by
-    call, so that a busy moment of the machine (a browser test beside this one) slows both alike."""
+    call, so that a busy moment of the machine (a browser test beside this one) slows both alike.
+    Medians are compared: a read that walks the year is slower at every call, while a burst of the other
+    worker's load can still land on the few calls a p95 of 60 looks at (6.4 ms against 1.1 ms seen once)."""
     from callcenter.history import seed_history
     from scc.storage import open_storage
 
@@ -219,8 +221,8 @@ def test_a_suggestion_reads_the_last_days_not_the_year(tmp_path, settings):
             started = time.perf_counter()
             dispatch.suggest(db, settings, "medical", "citta")
             times[name].append(time.perf_counter() - started)
-    before, after = (percentile(times[name], 95) for name in ("before", "after"))
+    before, after = (percentile(times[name], 50) for name in ("before", "after"))
     engine.dispose()
     empty.dispose()
-    print(f"suggest p95 {after * 1000:.2f} ms with 30,000 past incidents, {before * 1000:.2f} ms with none")
+    print(f"suggest p50 {after * 1000:.2f} ms with 30,000 past incidents, {before * 1000:.2f} ms with none")
     assert after <= 3 * before + 0.002, f"{after * 1000:.1f} ms against {before * 1000:.1f} ms with no history"
