@@ -85,7 +85,7 @@ def form(ctx: AppContext) -> html.Div:
         _row(
             t("intake.summary"),
             "intake-summary",
-            dbc.Textarea(id="intake-summary", rows=3, submit_on_enter=True),
+            dbc.Textarea(id="intake-summary", rows=3),
             hint=t("intake.summary_hint"),
         ),
     ]

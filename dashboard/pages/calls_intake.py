@@ -19,6 +19,7 @@ open for them, and the incident page says so.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any, Literal
 
@@ -57,7 +58,8 @@ FIELDS = {
     "landmark": "intake-landmark",
     "site": "intake-site",
 }
-TEXT_INPUTS = ("intake-number", "intake-name", "intake-village", "intake-landmark")
+# Fields in which Enter takes the call (the browser's keys below press the one button: one request).
+ENTER_TAKES = ("intake-number", "intake-name", "intake-village", "intake-landmark", "intake-summary")
 # The controls Bootstrap can mark invalid (a radio group has no such state: its words say it).
 MARKABLE = tuple(c for c in FIELDS.values() if c != "intake-priority")
 # Where a field the form has no control of its own for is reported.
@@ -85,6 +87,7 @@ SAID_BY_FIELD = frozenset({"required", "unknown", "invalid"})
 # description's own Enter handling, so one key press is one call taken.
 KEYS_JS = """
 function (ready) {
+    var ENTER_TAKES = ENTER_TAKES_IDS;
     var form = document.getElementById("intake-form");
     if (!form) { return window.dash_clientside.no_update; }
     // "Number withheld" is a Tab stop only while the number is empty (or it is ticked, to untick it).
@@ -106,9 +109,12 @@ function (ready) {
         form.addEventListener("input", sync);
         form.addEventListener("change", sync);
         form.addEventListener("keydown", function (e) {
-            if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+            // Ctrl+Enter anywhere, or Enter (not Shift+Enter) in a text field, presses the button, and
+            // nothing else takes the call: a field's own Enter beside it sent a second request.
+            var takes = ENTER_TAKES.indexOf(e.target.id) >= 0 && !e.shiftKey;
+            if (e.key === "Enter" && (e.ctrlKey || e.metaKey || takes) && !e.isComposing) {
                 e.preventDefault();
-                document.getElementById("intake-submit").click();
+                if (!e.repeat) { document.getElementById("intake-submit").click(); }
                 return;
             }
             var radio = e.target.closest && e.target.closest("#intake-priority");
@@ -193,7 +199,11 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
     access.page(__name__, path=PATH, roles=WRITERS, order=20, title_key="nav.calls", layout=layout, nav=False)
 
     access.clientside_callback(
-        app, KEYS_JS, Output("intake-keys", "data"), Input("intake-ready", "data"), roles=WRITERS
+        app,
+        KEYS_JS.replace("ENTER_TAKES_IDS", json.dumps(list(ENTER_TAKES))),
+        Output("intake-keys", "data"),
+        Input("intake-ready", "data"),
+        roles=WRITERS,
     )
     access.clientside_callback(
         app, BAD_JS, Output("intake-bad-shown", "data"), Input("intake-bad", "data"), roles=WRITERS
@@ -232,20 +242,15 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         *[Output(control, "invalid") for control in MARKABLE],
         Output("intake-bad", "data"),
         Input("intake-submit", "n_clicks"),
-        Input("intake-summary", "n_submit"),
-        *[Input(control, "n_submit") for control in TEXT_INPUTS],
         *[State(control, "value") for control in FIELDS.values()],
         State("intake-withheld", "value"),
         roles=WRITERS,
         prevent_initial_call=True,
+        # A second press while the first is on its way sends nothing: the button is off until the answer.
+        running=[(Output("intake-submit", "disabled"), True, False)],
     )
     def submit(
-        _click: int | None,
-        _enter: int | None,
-        _n1: int | None,
-        _n2: int | None,
-        _n3: int | None,
-        _n4: int | None,
+        clicks: int | None,
         line_code: str | None,
         caller_number: str | None,
         district: str | None,
@@ -262,7 +267,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
     ):
         if not has_role(WRITERS):
             abort(403)
-        if not any((_click, _enter, _n1, _n2, _n3, _n4)):
+        if not clicks:
             raise dash.exceptions.PreventUpdate
         fields: dict[str, Any] = {
             "line_code": line_code or "",

@@ -15,12 +15,14 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from callcenter.intake import take_call
 from dashboard import i18n
 from scc.clock import utcnow
 from scc.settings import load_settings
 from scc.storage import open_storage
+from scc.storage.calls import call_log
 
 from .conftest import sign_in
 
@@ -133,6 +135,15 @@ def test_operator_takes_a_fire_call_and_closes_it_with_the_keyboard(server, page
     kb.press("Control+Enter")
 
     page.wait_for_url(re.compile(r"/calls/\d+$"))
+    # One call, taken once: Ctrl+Enter in a text field also fired that field's own Enter, and the second
+    # request joined the first's incident as a repeat call (seen as /calls/506?linked=1).
+    engine = open_storage(server["db_url"])
+    try:
+        with engine.connect() as conn:
+            logged = conn.scalar(select(func.count()).where(call_log.c.caller_number == "+6281277771234"))
+    finally:
+        engine.dispose()
+    assert logged == 1
     page.locator("#incident-actions").wait_for()
     unit = page.locator("#incident-unit")
     assert unit.input_value() == "truk-citta", "the district's own truck comes first"
