@@ -49,6 +49,7 @@ ROLLUP_CHUNK = timedelta(hours=6)  # of arrivals read at once, so a long backlog
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 JOB = "metric_hourly"
+CAP_JOB = "rejected_cap"
 
 
 @dataclass
@@ -220,7 +221,7 @@ def prune(
         if not _remove(engine, table, where, deadline, removed):
             return False
         capped = policy.max_bytes_per_unit and name == "rejected_messages"
-        if capped and not _cap_rejections(engine, policy.max_bytes_per_unit or 0, deadline, removed):
+        if capped and not _cap_rejections(engine, now, policy.max_bytes_per_unit or 0, deadline, removed):
             return False
     return True
 
@@ -246,16 +247,16 @@ def _delete_keys(conn: Connection, table: Table, key: list[Any], keys: Iterable[
             conn.execute(delete(table).where(*(col == value for col, value in zip(key, k, strict=True))))
 
 
-def _cap_rejections(engine: Engine, cap: int, deadline: float, removed: dict[str, int]) -> bool:
-    """Each unit's rejected payloads within `cap` bytes: its oldest go first."""
+def _cap_rejections(engine: Engine, now: datetime, cap: int, deadline: float, removed: dict[str, int]) -> bool:
+    """Each unit's rejected payloads within `cap` bytes: its oldest go first. Only the units refused
+    something since the last look are summed (each through its own index range), so a pass never reads
+    every kept payload; the look's mark is kept like the roll-up's."""
     r = rejected_messages.c
     with engine.connect() as conn:
-        over = (
-            conn.execute(select(r.skpd_code).group_by(r.skpd_code).having(func.sum(func.length(r.payload)) > cap))
-            .scalars()
-            .all()
-        )
-    for unit in over:
+        since = conn.scalar(select(housekeeping_marks.c.upto).where(housekeeping_marks.c.job == CAP_JOB))
+        recent = select(r.skpd_code).where(r.received_at > _aware(since) - OVERLAP) if since else select(r.skpd_code)
+        units = set(conn.execute(recent).scalars())  # no DISTINCT: SQLite would walk the unit index whole
+    for unit in units:
         with engine.connect() as conn:
             sizes = conn.execute(
                 select(r.id, func.length(r.payload))
@@ -267,8 +268,10 @@ def _cap_rejections(engine: Engine, cap: int, deadline: float, removed: dict[str
             kept += int(size or 0)
             if kept > cap:
                 drop.append(row_id)
-        if not _remove(engine, rejected_messages, [r.id.in_(drop)], deadline, removed):
+        if drop and not _remove(engine, rejected_messages, [r.id.in_(drop)], deadline, removed):
             return False
+    with engine.begin() as conn:
+        _upsert(conn, housekeeping_marks, ["job"], [dict(job=CAP_JOB, upto=now, updated_at=now)])
     return True
 
 

@@ -54,6 +54,7 @@ camera_outages = Table(
     Column("reason", Text, nullable=False, default=""),
     Index("ix_camera_outages_camera", "camera_id", "started_at"),
     Index("ix_camera_outages_uplink", "uplink", "started_at"),
+    Index("ix_camera_outages_started", "started_at"),  # retention, across every camera
 )
 
 # Activity (share of moving pixels, 0..1) per camera, one row every `workers.activity_every_s`.
@@ -63,6 +64,8 @@ camera_activity = Table(
     Column("camera_id", String(40), primary_key=True),
     Column("at", UTC, primary_key=True),
     Column("level", Float, nullable=False),
+    # Retention removes old rows by time alone, across every camera.
+    Index("ix_camera_activity_at", "at"),
 )
 
 # The video wall's layout as each user left it.

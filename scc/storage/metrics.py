@@ -56,7 +56,9 @@ def _rollup(name: str, bucket: str, *extra: Column[Any]) -> Table:
     )
 
 
-metric_hourly = _rollup("metric_hourly", "hour", Column("rolled_at", UTC, nullable=False, index=True))  # hour: UTC
+# hour: UTC. Retention removes old hours by `hour` alone, across every series: its own index.
+metric_hourly = _rollup("metric_hourly", "hour", Column("rolled_at", UTC, nullable=False))
+Index("ix_metric_hourly_hour", metric_hourly.c.hour)
 metric_daily = _rollup("metric_daily", "day")  # day: the midnight WITA that begins it, in UTC
 
 # What each correction replaced: the sample keeps its first message id, so a redelivery of any
@@ -76,6 +78,7 @@ metric_corrections = Table(
     Column("corrected_at", UTC, nullable=False),
     UniqueConstraint("skpd_code", "message_id", "metric_key", name="uq_metric_corrections_message"),
     Index("ix_metric_corrections_unit", "skpd_code", "corrected_at"),
+    Index("ix_metric_corrections_at", "corrected_at"),  # retention, across every unit
 )
 
 # Each metric's newest value, kept by ingest as it commits, so the wall never scans the samples.

@@ -80,8 +80,8 @@ def test_roll_ups_equal_the_raw_rows_and_a_pass_again_changes_nothing(engine):
 
 def test_each_table_loses_what_its_policy_lets_go_and_nothing_more(engine, settings):
     old, young = NOW - timedelta(days=100), NOW - timedelta(days=10)
-    samples = [Sample(UNIT, METRIC, old, 1.0, "old"), Sample(UNIT, METRIC, young, 2.0, "young")]
-    write(engine, samples, NOW - timedelta(days=1))
+    write(engine, [Sample(UNIT, METRIC, old, 1.0, "old")], old + timedelta(minutes=1))  # kept by arrival
+    write(engine, [Sample(UNIT, METRIC, young, 2.0, "young")], young + timedelta(minutes=1))
     long_ago = NOW - timedelta(days=800)  # past audit's and outages' two years
     with engine.begin() as conn:
         conn.execute(
@@ -133,3 +133,37 @@ def test_a_units_rejected_payloads_stay_under_its_cap_oldest_going_first(engine,
     with engine.connect() as conn:
         kept = conn.scalars(select(rejected_messages.c.digest).order_by(rejected_messages.c.received_at)).all()
     assert kept == [f"{k:064d}" for k in (2, 3)], "the two newest fit under the cap"
+
+
+def test_a_pass_reads_no_table_whole(engine, settings):
+    """Every minute, for years: finding what is due goes through an index on each table's time, never
+    through the table, after the first pass (which looks at every unit's rejections once). SQLite: a SCAN
+    counts unless the statement takes fewer steps than the table has rows."""
+    from scc.storage.cameras import camera_activity
+    from scc.storage.metrics import metric_corrections
+    from tests.support.plans import selects_during, whole_reads
+
+    if engine.dialect.name != "sqlite":
+        return  # the plans read are SQLite's (PostgreSQL's come with the year benchmark)
+    write(engine, [Sample(UNIT, METRIC, NOW - timedelta(minutes=k), float(k), f"s{k}") for k in range(3000)],
+          NOW - timedelta(minutes=1))  # fmt: skip
+    recent = [NOW - timedelta(minutes=k) for k in range(3000)]
+    with engine.begin() as conn:
+        conn.execute(insert(camera_activity), [dict(camera_id="c1", at=at, level=0.1) for at in recent])
+        conn.execute(insert(camera_outages), [dict(camera_id="c1", uplink="u", started_at=at, ended_at=at,
+                                                   reason="") for at in recent])  # fmt: skip
+        conn.execute(insert(audit_log), [dict(at=at, actor="a", action="x", detail={}) for at in recent])
+        conn.execute(insert(rejected_messages), [
+            dict(received_at=at, topic="t", skpd_code=UNIT, payload="x", reason="r", source="mqtt", digest=f"{k:064d}")
+            for k, at in enumerate(recent)
+        ])  # fmt: skip
+        conn.execute(insert(metric_corrections), [
+            dict(skpd_code=UNIT, metric_key=METRIC, ts=at, old_value=1, new_value=2, message_id=f"c{k}",
+                 source="web", corrected_by="a", corrected_at=at)
+            for k, at in enumerate(recent)
+        ])  # fmt: skip
+    housekeeping.run_pass(engine, settings, NOW)  # the first look at each unit's rejections reads them all, once
+    later = NOW + timedelta(minutes=1)
+    statements = selects_during(engine, lambda: housekeeping.run_pass(engine, settings, later))
+    pruned = [name for name, policy in settings.retention.items() if policy.keep == "days"]
+    assert whole_reads(engine, statements, pruned) == []

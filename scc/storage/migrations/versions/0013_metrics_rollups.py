@@ -1,4 +1,4 @@
-"""metrics: hourly and daily roll-ups of the samples, and the index housekeeping finds new samples by
+"""metrics: hourly and daily roll-ups of the samples, and the indexes housekeeping reads by time
 
 Revision ID: 0013_metrics
 Revises: 0012_calls
@@ -34,13 +34,15 @@ def _rollup(name: str, bucket: str) -> None:
 
 def upgrade() -> None:
     _rollup("metric_hourly", "hour")
-    op.create_index(op.f("ix_metric_hourly_rolled_at"), "metric_hourly", ["rolled_at"], unique=False)
+    op.create_index("ix_metric_hourly_hour", "metric_hourly", ["hour"], unique=False)
     _rollup("metric_daily", "day")
     op.create_index("ix_metric_samples_received", "metric_samples", ["received_at"], unique=False)
+    op.create_index("ix_metric_corrections_at", "metric_corrections", ["corrected_at"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_metric_corrections_at", table_name="metric_corrections")
     op.drop_index("ix_metric_samples_received", table_name="metric_samples")
     op.drop_table("metric_daily")
-    op.drop_index(op.f("ix_metric_hourly_rolled_at"), table_name="metric_hourly")
+    op.drop_index("ix_metric_hourly_hour", table_name="metric_hourly")
     op.drop_table("metric_hourly")
