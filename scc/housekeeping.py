@@ -22,7 +22,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -203,7 +203,7 @@ def _set_mark(conn: Connection, upto: datetime, now: datetime) -> None:
 
 
 def prune(
-    engine: Engine, policies: dict[str, TablePolicy] | Any, now: datetime, deadline: float, removed: dict[str, int]
+    engine: Engine, policies: Mapping[str, TablePolicy], now: datetime, deadline: float, removed: dict[str, int]
 ) -> bool:
     """Remove what each policy lets go, batch by batch, until done or `deadline` (monotonic); True if
     everything due was removed."""

@@ -179,6 +179,8 @@ def test_board_counts_complaints_apart_and_fits_the_wall(server, page, shots):
     # not among the emergencies.
     assert int(page.locator("#board-complaints .kpi-value").inner_text()) >= 1
     assert page.locator("#board-complaints").get_attribute("data-tone") == "alarm"
+    link = page.locator("#board-complaints-link")  # how many are overdue, and the way to them, on screen
+    assert link.is_visible() and link.get_attribute("href") == "/complaints"
     assert "Izin usaha belum terbit" not in page.locator("#calls-table").inner_text()
     assert page.locator("#board-take-call").count() == 0  # the bupati watches, does not take calls
     no_scrollbar(page)
