@@ -31,8 +31,7 @@ from sqlalchemy import select
 
 from callcenter import lifecycle
 from scc.storage.calls import incidents
-from tests.callcenter.conftest import sign_in  # the call center tests' sign-in, through the form
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, sign_in  # the tests' sign-in, through the form
 
 TIMEOUT_MS = 20_000
 MAX_TABS = 40  # a field not reached by then is not on the form's Tab path: an error, not a figure

@@ -24,14 +24,14 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from scc import boot
-from scc.clock import utcnow, wita_day_start
+from scc.clock import as_utc, utcnow, wita_day_start
 from scc.health import Heartbeat
 from scc.settings import Settings
 from scc.settings.retention import TablePolicy
@@ -46,7 +46,6 @@ BUDGET_S = 20.0  # of removal per pass; the rest waits for the next
 BATCH = 2000
 OVERLAP = timedelta(minutes=10)
 ROLLUP_CHUNK = timedelta(hours=6)  # of arrivals read at once, so a long backlog goes in short steps
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 JOB = "metric_hourly"
 CAP_JOB = "rejected_cap"
@@ -94,7 +93,7 @@ def roll_up(engine: Engine, now: datetime) -> tuple[int, int]:
             dirty = {(unit, metric, wita_day_start(hour)) for unit, metric, hour in touched}
             for (unit, metric), which in _by_series(dirty).items():
                 _recompute_days(conn, unit, metric, which)
-            _set_mark(conn, upto, now)
+            _set_mark(conn, JOB, upto, now)
         hours, days, mark = hours + len(touched), days + len(dirty), upto
     return hours, days
 
@@ -107,17 +106,21 @@ def _by_series(buckets: set[tuple[str, str, datetime]]) -> dict[tuple[str, str],
 
 
 def _mark(engine: Engine) -> datetime:
+    """Where the roll-up stands: its mark, or just before the first sample arrived."""
     with engine.connect() as conn:
-        found = conn.scalar(select(housekeeping_marks.c.upto).where(housekeeping_marks.c.job == JOB))
-    if found is None:
-        return _first_arrival(engine) or utcnow()
-    return _aware(found)
+        found = _mark_of(conn, JOB)
+    return found or _first_arrival(engine) or utcnow()
+
+
+def _mark_of(conn: Connection, job: str) -> datetime | None:
+    found = conn.scalar(select(housekeeping_marks.c.upto).where(housekeeping_marks.c.job == job))
+    return None if found is None else as_utc(found)
 
 
 def _first_arrival(engine: Engine) -> datetime | None:
     with engine.connect() as conn:
         first = conn.scalar(select(func.min(metric_samples.c.received_at)))
-    return None if first is None else _aware(first) - timedelta(seconds=1)
+    return None if first is None else as_utc(first) - timedelta(seconds=1)
 
 
 def _touched_hours(conn: Connection, since: datetime, upto: datetime) -> set[tuple[str, str, datetime]]:
@@ -127,7 +130,7 @@ def _touched_hours(conn: Connection, since: datetime, upto: datetime) -> set[tup
 
 
 def _hour_of(ts: datetime) -> datetime:
-    return _aware(ts).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return as_utc(ts).replace(minute=0, second=0, microsecond=0)
 
 
 def _recompute_hours(conn: Connection, unit: str, metric: str, hours: set[datetime], now: datetime) -> None:
@@ -142,7 +145,7 @@ def _recompute_hours(conn: Connection, unit: str, metric: str, hours: set[dateti
     for ts, value in rows:
         hour = _hour_of(ts)
         if hour in hours:
-            by_hour.setdefault(hour, []).append((_aware(ts), float(value)))
+            by_hour.setdefault(hour, []).append((as_utc(ts), float(value)))
     out = []
     for hour, values in by_hour.items():  # an hour with no rows left (pruned) keeps its roll-up
         last_ts, last_value = max(values)
@@ -162,21 +165,17 @@ def _recompute_days(conn: Connection, unit: str, metric: str, days: set[datetime
     )
     by_day: dict[datetime, list[Any]] = {}
     for r in rows:
-        day = wita_day_start(_aware(r.hour))
+        day = wita_day_start(as_utc(r.hour))
         if day in days:
             by_day.setdefault(day, []).append(r)
     out = []
     for day, hours in by_day.items():
-        newest = max(hours, key=lambda r: _aware(r.last_ts))
+        newest = max(hours, key=lambda r: as_utc(r.last_ts))
         row = dict(skpd_code=unit, metric_key=metric, day=day, n=sum(r.n for r in hours),
                    total=sum(r.total for r in hours), low=min(r.low for r in hours), high=max(r.high for r in hours),
-                   last_value=newest.last_value, last_ts=_aware(newest.last_ts))  # fmt: skip
+                   last_value=newest.last_value, last_ts=as_utc(newest.last_ts))  # fmt: skip
         out.append(row)
     _upsert(conn, metric_daily, ["skpd_code", "metric_key", "day"], out)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _upsert(conn: Connection, table: Table, key: list[str], rows: list[dict[str, Any]]) -> None:
@@ -195,8 +194,8 @@ def _upsert_statement(dialect_name: str, table: str, key: tuple[str, ...], colum
     return stmt.on_conflict_do_update(index_elements=list(key), set_=figures)
 
 
-def _set_mark(conn: Connection, upto: datetime, now: datetime) -> None:
-    _upsert(conn, housekeeping_marks, ["job"], [dict(job=JOB, upto=upto, updated_at=now)])
+def _set_mark(conn: Connection, job: str, upto: datetime, now: datetime) -> None:
+    _upsert(conn, housekeeping_marks, ["job"], [dict(job=job, upto=upto, updated_at=now)])
 
 
 # -- retention --------------------------------------------------------------------------------------
@@ -253,8 +252,8 @@ def _cap_rejections(engine: Engine, now: datetime, cap: int, deadline: float, re
     every kept payload; the look's mark is kept like the roll-up's."""
     r = rejected_messages.c
     with engine.connect() as conn:
-        since = conn.scalar(select(housekeeping_marks.c.upto).where(housekeeping_marks.c.job == CAP_JOB))
-        recent = select(r.skpd_code).where(r.received_at > _aware(since) - OVERLAP) if since else select(r.skpd_code)
+        since = _mark_of(conn, CAP_JOB)
+        recent = select(r.skpd_code).where(r.received_at > since - OVERLAP) if since else select(r.skpd_code)
         units = set(conn.execute(recent).scalars())  # no DISTINCT: SQLite would walk the unit index whole
     for unit in units:
         with engine.connect() as conn:
@@ -271,7 +270,7 @@ def _cap_rejections(engine: Engine, now: datetime, cap: int, deadline: float, re
         if drop and not _remove(engine, rejected_messages, [r.id.in_(drop)], deadline, removed):
             return False
     with engine.begin() as conn:
-        _upsert(conn, housekeeping_marks, ["job"], [dict(job=CAP_JOB, upto=now, updated_at=now)])
+        _set_mark(conn, CAP_JOB, now, now)
     return True
 
 

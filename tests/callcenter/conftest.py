@@ -6,8 +6,6 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.support.web import PASSWORDS
-
 TIMEOUT_MS = 15_000
 WALL = {"width": 1920, "height": 1080}
 
@@ -32,16 +30,6 @@ def page(browser):
     context.set_default_timeout(TIMEOUT_MS)
     yield context.new_page()
     context.close()
-
-
-def sign_in(page, base: str, username: str) -> None:
-    """Through the sign-in form, as a person would."""
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORDS[username])
-    with page.expect_navigation():
-        page.click("#login-submit")
-    page.wait_for_selector("#logout", state="attached")
 
 
 class Clock:
@@ -69,3 +57,17 @@ def run_for(sim, clock: Clock, span: timedelta, tick: timedelta) -> None:
     while clock.at < end:
         clock.at += tick
         sim.step()
+
+
+def intake_request(app, values: dict) -> dict:
+    """The request the intake form's button sends, with these controls' values (by id; the rest None)."""
+    from tests.support.dashapp import callback_body
+
+    body = callback_body(app, next(k for k in app.callback_map if "intake-go.href" in k))
+    for item in body["state"]:
+        item["value"] = values.get(item["id"])
+    for item in body["inputs"]:
+        if item["id"] == "intake-submit":
+            item["value"] = 1
+    body["changedPropIds"] = ["intake-submit.n_clicks"]
+    return body

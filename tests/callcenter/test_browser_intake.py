@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from .conftest import sign_in
+from tests.support.browser import sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -23,8 +23,7 @@ from scc.clock import utcnow
 from scc.settings import load_settings
 from scc.storage import open_storage
 from scc.storage.calls import call_log
-
-from .conftest import sign_in
+from tests.support.browser import sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -18,7 +18,9 @@ from callcenter.intake import Reason
 from dashboard import i18n
 from dashboard.pages import calls_intake
 from scc.storage.calls import incidents
-from tests.support.dashapp import callback_body, client, make_app, post_callback
+from tests.support.dashapp import client, make_app, post_callback
+
+from .conftest import intake_request
 
 ID, EN = i18n.catalog("id"), i18n.catalog("en")
 CONTROL = {
@@ -47,16 +49,8 @@ def app(tmp_path_factory):
 
 def submit(c, app, **fields: Any) -> dict:
     """Ctrl+Enter on the form with these fields (the rest as an untouched form leaves them)."""
-    key = next(k for k in app.callback_map if "intake-go.href" in k)
-    body = callback_body(app, key)
     values = {"intake-priority": 2, "intake-withheld": False} | {CONTROL[k]: v for k, v in fields.items()}
-    for item in body["state"]:
-        item["value"] = values.get(item["id"])
-    for item in body["inputs"]:
-        if item["id"] == "intake-submit":
-            item["value"] = 1
-    body["changedPropIds"] = ["intake-submit.n_clicks"]
-    r = post_callback(c, body)
+    r = post_callback(c, intake_request(app, values))
     assert r.status_code == 200, r.status_code
     return json.loads(r.get_data(as_text=True))["response"]
 

@@ -11,7 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 
 from scc.storage.calls import call_log, incidents
-from tests.support.dashapp import callback_body, client, make_app, post_callback
+from tests.support.dashapp import client, make_app, post_callback
+
+from .conftest import intake_request
 
 CALL = {"intake-line": "psc-119", "intake-district": "lalabata", "intake-category": "medical",
         "intake-priority": 1, "intake-summary": "Bapak pingsan di sawah", "intake-withheld": False}  # fmt: skip
@@ -21,18 +23,10 @@ ROUNDS = 8
 def test_two_operators_taking_one_number_at_once_open_one_incident(database_url):
     app = make_app(database_url)
     engine = app.server.config["SCC_CONTEXT"].engine
-    key = next(k for k in app.callback_map if "intake-go.href" in k)
     operators = [client(app, "operator"), client(app, "admin")]
 
     def take(c, number: str, barrier: threading.Barrier) -> str:
-        body = callback_body(app, key)
-        values = {**CALL, "intake-number": number}
-        for item in body["state"]:
-            item["value"] = values.get(item["id"])
-        for item in body["inputs"]:
-            if item["id"] == "intake-submit":
-                item["value"] = 1
-        body["changedPropIds"] = ["intake-submit.n_clicks"]
+        body = intake_request(app, {**CALL, "intake-number": number})
         barrier.wait()
         r = post_callback(c, body)
         assert r.status_code == 200, r.status_code

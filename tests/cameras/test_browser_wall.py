@@ -34,9 +34,9 @@ from scc.clock import utcnow
 from scc.settings import load_settings
 from scc.storage import open_storage
 from scc.storage.cameras import camera_outages, camera_state, wall_prefs
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, sign_in
 from tests.support.services import free_port
-from tests.support.web import PASSWORDS, ROOT, WebServer, seed_users
+from tests.support.web import ROOT, WebServer, seed_users
 
 pytestmark = pytest.mark.browser
 
@@ -51,14 +51,6 @@ STATES = """() => [...document.querySelectorAll('#wall-players .live-tile')].map
 @pytest.fixture(scope="module")
 def shots(screenshot_dir) -> Path:
     return screenshot_dir
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORDS[username])
-    with page.expect_navigation():
-        page.click("#login-submit")
 
 
 def fits(page) -> dict[str, int]:

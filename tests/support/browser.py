@@ -11,3 +11,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def sign_in(page, base: str, username: str) -> None:
+    """Through the sign-in form, as a person would; back once the page's shell is drawn (the sign-out
+    control is attached, hidden on a wall account)."""
+    from .web import PASSWORDS
+
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORDS[username])
+    with page.expect_navigation():
+        page.click("#login-submit")
+    page.wait_for_selector("#logout", state="attached")
