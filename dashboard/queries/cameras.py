@@ -6,13 +6,14 @@ Everything here reads what the camera workers stored (scc.storage.cameras); noth
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, get_args
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, or_, select, union_all
 
 from scc import health
 from scc.camera_access import may_view
@@ -192,11 +193,10 @@ def outages(engine: Engine, camera_ids: Sequence[str], since: datetime) -> list[
     if not camera_ids:
         return []
     t = camera_outages.c
-    query = (
-        select(t.camera_id, t.uplink, t.started_at, t.ended_at, t.reason)
-        .where(t.camera_id.in_(list(camera_ids)), or_(t.ended_at.is_(None), t.ended_at >= since))
-        .order_by(t.started_at)
-    )
+    # The open ones and those ended since, apart: each is a range of ix_camera_outages_end per camera, where
+    # one OR of the two had SQLite walk every camera's outages of two years and PostgreSQL the whole table.
+    columns = select(t.camera_id, t.uplink, t.started_at, t.ended_at, t.reason).where(t.camera_id.in_(list(camera_ids)))
+    query = union_all(columns.where(t.ended_at.is_(None)), columns.where(t.ended_at >= since)).order_by("started_at")
     with engine.connect() as conn:
         return [
             Outage(
@@ -234,13 +234,35 @@ def _down_spans(items: Iterable[Outage], since: datetime, now: datetime) -> list
 
 
 def _all_down(per_camera: Sequence[list[Span]]) -> list[Span]:
-    """The spans during which every one of the cameras was down at once (intersection of their unions)."""
-    if not per_camera:
+    """The spans during which every one of the cameras was down at once (intersection of their unions).
+
+    One sweep over the cameras' starts and ends in time order, counting the cameras down: all of them
+    from the moment the count reaches their number until the next end: linear in the spans, where
+    intersecting camera by camera was quadratic (a week of a flapping link is thousands of outages).
+    Each camera's spans are merged first (one pass over what `_down_spans` left sorted), so a camera
+    counts at most once at a time. At one instant ends come before starts: spans are half-open, and
+    one camera coming back as another goes is no moment of all down."""
+    need = len(per_camera)
+    if need == 0:
         return []
-    common = per_camera[0]
-    for spans in per_camera[1:]:
-        common = [(max(a0, b0), min(a1, b1)) for a0, a1 in common for b0, b1 in spans if min(a1, b1) > max(a0, b0)]
-    return _merged(common)
+    edges = heapq.merge(*(_edges(spans) for spans in per_camera))
+    out: list[Span] = []
+    down, start = 0, None
+    for at, step in edges:
+        if step < 0 and down == need and start is not None:
+            out.append((start, at))
+        down += step
+        if down == need:
+            start = at
+    return out
+
+
+def _edges(spans: Iterable[Span]) -> Iterator[tuple[datetime, int]]:
+    """A camera's (start, +1) and (end, -1) in time order; an empty span covers no time."""
+    for start, end in _merged(spans):
+        if end > start:
+            yield start, 1
+            yield end, -1
 
 
 def _percent(down: list[Span], since: datetime, now: datetime) -> float:

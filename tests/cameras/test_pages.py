@@ -4,9 +4,14 @@ grouping into pages, one banner per dead link, each user's layout) and their cal
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import insert
 
 from dashboard.access import ROUTER
@@ -20,6 +25,7 @@ from tests.support.dashapp import callback_body, client, make_app, post_callback
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 PASSWORD = "test-camera-password"  # tests/conftest.py
 
 
@@ -114,6 +120,57 @@ def test_an_open_outage_is_not_counted_twice_for_an_offline_camera(engine):
     outage(engine, "a", NOW - 2 * H, None)
     cams, _ = q.uptime(engine, [row("a", status="offline", last_frame_at=NOW - 5 * H)], NOW)
     assert (cams[0].pct_24h, cams[0].outages_24h) == (pytest.approx(100 * (1 - 2 / 24)), 1)
+
+
+def all_down_by_brute_force(per_camera: list[list[q.Span]]) -> list[q.Span]:
+    """Between each two neighbouring instants any span begins or ends, every camera is down or not
+    throughout: ask each camera about the middle of every such piece, then join the neighbours."""
+    if not per_camera:
+        return []
+    instants = sorted({at for spans in per_camera for span in spans for at in span})
+    out: list[q.Span] = []
+    for start, end in pairwise(instants):
+        middle = start + (end - start) / 2
+        if all(any(s <= middle < e for s, e in spans) for spans in per_camera):
+            if out and out[-1][1] == start:
+                out[-1] = (out[-1][0], end)
+            else:
+                out.append((start, end))
+    return out
+
+
+MINUTES = st.lists(st.tuples(st.integers(0, 600), st.integers(1, 120)), max_size=12)
+
+
+@hsettings(max_examples=400, deadline=None)
+@given(st.lists(MINUTES, max_size=5))
+def test_all_down_is_the_moments_every_camera_was_down(cameras):
+    """Any outages, overlapping or touching within a camera or across cameras, cameras without any."""
+    per_camera = [[(NOW + m * MINUTE, NOW + (m + length) * MINUTE) for m, length in spans] for spans in cameras]
+    assert q._all_down(per_camera) == all_down_by_brute_force(per_camera)
+
+
+def flapping(n: int, cameras: int) -> list[list[q.Span]]:
+    """`n` outages per camera, each overlapping its neighbours' on the other cameras: n links down in all."""
+    return [[(NOW + (10 * k + c) * MINUTE, NOW + (10 * k + c + 6) * MINUTE) for k in range(n)] for c in range(cameras)]
+
+
+def test_all_down_grows_with_the_outages_not_their_square():
+    """A week of a flapping radio link is thousands of outages per camera: 8 times the outages must cost
+    about 8 times the time (quadratic would be 64), measured here against itself in one run."""
+
+    def best_of(per_camera: list[list[q.Span]]) -> float:
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            q._all_down(per_camera)
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    small, large = flapping(1000, 4), flapping(8000, 4)
+    assert len(q._all_down(large)) == 8000
+    ratio = best_of(large) / best_of(small)
+    assert ratio < 20, f"8 times the outages took {ratio:.1f} times as long"
 
 
 # -- grouping, pages, banners ---------------------------------------------------------------------
