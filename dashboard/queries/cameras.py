@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, get_args
 
-from sqlalchemy import Engine, or_, select, union_all
+from sqlalchemy import Engine, select, union_all
 
 from scc import health
 from scc.camera_access import may_view
@@ -193,8 +193,8 @@ def outages(engine: Engine, camera_ids: Sequence[str], since: datetime) -> list[
     if not camera_ids:
         return []
     t = camera_outages.c
-    # The open ones and those ended since, apart: each is a range of ix_camera_outages_end per camera, where
-    # one OR of the two had SQLite walk every camera's outages of two years and PostgreSQL the whole table.
+    # The open ones and those ended since, apart: each is then a range of ix_camera_outages_end for each
+    # camera, while no index serves the OR of the two and every outage of years past would be read.
     columns = select(t.camera_id, t.uplink, t.started_at, t.ended_at, t.reason).where(t.camera_id.in_(list(camera_ids)))
     query = union_all(columns.where(t.ended_at.is_(None)), columns.where(t.ended_at >= since)).order_by("started_at")
     with engine.connect() as conn:

@@ -55,6 +55,8 @@ camera_outages = Table(
     Index("ix_camera_outages_camera", "camera_id", "started_at"),
     Index("ix_camera_outages_uplink", "uplink", "started_at"),
     Index("ix_camera_outages_started", "started_at"),  # retention, across every camera
+    # A camera's outages still open or ended since a time (health's uptime), without the years before it.
+    Index("ix_camera_outages_end", "camera_id", "ended_at"),
 )
 
 # Activity (share of moving pixels, 0..1) per camera, one row every `workers.activity_every_s`.
