@@ -7,11 +7,13 @@ loader can report all of them at once, each with its file and line.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from scc.storage.calls import CATEGORIES, PRIORITIES
 
 from .broker import SERVICE_USERS, queue_holds_an_hour
+from .retention import BackupPolicy
 from .source import ConfigError, Document
 
 
@@ -159,3 +161,14 @@ def retention_fits_the_schema(doc: Document, tables: Mapping[str, Any]) -> Itera
             yield doc.error(("tables", name, "by"), f"table {name!r} has no column {policy.by!r}")
         if policy.rollup is not None and policy.rollup not in metadata.tables:
             yield doc.error(("tables", name, "rollup"), f"no table {policy.rollup!r} in the schema")
+
+
+def backups_outside_the_configuration(
+    doc: Document, backups: BackupPolicy, config_dir: Path, data_dir: Path
+) -> Iterator[ConfigError]:
+    """A backup holds the configuration directory: archives kept inside it would each hold all the ones before."""
+    config = Path(config_dir).resolve()
+    target = (Path(data_dir) / backups.dir).resolve()
+    if target == config or config in target.parents:
+        problem = f"{target} is inside the configuration directory {config}, which each backup holds: choose another"
+        yield doc.error(("backups", "dir"), problem)

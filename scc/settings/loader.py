@@ -19,7 +19,7 @@ from .complaints import ComplaintTopic, ComplaintTopicsFile
 from .metrics import Metric, MetricsFile
 from .office_days import OfficeCalendar
 from .regency import District, DistrictsFile, Skpd, SkpdFile
-from .retention import RetentionFile, TablePolicy
+from .retention import BackupPolicy, RetentionFile, TablePolicy
 from .source import ConfigError, Document, read_document
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -60,10 +60,16 @@ class Settings:
     office_days: OfficeCalendar = field(repr=False)
     complaint_topics: tuple[ComplaintTopic, ...] = ()
     retention: Mapping[str, TablePolicy] = field(default_factory=dict, repr=False)  # table -> its policy
+    backups: BackupPolicy = field(default_factory=BackupPolicy, repr=False)
 
     @property
     def database_url(self) -> str:
         return self.app.database.url or f"sqlite:///{self.data_dir / 'scc.db'}"
+
+    @property
+    def backup_dir(self) -> Path:
+        """Where the nightly backups and `scc backup` go; a relative `dir` is in the data directory."""
+        return self.data_dir / self.backups.dir
 
     @property
     def tls_files(self) -> tuple[Path, Path] | None:
@@ -130,7 +136,10 @@ def load_settings(
     if errors:
         raise InvalidConfig(errors)
 
+    data_dir = Path(data_dir or default_data_dir(environ))
     errors.extend(_cross_check(docs, models))
+    backups = models["retention"].backups
+    errors.extend(checks.backups_outside_the_configuration(docs["retention"], backups, config_dir, data_dir))
     if errors:
         raise InvalidConfig(errors)
 
@@ -139,7 +148,7 @@ def load_settings(
     expanded = [Metric(skpd=unit.code, **spec.model_dump()) for unit in skpd for spec in metric_file.common]
     return Settings(
         config_dir=config_dir,
-        data_dir=Path(data_dir or default_data_dir(environ)),
+        data_dir=data_dir,
         app=models["app"],
         districts=tuple(models["districts"].districts),
         skpd=tuple(skpd),
@@ -151,6 +160,7 @@ def load_settings(
         complaint_topics=tuple(models["complaint_topics"].topics),
         office_days=models["office_days"],
         retention=models["retention"].tables,
+        backups=backups,
     )
 
 

@@ -218,3 +218,27 @@ def test_every_table_needs_a_retention_policy_that_fits_the_schema(config_dir):
     path.write_text(text.replace("    days: 30\n    by: received_at\n", "    days: 30\n"))
     [missing] = errors_of(config_dir)
     assert "keep: days needs `days` and `by`" in missing
+
+
+def test_the_nightly_backups_time_and_folder_are_checked(config_dir, tmp_path):
+    """An unquoted time is a number to YAML, and a folder inside config/ would put every archive into the next."""
+    path = config_dir / "retention.yaml"
+    text = path.read_text()
+    replace(path, '  at: "02:00"', "  at: 22:30")
+    assert errors_of(config_dir) == [
+        f'{path}:{line_of(path, "at: 22:30")}: backups.at: write the time in quotes, as "22:30"'
+    ]
+    path.write_text(text.replace('  at: "02:00"', '  at: "24:00"'))
+    line = line_of(path, 'at: "24:00"')
+    assert errors_of(config_dir) == [
+        f"{path}:{line}: backups.at: '24:00' is not a time of day as HH:MM (00:00 to 23:59)"
+    ]
+    path.write_text(text.replace("  dir: backups", f"  dir: {config_dir / 'kept'}"))
+    assert errors_of(config_dir) == [
+        f"{path}:{line_of(path, 'dir: ')}: backups.dir: {config_dir.resolve() / 'kept'} is inside the configuration "
+        f"directory {config_dir.resolve()}, which each backup holds: choose another"
+    ]
+    path.write_text(text.replace('  at: "02:00"', '  at: "23:45"').replace("  keep_count: 7", "  keep_count: 2"))
+    settings = load_settings(config_dir, tmp_path / "data", environ=ENV)
+    assert settings.backups.time_of_day.strftime("%H:%M") == "23:45" and settings.backups.keep_count == 2
+    assert settings.backup_dir == tmp_path / "data" / "backups"
