@@ -25,23 +25,23 @@ import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
 from . import secrets
-from .clock import WITA, as_utc, to_wita, utcnow
+from .clock import as_utc, to_wita, utcnow
 from .dbcopy import BackupError, Database, move_private
 from .settings import Settings
 
-__all__ = ["Backup", "BackupError", "make_backup", "prune_backups", "read_manifest", "restore_backup", "take_backup"]
+__all__ = ["Backup", "BackupError", "make_backup", "read_manifest", "restore_backup", "size_text", "take_backup"]
 
 FORMAT = 1
 MANIFEST = "manifest.json"
 SECRETS = f"data/{secrets.FILE}"
 DATABASE_URL = "SCC_DATABASE_URL"
-_NAME = re.compile(r"^scc-backup-(\d{8}-\d{6})(?:-(\d+))?\.tar\.gz$")
+ARCHIVE_NAME = re.compile(r"^scc-backup-(\d{8}-\d{6})(?:-(\d+))?\.tar\.gz$")
 _CHUNK = 1 << 20
 # What a restore may write: the database, the configuration, and in the data directory only the secrets
 # and the TLS files (an archive names no other file there, such as the database's own).
@@ -341,26 +341,6 @@ def _put(source: Path, target: Path, manifest: dict[str, Any], name: str) -> Non
     os.replace(partial, target)
 
 
-# -- retention ------------------------------------------------------------------------------------------------
-
-
-def prune_backups(directory: Path, keep_days: float, keep_count: int, *, now: datetime | None = None) -> list[Path]:
-    """Delete the archives older than `keep_days`, always keeping the newest `keep_count`; returns what went.
-
-    Only files named as make_backup names them count, by the time in their name (a copy elsewhere
-    keeps its name but not its modification time); anything else in the directory is left alone.
-    """
-    now = as_utc(now) if now else utcnow()
-    found = []
-    for path in Path(directory).iterdir():
-        match = _NAME.match(path.name)
-        if match and path.is_file():
-            taken = datetime.strptime(match[1], "%Y%m%d-%H%M%S").replace(tzinfo=WITA)
-            found.append((taken, int(match[2] or 1), path))
-    found.sort(reverse=True)
-    removed = []
-    for taken, _, path in found[max(keep_count, 0) :]:
-        if now - taken > timedelta(days=keep_days):
-            path.unlink()
-            removed.append(path)
-    return removed
+def size_text(size: int) -> str:
+    """An archive's size for a person: 35.2 MB, 412 kB."""
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"

@@ -195,16 +195,16 @@ def cmd_user(args: argparse.Namespace, data_dir: Path) -> int:
 
 def cmd_backup(args: argparse.Namespace, data_dir: Path) -> int:
     settings = load_settings()
-    dest = Path(args.to) if args.to else data_dir / "backups"
+    dest = Path(args.to) if args.to else settings.backup_dir
     try:
         done = backup.take_backup(settings, dest)
     except OSError as exc:
         print(f"error: cannot write the backup into {dest}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    made = done.manifest
+    made, mb = done.manifest, backup.size_text
     print(f"Backup written: {done.path}")
     print(
-        f"  {_mb(done.size)} ({made['backend']} database of {_mb(made['database_bytes'])}, configuration, secrets) "
+        f"  {mb(done.size)} ({made['backend']} database of {mb(made['database_bytes'])}, configuration, secrets) "
         f"in {done.seconds:.1f} s"
     )
     print("  It holds the installation's secrets: keep its copies where only administrators can read them.")
@@ -230,10 +230,6 @@ def cmd_restore(args: argparse.Namespace, data_dir: Path) -> int:
     print(f"  secrets       {data_dir / secrets.FILE}")
     print("Start it with `scc run`.")
     return 0
-
-
-def _mb(size: int) -> str:
-    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -269,7 +265,7 @@ def _parser() -> argparse.ArgumentParser:
         actions.add_parser(action).add_argument("username")
     user.set_defaults(func=cmd_user)
     take = sub.add_parser("backup", help="database, configuration and secrets in one archive (while running)")
-    take.add_argument("--to", metavar="DIR", help="where to write it (default: <data dir>/backups)")
+    take.add_argument("--to", metavar="DIR", help="where to write it (default: retention.yaml's backups.dir)")
     take.set_defaults(func=cmd_backup)
     back = sub.add_parser("restore", help="bring a stopped installation back to a backup archive")
     back.add_argument("archive", help="an scc-backup-*.tar.gz written by `scc backup`")

@@ -11,8 +11,11 @@ Every pass (PASS_S):
    (a writer waits at most one batch), until the pass's time budget is spent; what is left waits for
    the next pass. Raw samples go only once the roll-up mark has passed them; an outage still open
    never goes; rejected messages past a unit's byte cap go oldest first.
-The process beats a heartbeat from its loop, its detail the last pass's work, so health shows a
-housekeeping that stopped working as stale.
+3. Starts the night's backup once its time has come (scc.nightly_backup), in a thread of its own, and
+   then removes the archives past their retention.
+The process beats a heartbeat from its loop, its detail the last pass's work and the last backup, so
+health shows a housekeeping that stopped working as stale; the `backup` heartbeat goes stale when the
+newest backup is too old.
 """
 
 from __future__ import annotations
@@ -30,9 +33,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from scc import boot
+from scc import boot, health
 from scc.clock import as_utc, utcnow, wita_day_start
 from scc.health import Heartbeat
+from scc.nightly_backup import HEARTBEAT, NightlyBackup
 from scc.settings import Settings
 from scc.settings.retention import TablePolicy
 from scc.storage import db, metadata
@@ -49,6 +53,7 @@ ROLLUP_CHUNK = timedelta(hours=6)  # of arrivals read at once, so a long backlog
 HOUR = timedelta(hours=1)
 JOB = "metric_hourly"
 CAP_JOB = "rejected_cap"
+BACKUP_JOB = "nightly_backup"  # its mark: the last night (WITA midnight) whose backup was taken
 
 
 @dataclass
@@ -277,17 +282,37 @@ def _cap_rejections(engine: Engine, now: datetime, cap: int, deadline: float, re
 # -- the process ------------------------------------------------------------------------------------
 
 
+def nightly_backup(engine: Engine, settings: Settings) -> NightlyBackup:
+    """The nightly backup, the nights it took marked beside the roll-ups' marks."""
+
+    def done() -> datetime | None:
+        with engine.connect() as conn:
+            return _mark_of(conn, BACKUP_JOB)
+
+    def mark(night: datetime) -> None:
+        with engine.begin() as conn:
+            _set_mark(conn, BACKUP_JOB, night, utcnow())
+
+    return NightlyBackup(settings, done, mark)
+
+
 def main() -> None:
     settings = boot.settings_or_exit()
     engine = db.connect(settings.database_url)
+    nightly = nightly_backup(engine, settings)
     last: list[Pass] = [Pass()]
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    beat = Heartbeat(engine, "housekeeping", PASS_S, lambda: (0, last[0].detail()))
+    beat = Heartbeat(engine, "housekeeping", PASS_S, lambda: (0, f"{last[0].detail()}; {nightly.summary()}"))
+    backup_beat = Heartbeat(engine, HEARTBEAT, PASS_S, nightly.probe) if settings.backups.nightly else None
+    if backup_beat is not None:
+        _first_backup_beat(engine, nightly)
     while not stop.is_set():
+        now = utcnow()
+        nightly.step(now)  # the backup runs in its own thread: this pass goes on at once
         try:
-            last[0] = run_pass(engine, settings)
+            last[0] = run_pass(engine, settings, now)
         except Exception:
             # The database away or busy, or a fault: logged and tried again next pass. No beat: a
             # housekeeping that keeps failing must show as stale, not up.
@@ -295,7 +320,20 @@ def main() -> None:
         else:
             log.info("housekeeping: %s", last[0].detail())
             beat.tick()
+        if backup_beat is not None:
+            backup_beat.tick()
         stop.wait(PASS_S)
+    if not nightly.wait(timeout=5):
+        log.warning("housekeeping: stopped during the night's backup; its partial files go after a later one")
+
+
+def _first_backup_beat(engine: Engine, nightly: NightlyBackup) -> None:
+    """One beat at start, whatever the newest backup's age, so that `backup` is in health at all: from
+    then on it beats only while the newest is young enough, and goes stale if the next one fails."""
+    try:
+        health.beat(engine, HEARTBEAT, interval_s=PASS_S, detail=nightly.summary(), last_activity=utcnow())
+    except Exception as exc:  # the database away: the loop's beats will say so
+        log.error("housekeeping: cannot record the backup's heartbeat: %s", str(exc).splitlines()[0])
 
 
 if __name__ == "__main__":

@@ -4,9 +4,11 @@ starts, an altered archive and a running installation are refused, and the archi
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -24,11 +26,13 @@ import requests
 from sqlalchemy import create_engine, select, text
 
 from callcenter.intake import take_call
-from scc import health, secrets, users
-from scc.backup import BackupError, make_backup, prune_backups, restore_backup, take_backup
-from scc.clock import utcnow
+from scc import health, housekeeping, secrets, users
+from scc.backup import BackupError, make_backup, read_manifest, restore_backup, take_backup
+from scc.clock import WITA, to_wita, utcnow
 from scc.dbcopy import Database
+from scc.nightly_backup import NightlyBackup, Overdue, prune_backups
 from scc.settings import Settings, load_settings
+from scc.settings.retention import BackupPolicy
 from scc.storage import open_storage
 from scc.storage.calls import incidents
 from scc.storage.metrics import metric_samples
@@ -375,3 +379,132 @@ def test_prune_keeps_the_newest_and_what_is_young_enough(tmp_path):
     assert (tmp_path / "notes.txt").exists() and (tmp_path / "scc-backup-20250101-000000.tar.gz.partial").exists()
     removed = prune_backups(tmp_path, keep_days=0, keep_count=3, now=now + timedelta(days=30))
     assert sorted(p.name for p in tmp_path.glob("scc-backup-*.tar.gz")) == sorted(names[:3])
+
+
+# -- the nightly backup ---------------------------------------------------------------------------------------
+
+
+def wita(day: int, hour: int, minute: int) -> datetime:
+    """A moment of December 2026, WITA, in UTC."""
+    return datetime(2026, 12, day, hour, minute, tzinfo=WITA).astimezone(UTC)
+
+
+def nightly_site(tmp_path: Path, url: str | None = None, **policy):
+    settings = installation(tmp_path, "site", url)
+    settings = dataclasses.replace(settings, backups=BackupPolicy(**policy))
+    return settings, open_storage(settings.database_url)
+
+
+def test_the_nightly_backup_is_taken_once_a_night_from_its_time_and_the_oldest_go(tmp_path, database_url):
+    url = None if database_url.startswith("sqlite") else database_url
+    settings, engine = nightly_site(tmp_path, url, dir=Path("nightly"), at="02:00", keep_days=2, keep_count=2)
+    folder = settings.data_dir / "nightly"
+    nightly = housekeeping.nightly_backup(engine, settings)
+
+    def pass_at(moment: datetime) -> list[str]:
+        nightly.step(moment)
+        assert nightly.wait(120), "the backup did not end"
+        assert nightly.failed is None, nightly.failed
+        return sorted(p.name for p in folder.glob("scc-backup-*.tar.gz"))
+
+    assert pass_at(wita(1, 1, 59)) == [], "before the time: none (and none owed for the nights before the first)"
+    assert pass_at(wita(1, 2, 0)) == ["scc-backup-20261201-020000.tar.gz"]
+    assert pass_at(wita(1, 2, 1)) == pass_at(wita(1, 23, 59)) == ["scc-backup-20261201-020000.tar.gz"]
+    assert "last backup 2026-12-01 02:00 WITA, " in nightly.summary(wita(1, 3, 0))
+    assert read_manifest(folder / "scc-backup-20261201-020000.tar.gz")["backend"] == engine.dialect.name
+
+    nightly = housekeeping.nightly_backup(engine, settings)  # a restart after the time: the mark says it is done
+    assert pass_at(wita(2, 1, 0)) == ["scc-backup-20261201-020000.tar.gz"]
+    # Off at 02:00: the first pass after takes the night's.
+    assert pass_at(wita(2, 9, 15)) == ["scc-backup-20261201-020000.tar.gz", "scc-backup-20261202-091500.tar.gz"]
+    (folder / "notes.txt").write_text("an administrator's")
+    (folder / "scc-backup-20261120-020000.tar.gz.copy").write_text("not an archive of ours by its name")
+    # Past the retention (2 days) and not among the newest 2: the first night's goes.
+    assert pass_at(wita(3, 2, 5)) == ["scc-backup-20261202-091500.tar.gz", "scc-backup-20261203-020500.tar.gz"]
+    # Ten nights off: the newest 2 stay, however old.
+    assert pass_at(wita(13, 2, 0)) == ["scc-backup-20261203-020500.tar.gz", "scc-backup-20261213-020000.tar.gz"]
+    assert (folder / "notes.txt").exists() and (folder / "scc-backup-20261120-020000.tar.gz.copy").exists()
+    engine.dispose()
+
+
+def test_a_failed_nightly_backup_is_said_tried_again_next_pass_and_goes_stale_after_36_hours(tmp_path, caplog):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the backups' folder should be")
+    settings, engine = nightly_site(tmp_path, dir=blocker / "backups", at="02:00")
+    nightly = NightlyBackup(settings, lambda: None, lambda night: None, started_at=wita(1, 0, 0))
+
+    assert nightly.step(wita(1, 2, 0))
+    assert nightly.wait(60)
+    said = nightly.summary(wita(1, 2, 1))
+    assert "backup failed at 2026-12-01 02:00 WITA: Not a directory" in said and str(blocker) in said, said
+    assert "no backup yet" in said
+    assert any("nightly backup failed" in r.getMessage() and str(blocker) in r.getMessage() for r in caplog.records)
+    done = housekeeping.run_pass(engine, settings, wita(1, 2, 1))  # the pass itself goes on
+    assert done.caught_up
+    nightly.probe(wita(2, 12, 0))  # 36 h after the start, with none yet: still beats
+    with pytest.raises(Overdue, match="backup failed"):
+        nightly.probe(wita(2, 12, 1))
+
+    blocker.unlink()
+    assert nightly.step(wita(1, 2, 2)), "tried again at the next pass"
+    assert nightly.wait(60)
+    assert nightly.failed is None
+    assert "backup failed" not in nightly.summary(wita(1, 3, 0))
+    nightly.probe(wita(2, 14, 2))
+    with pytest.raises(Overdue, match=r"last backup 2026-12-01 02:02 WITA, .*, 36 h ago: overdue"):
+        nightly.probe(wita(2, 14, 3))
+    engine.dispose()
+
+
+def test_a_pass_does_not_wait_on_the_nights_backup(tmp_path, monkeypatch):
+    settings, engine = nightly_site(tmp_path, at="02:00")
+    release = threading.Event()
+
+    def slow(*args, **kwargs):
+        release.wait(30)
+        return take_backup(*args, **kwargs)
+
+    monkeypatch.setattr("scc.nightly_backup.take_backup", slow)
+    nightly = housekeeping.nightly_backup(engine, settings)
+    try:
+        assert nightly.step(wita(1, 2, 0))
+        assert nightly.running, "step() returned only once the backup was done"
+        assert "backup running since 2026-12-01 02:00 WITA" in nightly.summary(wita(1, 2, 1))
+        assert not nightly.step(wita(1, 2, 1)), "a second one while the first runs"
+        housekeeping.run_pass(engine, settings, wita(1, 2, 1))
+    finally:
+        release.set()
+    assert nightly.wait(60) and nightly.failed is None
+    assert len(list(settings.backup_dir.glob("scc-backup-*.tar.gz"))) == 1
+    engine.dispose()
+
+
+def test_the_housekeeping_process_takes_the_nights_backup(tmp_path):
+    settings = installation(tmp_path, "site")
+    open_storage(settings.database_url).dispose()  # as `scc run` leaves it: migrated
+    now = to_wita(utcnow())
+    # The night's time a minute ago (not before midnight, which would make it yesterday's), so that it is due now.
+    at = max(now - timedelta(minutes=1), now.replace(hour=0, minute=0)).strftime("%H:%M")
+    retention = settings.config_dir / "retention.yaml"
+    text, n = re.subn(r'(?m)^  at: "\d\d:\d\d"$', f'  at: "{at}"', retention.read_text())
+    assert n == 1
+    retention.write_text(text)
+    run = ChildProcess(tmp_path / "housekeeping.log")
+    env = {**os.environ, "SCC_DATA_DIR": str(settings.data_dir), "SCC_CONFIG_DIR": str(settings.config_dir)}
+    run.launch([sys.executable, "-m", "scc.housekeeping"], env)
+    try:
+        wait_for(lambda: any(settings.backup_dir.glob("scc-backup-*.tar.gz")) or not run.alive(), 60, "a backup")
+        assert run.alive(), run.log_text()[-2000:]
+        (archive,) = settings.backup_dir.glob("scc-backup-*.tar.gz")
+        assert read_manifest(archive)["backend"] == "sqlite"
+        assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+        engine = open_storage(settings.database_url)
+        beats = {c.name for c in health.read_all(engine)}
+        engine.dispose()
+        assert {"housekeeping", "backup"} <= beats, beats
+        wait_for(lambda: "nightly backup: " in run.log_text(), 10, "the backup in the log")
+        assert run.process is not None
+        run.process.send_signal(signal.SIGTERM)
+        assert run.process.wait(timeout=30) == 0, run.log_text()[-2000:]
+    finally:
+        run.kill()
