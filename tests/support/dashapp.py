@@ -39,22 +39,31 @@ def client(app: Any, username: str | None = None, addr: str = "127.0.0.1") -> An
 
 def callback_body(app: Any, key: str) -> dict[str, Any]:
     """The request Dash's renderer sends for callback `key`, every input and state None."""
-    spec = app.callback_map[key]
+    return body_from_spec(key, app.callback_map[key])
+
+
+def body_from_spec(key: str, spec: dict[str, Any], values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The request for callback `key` as `spec` (an app's callback map entry, or the server's
+    /_dash-dependencies entry) describes it; inputs and state named "id.property" in `values` take
+    those values, the first of them as the input that changed, and the rest None."""
+    values = values or {}
     if key.startswith(".."):
         outputs: Any = split_callback_id(key)
     else:
         target, prop = key.rsplit(".", 1)
         outputs = {"id": _one_of(target), "property": prop}
 
-    def values(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{"id": i["id"], "property": i["property"], "value": None} for i in items]
+    def filled(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {"id": i["id"], "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")} for i in items
+        ]
 
     return {
         "output": key,
         "outputs": outputs,
-        "inputs": values(spec["inputs"]),
-        "state": values(spec["state"]),
-        "changedPropIds": [],
+        "inputs": filled(spec["inputs"]),
+        "state": filled(spec["state"]),
+        "changedPropIds": list(values)[:1],
     }
 
 
