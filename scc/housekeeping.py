@@ -40,6 +40,7 @@ from scc.nightly_backup import HEARTBEAT, NightlyBackup
 from scc.settings import Settings
 from scc.settings.retention import TablePolicy
 from scc.storage import db, metadata
+from scc.storage.base import octets
 from scc.storage.metrics import metric_daily, metric_hourly, metric_samples, rejected_messages
 from scc.storage.platform import housekeeping_marks
 
@@ -252,9 +253,10 @@ def _delete_keys(conn: Connection, table: Table, key: list[Any], keys: Iterable[
 
 
 def _cap_rejections(engine: Engine, now: datetime, cap: int, deadline: float, removed: dict[str, int]) -> bool:
-    """Each unit's rejected payloads within `cap` bytes: its oldest go first. Only the units refused
-    something since the last look are summed (each through its own index range), so a pass never reads
-    every kept payload; the look's mark is kept like the roll-up's."""
+    """Each unit's rejected messages within `cap` bytes as stored (payload and reason, in bytes, not
+    characters; a payload is stored cut, streams.metrics.store.PAYLOAD_KEPT): its oldest go first. Only
+    the units refused something since the last look are summed (each through its own index range), so a
+    pass never reads every kept payload; the look's mark is kept like the roll-up's."""
     r = rejected_messages.c
     with engine.connect() as conn:
         since = _mark_of(conn, CAP_JOB)
@@ -263,7 +265,7 @@ def _cap_rejections(engine: Engine, now: datetime, cap: int, deadline: float, re
     for unit in units:
         with engine.connect() as conn:
             sizes = conn.execute(
-                select(r.id, func.length(r.payload))
+                select(r.id, octets(r.payload) + octets(r.reason))
                 .where(r.skpd_code.is_(None) if unit is None else r.skpd_code == unit)
                 .order_by(r.received_at.desc(), r.id.desc())
             ).all()

@@ -79,6 +79,17 @@ def payload_text(row: Rejected) -> str:
     return row.payload + ("…" if cut else "")
 
 
+def payload_cell(row: Rejected) -> Any:
+    """The payload's beginning; when storage kept only that much of it, how much of how much, and the whole
+    payload's SHA-256 to compare with what was sent."""
+    shown = html.Code(payload_text(row), className="reject-payload", title=t("rejected.chars", n=row.payload_chars))
+    if not row.cut:
+        return shown
+    kept, size = i18n.number(row.kept_bytes, digits=0), i18n.number(row.payload_bytes, digits=0)
+    sha = f"SHA-256 {row.payload_sha256}" if row.payload_sha256 else None
+    return html.Div([shown, html.Div(t("rejected.cut", kept=kept, size=size), className="reject-cut", title=sha)])
+
+
 def rejections_table(settings: Settings, rows: Sequence[Rejected], *, table_id: str, show_unit: bool) -> object:
     headers = [t("rejected.when")] + ([t("rejected.unit")] if show_unit else [])
     headers += [t("rejected.source"), t("rejected.reason"), t("rejected.payload")]
@@ -89,7 +100,7 @@ def rejections_table(settings: Settings, rows: Sequence[Rejected], *, table_id: 
         cells += [
             SOURCES.get(r.source, r.source),
             faults.refusal_span(r.reason, "reject-reason"),
-            html.Code(payload_text(r), className="reject-payload", title=t("rejected.chars", n=r.payload_chars)),
+            payload_cell(r),
         ]
         body.append(cells)
     return table(headers, body, table_id=table_id)

@@ -13,11 +13,12 @@ from datetime import datetime
 from sqlalchemy import Engine, func, select
 
 from scc.clock import as_utc
+from scc.storage.base import octets
 from scc.storage.metrics import MetricSource, metric_corrections, rejected_messages
 
 REJECTIONS_LIMIT = 100
 CORRECTIONS_LIMIT = 50
-PAYLOAD_CHARS = 160  # of a rejected payload (up to 64 KiB each), enough to recognise it
+PAYLOAD_CHARS = 160  # of a rejected payload (up to 4 KiB of it is stored), enough to recognise it
 REASON_CHARS = 400
 
 
@@ -27,8 +28,15 @@ class Rejected:
     skpd_code: str | None
     source: MetricSource
     reason: str
-    payload: str  # the first PAYLOAD_CHARS characters
-    payload_chars: int  # the whole payload's length
+    payload: str  # the first PAYLOAD_CHARS characters of what is stored
+    payload_chars: int  # the stored payload's length
+    payload_bytes: int  # the whole payload's size, stored or not
+    kept_bytes: int  # the stored payload's size: less than payload_bytes when only its beginning was kept
+    payload_sha256: str | None  # of the whole payload; None on rows from before migration 0018
+
+    @property
+    def cut(self) -> bool:
+        return self.kept_bytes < self.payload_bytes
 
 
 @dataclass(frozen=True)
@@ -52,12 +60,18 @@ def rejections(engine: Engine, skpd_code: str | None = None, limit: int = REJECT
         func.substr(t.reason, 1, REASON_CHARS),
         func.substr(t.payload, 1, PAYLOAD_CHARS),
         func.length(t.payload),
+        t.payload_bytes,
+        octets(t.payload),
+        t.payload_sha256,
     )
     if skpd_code is not None:
         query = query.where(t.skpd_code == skpd_code)
     query = query.order_by(t.received_at.desc(), t.id.desc()).limit(max(1, min(limit, REJECTIONS_LIMIT)))
     with engine.connect() as conn:
-        return [Rejected(as_utc(r[0]), r[1], r[2], r[3], r[4], int(r[5] or 0)) for r in conn.execute(query)]
+        return [
+            Rejected(as_utc(r[0]), r[1], r[2], r[3], r[4], int(r[5] or 0), int(r[6] or r[7] or 0), int(r[7] or 0), r[8])
+            for r in conn.execute(query)
+        ]  # a row without its size kept its payload whole
 
 
 def corrections(engine: Engine, skpd_code: str, limit: int = CORRECTIONS_LIMIT) -> list[Corrected]:

@@ -108,11 +108,16 @@ rejected_messages = Table(
     Column("received_at", UTC, nullable=False, index=True),
     Column("topic", String(256), nullable=False),
     Column("skpd_code", String(40)),
+    # At most the payload's first bytes (streams.metrics.store.PAYLOAD_KEPT): enough to see what was wrong.
     Column("payload", Text, nullable=False),
+    # The whole payload's size in bytes and its SHA-256 (hex), which its sender can compare with what it
+    # sent. Null on rows from before migration 0018, which kept every payload whole.
+    Column("payload_bytes", Integer),
+    Column("payload_sha256", String(64)),
     Column("reason", Text, nullable=False),
     Column("message_id", String(128)),
     Column("source", status_column_type(MetricSource, "metric_source"), nullable=False, server_default="mqtt"),
-    # sha256 of topic and payload: a redelivered bad message is kept once, like a good one.
+    # sha256 of topic and whole payload: a redelivered bad message is kept once, like a good one.
     Column("digest", String(64), unique=True),
     Index("ix_rejected_messages_unit", "skpd_code", "received_at"),
 )

@@ -16,6 +16,7 @@ sorts those rows into corrections and repeats.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -84,23 +85,35 @@ def write_in(
         _newest(conn, samples, received_at)
         _heard_from(conn, {s.skpd_code for s in batch.samples}, received_at)
     if batch.rejections:
-        rows = [
-            dict(
-                received_at=received_at,
-                topic=r.topic,
-                skpd_code=r.skpd_code,
-                payload=r.payload,
-                reason=r.reason,
-                message_id=r.message_id,
-                source=source,
-                digest=r.digest,
-            )
-            for r in batch.rejections
-        ]
+        rows = [_rejected_row(r, received_at, source) for r in batch.rejections]
         conn.execute(_insert(conn, rejected_messages).on_conflict_do_nothing(), rows)
     for change in _last_word(batch.availability):
         _availability(conn, change, received_at)
     return written
+
+
+# Of a rejected payload, kept: enough to see what was wrong with it (a unit's widest valid message is a
+# few hundred bytes), while one broken exporter sending megabytes cannot fill the disk. The whole
+# payload's size and SHA-256 are kept beside it.
+PAYLOAD_KEPT = 4096
+
+
+def _rejected_row(r: Rejection, received_at: datetime, source: MetricSource) -> dict[str, Any]:
+    """The payload's first PAYLOAD_KEPT bytes, cut between characters; the digest, the key that keeps
+    a redelivery once, stays that of the whole message, so two payloads that begin alike are two rows."""
+    whole = r.payload.encode()
+    return dict(
+        received_at=received_at,
+        topic=r.topic,
+        skpd_code=r.skpd_code,
+        payload=whole[:PAYLOAD_KEPT].decode(errors="ignore") if len(whole) > PAYLOAD_KEPT else r.payload,
+        payload_bytes=len(whole),
+        payload_sha256=hashlib.sha256(whole).hexdigest(),
+        reason=r.reason,
+        message_id=r.message_id,
+        source=source,
+        digest=r.digest,
+    )
 
 
 SAMPLE_COLUMNS = ("skpd_code", "metric_key", "ts", "value", "message_id", "received_at", "source")

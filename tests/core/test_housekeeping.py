@@ -135,6 +135,25 @@ def test_a_units_rejected_payloads_stay_under_its_cap_oldest_going_first(engine,
     assert kept == [f"{k:064d}" for k in (2, 3)], "the two newest fit under the cap"
 
 
+def test_the_cap_counts_the_bytes_stored_not_characters_nor_a_cut_payloads_whole_size(engine, settings):
+    """A payload of two-byte characters weighs twice its length; one stored cut (its first bytes) weighs
+    what was kept of it, not the megabytes it came as."""
+    cap = settings.retention["rejected_messages"].max_bytes_per_unit
+    assert cap is not None
+    wide = "é" * (cap // 3)  # 2/3 of the cap in bytes: two of them are over it, in characters they are not
+    rows = [dict(payload=wide), dict(payload="x", payload_bytes=2 * cap), dict(payload=wide)]  # oldest first
+    with engine.begin() as conn:
+        conn.execute(insert(rejected_messages), [
+            dict(received_at=NOW - timedelta(hours=3 - k), topic="t", skpd_code=UNIT, reason="r", source="mqtt",
+                 digest=f"{k:064d}", **{"payload_bytes": None, **row})
+            for k, row in enumerate(rows)
+        ])  # fmt: skip
+    housekeeping.run_pass(engine, settings, NOW)
+    with engine.connect() as conn:
+        kept = conn.scalars(select(rejected_messages.c.digest).order_by(rejected_messages.c.received_at)).all()
+    assert kept == [f"{k:064d}" for k in (1, 2)], "the oldest goes; the cut one weighs two bytes"
+
+
 def test_a_pass_reads_no_table_whole(engine, settings):
     """Every minute, for years: finding what is due goes through an index on each table's time, never
     through the table, after the first pass (which looks at every unit's rejections once). SQLite: a SCAN
