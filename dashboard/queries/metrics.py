@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -229,7 +230,8 @@ def series(
     """Each metric of `code` over `range_`, one point per bucket: the mean of a gauge, the highest
     running total of a counter, and the share of time a flag was up (in %). At most MAX_ROWS rows."""
     span = SPANS[range_]
-    since = range_start(range_, now or utcnow())
+    now = now or utcnow()
+    since = range_start(range_, now)
     kinds = {m.key: m.kind for m in settings.metrics if m.skpd == code}
     if not kinds:
         return {}
@@ -238,7 +240,7 @@ def series(
     out: dict[str, list[Point]] = {key: [] for key in kinds}
     kept = {m.key: m for m in settings.metrics if m.skpd == code and m.from_calls is not None}
     for key, m in kept.items():
-        out[key] = _kept_series(engine, settings, m, since, span.bucket_s)
+        out[key] = _kept_series(engine, settings, m, since, span.bucket_s, now)
     for key, start, mean, top in rows:
         kind = kinds.get(key)
         if kind is None or key in kept:
@@ -281,10 +283,39 @@ def _daily(conn: Connection, code: str, since: datetime) -> list[Any]:
     return [(key, int(as_utc(day).timestamp()), mean, top) for key, day, mean, top in conn.execute(query)]
 
 
-def _kept_series(engine: Engine, settings: Settings, metric: Metric, since: datetime, size: int) -> list[Point]:
+def _kept_series(
+    engine: Engine, settings: Settings, metric: Metric, since: datetime, size: int, now: datetime
+) -> list[Point]:
     """A figure the call center keeps (metrics_calls), a point per bucket as a unit's samples would give
     it: the day's running total of calls at the bucket's end, or the mean minutes to scene of the bucket's
-    emergencies. From the call log and the incidents, as the call center's pages read them."""
+    emergencies. From the call log and the incidents, as the call center's pages read them.
+
+    A chart read by day (a month, a year) begins at a midnight: its days before today are kept per
+    process for PAST_TTL_S, and only today's rows are read on every draw, so a year's chart does not
+    read a year of calls each time. An edit or an import of past calls shows within PAST_TTL_S."""
+    today = wita_day_start(now)
+    if since >= today or since != wita_day_start(since):
+        return _kept_points(engine, settings, metric, since, None, size)
+    key = (metric.skpd, metric.key, since, size)
+    with _lock:
+        kept = _past_cache.setdefault(engine, {})
+        hit = kept.get(key)
+    if hit is None or time.monotonic() - hit[0] >= PAST_TTL_S or hit[2] != today:
+        past = _kept_points(engine, settings, metric, since, today, size)
+        with _lock:
+            for old in [k for k, v in kept.items() if v[2] != today]:
+                del kept[old]
+            kept[key] = (time.monotonic(), past, today)
+    else:
+        past = hit[1]
+    return past + _kept_points(engine, settings, metric, today, None, size)
+
+
+def _kept_points(
+    engine: Engine, settings: Settings, metric: Metric, since: datetime, until: datetime | None, size: int
+) -> list[Point]:
+    """The points of [since, until) (until now when None); `since` is the start of a bucket and of a day
+    where a running total counts from."""
     lines = metrics_calls.lines_of(settings, metric.skpd)
     counting = metric.from_calls == "calls_today"
     with engine.connect() as conn:
@@ -297,6 +328,8 @@ def _kept_series(engine: Engine, settings: Settings, metric: Metric, since: date
             value = func.avg(calls_stats.minutes_between(conn, incidents.c.on_scene_at, column))
             where = [incidents.c.line_code.in_(lines), incidents.c.category != "complaint",
                      incidents.c.on_scene_at.is_not(None), column >= since]  # fmt: skip
+        if until is not None:
+            where.append(column < until)
         bucket = _bucket(conn, column, size).label("bucket")
         query = select(bucket, value).where(*where).group_by(literal_column("bucket"))
         rows = conn.execute(query.order_by(literal_column("bucket")).limit(MAX_ROWS)).all()
@@ -335,7 +368,11 @@ def uptime_by_unit(
 
 
 _uptime_cache: dict[tuple[int, str, str], tuple[float, dict[str, float]]] = {}
+_Past = dict[tuple[str, str, datetime, int], tuple[float, list[Point], datetime]]
+# Per engine, and gone with it (a test's engine freed and another made at its address must not find it).
+_past_cache: weakref.WeakKeyDictionary[Engine, _Past] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
+PAST_TTL_S = 300.0
 
 
 def _uptime(engine: Engine, settings: Settings, key: str, range_: Range, now: datetime) -> dict[str, float]:

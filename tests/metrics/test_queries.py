@@ -182,3 +182,29 @@ def test_uptime_over_a_range_is_read_once_a_while(engine, settings):
     housekeeping.roll_up(engine, utcnow())
     assert q.uptime_by_unit(engine, settings, "service_up", "1y") is first
     assert q.uptime_by_unit(engine, settings, "service_up", "1y", now=NOW + timedelta(minutes=1)) == {"dpmptsp": 100.0}
+
+
+def test_a_year_of_calls_is_read_once_and_today_on_every_draw(engine, settings, monkeypatch):
+    """The PSC 119 calls on the Dinkes year chart: past days are kept for a while (an import of old
+    calls shows when they expire), today's calls show at once."""
+    from scc.storage.calls import call_log
+
+    def log(at: datetime) -> None:
+        with engine.begin() as conn:
+            conn.execute(insert(call_log), dict(at=at, line_code="psc-119", outcome="answered", source="intake"))
+
+    key = next(m.key for m in settings.metrics if m.skpd == "dinkes" and m.from_calls == "calls_today")
+    log(NOW - timedelta(days=40))
+    log(NOW - timedelta(minutes=30))
+
+    def chart() -> dict[datetime, float]:
+        return {p.at: p.value for p in q.series(engine, settings, "dinkes", "1y", NOW)[key]}
+
+    first = chart()
+    assert sorted(first.values()) == [1.0, 1.0]
+    log(NOW - timedelta(days=20))  # an import of an old call
+    log(NOW - timedelta(minutes=10))
+    second = chart()
+    assert sorted(second.values()) == [1.0, 2.0], "today's new call shows; the old one waits for the past to expire"
+    monkeypatch.setattr(q, "PAST_TTL_S", 0.0)
+    assert sorted(chart().values()) == [1.0, 1.0, 2.0]
