@@ -7,9 +7,11 @@ Every pass (PASS_S):
    it leaves (housekeeping_marks) is taken a little early (OVERLAP), so a batch still committing when
    the pass read is rolled up by the next pass, and a restart mid-pass repeats some work but neither
    skips nor counts twice.
-2. Removes what each table's policy lets go, in batches of BATCH rows, each its own short transaction
-   (a writer waits at most one batch), until the pass's time budget is spent; what is left waits for
-   the next pass. Raw samples go only once the roll-up mark has passed them; an outage still open
+2. Removes what each table's policy lets go, oldest first, in batches of about BATCH rows, each one
+   DELETE of a range of the table's time index in its own short transaction, with a pause after each
+   as long as the batch took, so a writer waiting on SQLite's lock (ingest) gets its turn between two
+   batches rather than after all of them; until the pass's time budget is spent; what is left waits
+   for the next pass. Raw samples go only once the roll-up mark has passed them; an outage still open
    never goes; rejected messages past a unit's byte cap go oldest first.
 3. Starts the night's backup once its time has come (scc.nightly_backup), in a thread of its own, and
    then removes the archives past their retention.
@@ -25,7 +27,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,7 +35,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from scc import boot, health
+from scc import boot, health, rollups
 from scc.clock import as_utc, utcnow, wita_day_start
 from scc.health import Heartbeat
 from scc.nightly_backup import HEARTBEAT, NightlyBackup
@@ -50,7 +52,8 @@ PASS_S = 60
 BUDGET_S = 20.0  # of removal per pass; the rest waits for the next
 BATCH = 2000
 OVERLAP = timedelta(minutes=10)
-ROLLUP_CHUNK = timedelta(hours=6)  # of arrivals read at once, so a long backlog goes in short steps
+ROLLUP_CHUNK = timedelta(hours=1)  # of arrivals per transaction, so a long backlog goes in short steps
+MIN_PAUSE_S = 0.025  # SQLite's busy handler retries every 25 ms or less in a writer's first 128 ms of waiting
 HOUR = timedelta(hours=1)
 JOB = "metric_hourly"
 CAP_JOB = "rejected_cap"
@@ -152,12 +155,9 @@ def _recompute_hours(conn: Connection, unit: str, metric: str, hours: set[dateti
         hour = _hour_of(ts)
         if hour in hours:
             by_hour.setdefault(hour, []).append((as_utc(ts), float(value)))
-    out = []
-    for hour, values in by_hour.items():  # an hour with no rows left (pruned) keeps its roll-up
-        last_ts, last_value = max(values)
-        figures = [v for _, v in values]
-        row = dict(skpd_code=unit, metric_key=metric, hour=hour, n=len(figures), total=sum(figures), low=min(figures))
-        out.append(row | dict(high=max(figures), last_value=last_value, last_ts=last_ts, rolled_at=now))
+    key = dict(skpd_code=unit, metric_key=metric, rolled_at=now)
+    # An hour with no rows left (pruned) keeps its roll-up.
+    out = [key | {"hour": hour} | rollups.of_readings(values).row() for hour, values in by_hour.items()]
     _upsert(conn, metric_hourly, ["skpd_code", "metric_key", "hour"], out)
 
 
@@ -169,18 +169,14 @@ def _recompute_days(conn: Connection, unit: str, metric: str, days: set[datetime
             h.skpd_code == unit, h.metric_key == metric, h.hour >= min(days), h.hour < max(days) + timedelta(days=1)
         )
     )
-    by_day: dict[datetime, list[Any]] = {}
+    by_day: dict[datetime, list[rollups.Figures]] = {}
     for r in rows:
         day = wita_day_start(as_utc(r.hour))
         if day in days:
-            by_day.setdefault(day, []).append(r)
-    out = []
-    for day, hours in by_day.items():
-        newest = max(hours, key=lambda r: as_utc(r.last_ts))
-        row = dict(skpd_code=unit, metric_key=metric, day=day, n=sum(r.n for r in hours),
-                   total=sum(r.total for r in hours), low=min(r.low for r in hours), high=max(r.high for r in hours),
-                   last_value=newest.last_value, last_ts=as_utc(newest.last_ts))  # fmt: skip
-        out.append(row)
+            figures = rollups.Figures(r.n, r.total, r.low, r.high, r.last_value, as_utc(r.last_ts))
+            by_day.setdefault(day, []).append(figures)
+    key = dict(skpd_code=unit, metric_key=metric)
+    out = [key | {"day": day} | rollups.of_buckets(hours).row() for day, hours in by_day.items()]
     _upsert(conn, metric_daily, ["skpd_code", "metric_key", "day"], out)
 
 
@@ -223,7 +219,7 @@ def prune(
             where.append(table.c.received_at < rolled_upto)  # never a sample not yet rolled up
         if name == "camera_outages":
             where.append(table.c.ended_at.is_not(None))  # an outage still open is the camera's state now
-        if not _remove(engine, table, where, deadline, removed):
+        if not _remove_older(engine, table, table.c[policy.by or ""], where, deadline, removed):
             return False
         capped = policy.max_bytes_per_unit and name == "rejected_messages"
         if capped and not _cap_rejections(engine, now, policy.max_bytes_per_unit or 0, deadline, removed):
@@ -231,25 +227,41 @@ def prune(
     return True
 
 
-def _remove(engine: Engine, table: Table, where: list[Any], deadline: float, removed: dict[str, int]) -> bool:
-    key = list(table.primary_key.columns)
-    while True:
+def _remove_older(
+    engine: Engine, table: Table, by: Any, where: list[Any], deadline: float, removed: dict[str, int]
+) -> bool:
+    """Remove the rows matching `where`, oldest by `by` first: each batch one DELETE up to the time of
+    the BATCH-th oldest (a few more when rows share that time), a range of the index on `by`."""
+    while time.monotonic() <= deadline:
+        started = time.monotonic()
+        with engine.begin() as conn:
+            bound = conn.scalar(select(by).where(*where).order_by(by).offset(BATCH - 1).limit(1))
+            last = [] if bound is None else [by <= bound]
+            gone = conn.execute(delete(table).where(*where, *last)).rowcount
+        if gone:
+            removed[table.name] = removed.get(table.name, 0) + gone
+        if bound is None:
+            return True
+        _give_way(started)
+    return False
+
+
+def _remove_ids(engine: Engine, table: Table, ids: list[int], deadline: float, removed: dict[str, int]) -> bool:
+    for start in range(0, len(ids), BATCH):
         if time.monotonic() > deadline:
             return False
+        started = time.monotonic()
         with engine.begin() as conn:
-            keys = conn.execute(select(*key).where(*where).limit(BATCH)).all()
-            if not keys:
-                return True
-            _delete_keys(conn, table, key, keys)
-        removed[table.name] = removed.get(table.name, 0) + len(keys)
+            gone = conn.execute(delete(table).where(table.c.id.in_(ids[start : start + BATCH]))).rowcount
+        removed[table.name] = removed.get(table.name, 0) + gone
+        _give_way(started)
+    return True
 
 
-def _delete_keys(conn: Connection, table: Table, key: list[Any], keys: Iterable[Any]) -> None:
-    if len(key) == 1:
-        conn.execute(delete(table).where(key[0].in_([k[0] for k in keys])))
-    else:
-        for k in keys:
-            conn.execute(delete(table).where(*(col == value for col, value in zip(key, k, strict=True))))
+def _give_way(batch_started: float) -> None:
+    """A pause as long as the batch took: SQLite has one writer at a time, and a writer that waited for
+    this batch must find the lock free before the next one takes it."""
+    time.sleep(max(MIN_PAUSE_S, time.monotonic() - batch_started))
 
 
 def _cap_rejections(engine: Engine, now: datetime, cap: int, deadline: float, removed: dict[str, int]) -> bool:
@@ -274,7 +286,7 @@ def _cap_rejections(engine: Engine, now: datetime, cap: int, deadline: float, re
             kept += int(size or 0)
             if kept > cap:
                 drop.append(row_id)
-        if drop and not _remove(engine, rejected_messages, [r.id.in_(drop)], deadline, removed):
+        if drop and not _remove_ids(engine, rejected_messages, drop, deadline, removed):
             return False
     with engine.begin() as conn:
         _set_mark(conn, CAP_JOB, now, now)

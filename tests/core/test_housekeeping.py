@@ -186,3 +186,49 @@ def test_a_pass_reads_no_table_whole(engine, settings):
     statements = selects_during(engine, lambda: housekeeping.run_pass(engine, settings, later))
     pruned = [name for name, policy in settings.retention.items() if policy.keep == "days"]
     assert whole_reads(engine, statements, pruned) == []
+
+
+def test_a_writer_gets_its_turn_between_two_batches(tmp_path, settings, monkeypatch):
+    """SQLite has one writer at a time. While housekeeping removes many batches, ingest keeps committing
+    between them: a writer that waited for one batch gets the lock before the next batch takes it. Counted,
+    not timed: removing back to back, a waiting writer found the lock free between two batches so rarely
+    that ingest's commits stalled for seconds in the year benchmark."""
+    import threading
+
+    from scc.storage import open_storage
+    from scc.storage.cameras import camera_activity
+
+    engine = open_storage(f"sqlite:///{tmp_path / 'scc.db'}")
+    old = NOW - timedelta(days=30)
+    with engine.begin() as conn:
+        conn.execute(insert(camera_activity), [
+            dict(camera_id=f"cam-{k % 40}", at=old + timedelta(seconds=k // 40), level=0.5) for k in range(40_000)
+        ])  # fmt: skip
+    monkeypatch.setattr(housekeeping, "BATCH", 1000)
+    batches = 40
+    done, commits = threading.Event(), []
+
+    def ingest() -> None:
+        k = 0
+        while not done.is_set():
+            write(engine, [Sample(UNIT, METRIC, NOW + timedelta(seconds=k), 1.0, f"w{k}")], NOW)
+            commits.append(time.monotonic())
+            k += 1
+
+    writer = threading.Thread(target=ingest)
+    writer.start()
+    while not commits:  # the writer is committing before the removal starts
+        time.sleep(0.01)
+    started = time.monotonic()
+    policies = {"camera_activity": settings.retention["camera_activity"]}
+    removed: dict[str, int] = {}
+    try:
+        assert housekeeping.prune(engine, policies, NOW, time.monotonic() + 120, removed)
+    finally:
+        ended = time.monotonic()
+        done.set()
+        writer.join()
+        engine.dispose()
+    assert removed == {"camera_activity": 40_000}
+    during = [at for at in commits if started <= at <= ended]
+    assert len(during) >= batches // 2, f"{len(during)} commits of ingest while {batches} batches were removed"
