@@ -161,6 +161,15 @@ def retention_fits_the_schema(doc: Document, tables: Mapping[str, Any]) -> Itera
             yield doc.error(("tables", name, "by"), f"table {name!r} has no column {policy.by!r}")
         if policy.rollup is not None and policy.rollup not in metadata.tables:
             yield doc.error(("tables", name, "rollup"), f"no table {policy.rollup!r} in the schema")
+        into = tables.get(policy.rollup or "")
+        shorter = into is not None and (policy.keep != "days" or (into.days or 0) <= (policy.days or 0))
+        if into is not None and into.keep == "days" and shorter:
+            # A late or corrected row recomputes its bucket whole from the rows below it: those must still
+            # be there, so a roll-up outlives what it is rolled up from.
+            problem = (
+                f"{policy.rollup!r} is kept {into.days} days, not longer than {name!r}, which is rolled up into it"
+            )
+            yield doc.error(("tables", policy.rollup, "days"), problem)
 
 
 def backups_outside_the_configuration(

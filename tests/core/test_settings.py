@@ -220,6 +220,20 @@ def test_every_table_needs_a_retention_policy_that_fits_the_schema(config_dir):
     assert "keep: days needs `days` and `by`" in missing
 
 
+def test_a_roll_up_outlives_what_is_rolled_up_into_it(config_dir):
+    """A corrected reading recomputes its hour from the raw rows and its day from the hours: hours kept
+    for less time than the raw rows would leave a day recomputed from part of itself."""
+    path = config_dir / "retention.yaml"
+    text = path.read_text()
+    start = text.index("  metric_hourly:\n")
+    days = text.index("    days:", start)
+    path.write_text(text[:days] + "    days: 60\n" + text[text.index("\n", days) + 1 :])
+    assert errors_of(config_dir) == [
+        f"{path}:{line_of(path, 'days: 60')}: tables.metric_hourly.days: "
+        "'metric_hourly' is kept 60 days, not longer than 'metric_samples', which is rolled up into it"
+    ]
+
+
 def test_the_nightly_backups_time_and_folder_are_checked(config_dir, tmp_path):
     """An unquoted time is a number to YAML, and a folder inside config/ would put every archive into the next."""
     path = config_dir / "retention.yaml"
