@@ -3,7 +3,7 @@
 Shared by dispatch.py, history.py and calls_board.py, so that the three measure the same thing:
   - `build`: a fresh SQLite file in a temporary folder, migrated and in WAL mode as in production
     (scc.storage.open_storage), one user per role (tests/support/web.py), `history` finished incidents
-    over the past 365 days (callcenter.history.seed_history: timelines, units, calls, complaints routed
+    over the past 365 days (callcenter.sim.history.seed_history: timelines, units, calls, complaints routed
     to their SKPDs), and on request a busy shift's open incidents, some with units out (`open_shift`);
   - `served`: the production server (gunicorn, as `scc run` starts it) on that file, on loopback;
   - `dash_post` and `floor_requests`: a callback as Dash's front end asks for it, timed end to end,
@@ -36,8 +36,8 @@ os.environ.setdefault("SCC_CAMERA_PASSWORD", "bench")
 from web import free_port, session_for, start_server, stop_server, warm_workers  # noqa: E402
 
 from callcenter import lifecycle  # noqa: E402
-from callcenter.history import seed_history  # noqa: E402
 from callcenter.intake import take_call  # noqa: E402
+from callcenter.sim.history import seed_history  # noqa: E402
 from scc.clock import utcnow  # noqa: E402
 from scc.settings import Settings, load_settings  # noqa: E402
 from scc.storage import open_storage  # noqa: E402

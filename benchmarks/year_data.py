@@ -11,7 +11,7 @@ Used by benchmarks/year.py (and its test, tests/core/test_year_data.py). At the 
   - cameras: each camera's state; outages over the year (radio links dropping on wet days, taking
     their cameras down together, and a camera's own short faults), one row per camera and outage as
     the workers write them; motion level every 10 s for the retention window plus a day;
-  - the call center: `callcenter.history.seed_history`, the finished incidents of a year with their
+  - the call center: `callcenter.sim.history.seed_history`, the finished incidents of a year with their
     timelines, units and call log; the operators' audit rows for every step of them;
   - rejected messages: a unit whose exporter is broken (one refused message every five minutes), and a
     few refusals a day from others, through ingest's writer, for the retention window plus a day.
@@ -33,7 +33,7 @@ from typing import Any
 import yaml
 from sqlalchemy import Connection, Engine, insert, select
 
-from callcenter.history import seed_history
+from callcenter.sim.history import seed_history
 from scc import housekeeping, rollups
 from scc.clock import wita_day_start
 from scc.settings import Settings
@@ -45,7 +45,7 @@ from scc.storage.metrics import metric_daily, metric_hourly
 from scc.storage.platform import audit_log, housekeeping_marks
 from streams.agent import contract
 from streams.metrics import store
-from streams.metrics.simulator import dead_websites, figure
+from streams.metrics.sim.units import dead_websites, figure
 from streams.metrics.validate import Rejection, Sample
 
 DAY = timedelta(days=1)

@@ -34,7 +34,7 @@ def plan(settings: Settings, *, demo: bool) -> list[ProcessSpec]:
         # first, so the workers find their cameras at once. Radio cameras drop on the rain schedule.
         specs.append(
             ProcessSpec(
-                "rtsp-sim", "cameras", [python, "-m", "streams.cameras.simulator"], probe=listening(cams.simulator.port)
+                "rtsp-sim", "cameras", [python, "-m", "streams.cameras.sim"], probe=listening(cams.simulator.port)
             )
         )
     # Camera workers, each reading every N-th camera, so a hung camera never delays the others.
@@ -49,10 +49,10 @@ def plan(settings: Settings, *, demo: bool) -> list[ProcessSpec]:
     specs.append(ProcessSpec("housekeeping", "platform", [python, "-m", "scc.housekeeping"]))
     if demo:
         # Every SKPD's unit, publishing plausible readings through the broker like a real one.
-        specs.append(ProcessSpec("metrics-sim", "metrics", [python, "-m", "streams.metrics.simulator"]))
+        specs.append(ProcessSpec("metrics-sim", "metrics", [python, "-m", "streams.metrics.sim"]))
         # Calls ringing, units dispatched, incidents closed, through the call center's own services;
         # on an empty database it first writes a few weeks of past incidents for the KPI pages.
-        specs.append(ProcessSpec("calls-sim", "calls", [python, "-m", "callcenter.simulator"]))
+        specs.append(ProcessSpec("calls-sim", "calls", [python, "-m", "callcenter.sim"]))
     return specs
 
 

@@ -17,7 +17,7 @@ python=/usr/bin/python3
 missing=()
 "$python" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 # The cameras: GStreamer's RTSP server and its Python bindings for the simulated cameras
-# (streams/cameras/simulator.py), its encoders (x264, x265, JPEG: plugins good/bad/ugly), cairo
+# (streams/cameras/sim/), its encoders (x264, x265, JPEG: plugins good/bad/ugly), cairo
 # painting from Python (python3-gi-cairo); libav and x for GStreamer's decoders and text overlays.
 for package in gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 python3-gi python3-gi-cairo \
     gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \

@@ -1,4 +1,4 @@
-"""CCTV: the RTSP simulator, camera workers and the WebRTC relay (the camera issue).
+"""CCTV: camera workers and the WebRTC relay; the demo's RTSP simulator apart, in `streams.cameras.sim`.
 
 Owns every write to the tables of `scc.storage.cameras`; pages read them through
 `dashboard.queries.cameras`. Processes are registered in `scc.processes`.

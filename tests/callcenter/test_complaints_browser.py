@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from callcenter import complaints, lifecycle
-from callcenter.history import seed_history
 from callcenter.intake import take_call
+from callcenter.sim.history import seed_history
 from scc.clock import utcnow
 from tests.conftest import free_port
 from tests.dashboard.test_browser import axe_problems, status_badges_speak

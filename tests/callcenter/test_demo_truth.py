@@ -3,7 +3,7 @@ way to scene takes minutes from the distance between districts, the units take t
 suggests them, and the time to scene of the seeded past holds once live calls join it.
 
 The expectations are the regency's (a woman in labour is P1; a drive across Soppeng takes tens of
-minutes), not read back from callcenter.callmix's tables.
+minutes), not read back from callcenter.sim.callmix's tables.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from itertools import pairwise
 import pytest
 from sqlalchemy import select
 
-from callcenter import callmix
-from callcenter.history import seed_history
-from callcenter.simulator import DEFAULT_SPEED, CallSimulator, history_size
+from callcenter.sim import callmix
+from callcenter.sim.history import seed_history
+from callcenter.sim.live import DEFAULT_SPEED, CallSimulator, history_size
 from scc.storage.calls import incident_units, incidents
 
 from .conftest import Clock, run_for, services_on

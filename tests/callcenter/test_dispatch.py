@@ -194,7 +194,7 @@ def test_unit_states_read_who_is_out_where_and_the_missions_of_the_last_day(engi
 
 @pytest.mark.parametrize("category", sorted(NEEDS))
 def test_the_simulator_sends_what_the_page_suggests(settings, category):
-    from callcenter.callmix import fitting_units
+    from callcenter.sim.callmix import fitting_units
 
     for district in DISTRICTS:
         units = fitting_units(settings, category, district)
@@ -209,7 +209,7 @@ def test_a_suggestion_reads_the_last_days_not_the_year(tmp_path, settings):
     call, so that a busy moment of the machine (a browser test beside this one) slows both alike.
     Medians are compared: a read that walks the year is slower at every call, while a burst of the other
     worker's load can still land on the few calls a p95 of 60 looks at (6.4 ms against 1.1 ms seen once)."""
-    from callcenter.history import seed_history
+    from callcenter.sim.history import seed_history
     from scc.storage import open_storage
 
     empty = open_storage(f"sqlite:///{tmp_path / 'empty.db'}")

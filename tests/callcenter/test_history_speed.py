@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from callcenter.history import seed_history
+from callcenter.sim.history import seed_history
 from dashboard.queries import calls_history as h
 from dashboard.queries import complaints as cq
 from scc.clock import utcnow

@@ -14,7 +14,7 @@ import pytest
 
 from scc.clock import WITA
 from scc.settings import InvalidConfig, load_settings
-from streams.metrics.simulator import figure
+from streams.metrics.sim.units import figure
 
 MONDAY = datetime(2026, 11, 23, tzinfo=WITA)
 SATURDAY, SUNDAY = datetime(2026, 11, 28, tzinfo=WITA), datetime(2026, 11, 29, tzinfo=WITA)

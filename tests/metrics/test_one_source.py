@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from callcenter import intake
-from callcenter.history import seed_history
+from callcenter.sim.history import seed_history
 from dashboard.queries import calls_stats, metrics
 from scc.clock import utcnow
 from scc.settings import InvalidConfig, load_settings

@@ -1,4 +1,4 @@
-"""The RTSP simulator (streams.cameras.simulator) as a test server: a real GStreamer RTSP server on 127.0.0.1.
+"""The RTSP simulator (streams.cameras.sim) as a test server: a real GStreamer RTSP server on 127.0.0.1.
 
     sim = RtspSimulator(config_dir, data_dir).start()   # free ports unless given
     sim.url("rsud-lobi/sub")                             # rtsp://127.0.0.1:<port>/rsud-lobi/sub (no credentials)
@@ -46,7 +46,7 @@ def set_rain(config_dir: Path, *, enabled: bool = True, every_s: float = 300, do
 
 
 class RtspSimulator(ChildProcess):
-    """`python -m streams.cameras.simulator` as a child process, its control port on 127.0.0.1."""
+    """`python -m streams.cameras.sim` as a child process, its control port on 127.0.0.1."""
 
     def __init__(
         self,
@@ -101,7 +101,7 @@ class RtspSimulator(ChildProcess):
         raise RuntimeError(f"RTSP simulator did not start: {problem}\n{self.log_text()[-3000:]}")
 
     def _launch(self) -> str | None:
-        argv = [sys.executable, "-m", "streams.cameras.simulator", "--port", str(self.port)]
+        argv = [sys.executable, "-m", "streams.cameras.sim", "--port", str(self.port)]
         argv += ["--control-port", str(self.control_port)]
         if self.test_mounts:
             argv.append("--test-mounts")

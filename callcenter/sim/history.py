@@ -28,7 +28,8 @@ from scc.clock import wita_day_start
 from scc.settings import Settings
 from scc.storage.calls import call_log, incident_events, incident_units, incidents
 
-from . import callmix, dispatch
+from .. import dispatch
+from . import callmix
 from .callmix import CallMaker
 
 CHUNK = 5_000

@@ -1,6 +1,6 @@
 """The demo's 38 SKPD units: plausible figures, published like a real unit's, through its own account.
 
-`python -m streams.metrics.simulator` (the supervisor starts it in the demo) runs
+`python -m streams.metrics.sim` (the supervisor starts it in the demo) runs
 one `streams.agent.publisher.Publisher` per unit, signed in with the unit's code
 and its password from the environment, with an outbox of its own on disk. So the
 demo exercises what a real SKPD's PC does, queue and all: a few units sit on a
@@ -46,7 +46,7 @@ from scc.settings.regency import Skpd
 from scc.storage.db import connect
 from streams.agent.publisher import Publisher
 
-log = logging.getLogger("scc.metrics.simulator")
+log = logging.getLogger("scc.metrics.sim")
 
 HEARTBEAT_S = 5
 DEFAULT_SPEED = 60.0  # catalog intervals run this much faster, within the bounds below
@@ -338,7 +338,7 @@ class Simulator:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m streams.metrics.simulator", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m streams.metrics.sim", description=__doc__.splitlines()[0])
     parser.add_argument("--speed", type=float, default=DEFAULT_SPEED, help="catalog intervals run this much faster")
     parser.add_argument("--flaky", type=int, default=FLAKY_UNITS, help="units on a link that drops now and then")
     parser.add_argument("--seed", type=int, help="random seed, for a repeatable run")
@@ -358,7 +358,3 @@ def main(argv: Sequence[str] | None = None) -> None:
     simulator.run(stop)
     heartbeat.stop()
     simulator.close()
-
-
-if __name__ == "__main__":
-    main()

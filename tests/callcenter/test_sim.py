@@ -24,8 +24,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from callcenter import dispatch, intake, lifecycle
-from callcenter.history import seed_history
-from callcenter.simulator import CallSimulator
+from callcenter.sim.history import seed_history
+from callcenter.sim.live import CallSimulator
 from scc import health
 from scc.storage import open_storage
 from scc.storage.calls import (
@@ -252,7 +252,7 @@ def test_the_simulator_process_seeds_history_beats_and_stops_on_sigterm(config_d
     log = tmp_path / "calls-sim.log"
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "callcenter.simulator", "--seed", "1", "--speed", "3000", "--history", "500"],
+            [sys.executable, "-m", "callcenter.sim", "--seed", "1", "--speed", "3000", "--history", "500"],
             env=env,
             cwd=ROOT,
             stdout=output,

@@ -1,6 +1,6 @@
 """The demo's and the tests' cameras: a real RTSP server (GStreamer's, from Debian) painting synthetic streams.
 
-`python -m streams.cameras.simulator [--port P] [--control-port C] [--test-mounts]`
+`python -m streams.cameras.sim [--port P] [--control-port C] [--test-mounts]`
 serves, for every active camera of the settings, `/<id>/main` (1280x720, 10 fps)
 and `/<id>/sub` (640x360, 5 fps): H.264 constrained baseline, a keyframe every
 second, RTSP Basic auth with the camera's own user name and password. Each mount
@@ -9,9 +9,9 @@ serves every client of a mount, and it stops when the last one leaves, so an
 unwatched demo costs nothing (0% idle, ~13% with 16 sub readers: docs/field-notes.md
 "On-demand shared mounts cost nothing unwatched").
 
-Radio cameras drop on the rain schedule (sim_rain). With `--control-port`, a
+Radio cameras drop on the rain schedule (sim.rain). With `--control-port`, a
 loopback HTTP port lets tests and operators break cameras on purpose
-(sim_control): down (mounts gone, clients closed), freeze (sessions stay, frames
+(sim.control): down (mounts gone, clients closed), freeze (sessions stay, frames
 stop), up. `--test-mounts` adds `/test/h265` and `/test/mjpeg` (no auth), streams
 the relay cannot pass through, for the fault tests.
 
@@ -24,7 +24,6 @@ import argparse
 import concurrent.futures
 import logging
 import signal
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,11 +38,11 @@ from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 from scc import boot  # noqa: E402
 from scc.settings import Settings  # noqa: E402
 from scc.settings.cameras import Camera  # noqa: E402
-from streams.cameras import sim_control  # noqa: E402
-from streams.cameras.sim_media import MAIN, SUB, TEST_H265, TEST_MJPEG, Painter, StreamSpec, launch  # noqa: E402
-from streams.cameras.sim_rain import RainSchedule  # noqa: E402
+from streams.cameras.sim.control import start as start_control  # noqa: E402
+from streams.cameras.sim.media import MAIN, SUB, TEST_H265, TEST_MJPEG, Painter, StreamSpec, launch  # noqa: E402
+from streams.cameras.sim.rain import RainSchedule  # noqa: E402
 
-log = logging.getLogger("scc.cameras.simulator")
+log = logging.getLogger("scc.cameras.sim")
 
 ANONYMOUS = "anonymous"
 # Vanished clients are dropped only when the session pool is swept
@@ -292,7 +291,7 @@ def on_main_loop(fn: Callable[[], Any], timeout_s: float = 5.0) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m streams.cameras.simulator", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m streams.cameras.sim", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, help="RTSP port (default: cameras.simulator.port of the settings)")
     parser.add_argument("--control-port", type=int, help="loopback HTTP port to break cameras on purpose")
     parser.add_argument("--test-mounts", action="store_true", help="also serve /test/h265 and /test/mjpeg")
@@ -309,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     control = None
     if args.control_port:
-        control = sim_control.start(simulator, on_main_loop, args.control_port)
+        control = start_control(simulator, on_main_loop, args.control_port)
     loop = GLib.MainLoop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signum, loop.quit)
@@ -326,7 +325,3 @@ def main(argv: list[str] | None = None) -> int:
         control.shutdown()
     log.info("stopped")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

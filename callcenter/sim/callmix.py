@@ -22,7 +22,7 @@ from scc.clock import to_wita
 from scc.settings import Settings
 from scc.storage.calls import Category, Priority
 
-from . import dispatch
+from .. import dispatch
 
 # Calls a day on each line at an average hour; a fire line's share is per district post.
 LINE_DAILY = {"psc-119": 18.0, "p2tp2a": 1.0, "polres-110": 8.0}

@@ -18,7 +18,7 @@ import pytest
 
 from scc.percentiles import percentile
 from scc.settings.camera_services import RainConfig
-from streams.cameras.sim_rain import RainSchedule, Shower
+from streams.cameras.sim.rain import RainSchedule, Shower
 from streams.cameras.timecode import paint, read_timecode
 from tests.support.rtsp import RtspSimulator
 from tests.support.video import rtsp_lags_ms

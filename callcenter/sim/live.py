@@ -1,6 +1,6 @@
 """The demo's call center at work: calls ring, operators dispatch units, incidents close.
 
-`python -m callcenter.simulator` (the supervisor starts it in the demo) writes
+`python -m callcenter.sim` (the supervisor starts it in the demo) writes
 only through the call center's own services (`intake.take_call`,
 `lifecycle.dispatch/advance/release`, `complaints.settle`), so the pages see
 exactly what real operators would leave behind, and the simulated operators
@@ -42,14 +42,14 @@ from scc.settings import Settings
 from scc.storage.calls import OPEN_STATUSES, call_log, incidents
 from scc.storage.db import connect
 
+from ..intake import take_call
+from ..phone import normalise
 from . import callmix
 from .callmix import Call, CallMaker
 from .desk import Desk
 from .history import seed_history
-from .intake import take_call
-from .phone import normalise
 
-log = logging.getLogger("scc.calls.simulator")
+log = logging.getLogger("scc.callcenter.sim")
 
 HEARTBEAT_S = 5
 # Calls come this much faster than in life, about one every 20 minutes by day: more, and the two
@@ -216,7 +216,7 @@ def seed_if_empty(engine: Engine, settings: Settings, n: int, days: int) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m callcenter.simulator", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m callcenter.sim", description=__doc__.splitlines()[0])
     parser.add_argument("--speed", type=float, default=DEFAULT_SPEED, help="calls come this much faster than in life")
     parser.add_argument(
         "--pace",
@@ -250,7 +250,3 @@ def main(argv: Sequence[str] | None = None) -> None:
     simulator.run(stop)
     heartbeat.stop()
     engine.dispose()
-
-
-if __name__ == "__main__":
-    main()

@@ -31,10 +31,11 @@ from scc.storage.calls import (
     incidents,
 )
 
-from . import callmix, complaints, dispatch, lifecycle
+from .. import complaints, dispatch, lifecycle
+from ..dispatch import UnitNow
+from ..errors import CallError
+from . import callmix
 from .callmix import Call
-from .dispatch import UnitNow
-from .errors import CallError
 
 RETRY = timedelta(seconds=3)  # waiting for a free unit, or after someone else's save
 CANCEL_EARLY, CANCEL_LATE, COMPLAINT_CANCEL = 0.04, 0.02, 0.08

@@ -15,7 +15,7 @@ from scc import health
 from scc.clock import WITA
 from scc.storage import open_storage
 from streams.agent import contract
-from streams.metrics.simulator import (
+from streams.metrics.sim.units import (
     CEILING_S,
     FLOOR_S,
     Simulator,
@@ -177,7 +177,7 @@ def test_the_simulator_process_beats_publishes_and_stops_on_sigterm(scc_broker, 
     log = tmp_path / "simulator.log"
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streams.metrics.simulator", "--seed", "1"],
+            [sys.executable, "-m", "streams.metrics.sim", "--seed", "1"],
             env=env,
             cwd=ROOT,
             stdout=output,

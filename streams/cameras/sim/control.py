@@ -18,7 +18,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-log = logging.getLogger("scc.cameras.simulator")
+log = logging.getLogger("scc.cameras.sim")
 
 ACTIONS = {"down": "down", "freeze": "frozen", "up": "up"}
 

@@ -1,0 +1,5 @@
+import sys
+
+from .rtsp import main
+
+sys.exit(main())

@@ -1,0 +1,3 @@
+from .units import main
+
+main()
