@@ -31,7 +31,7 @@ from scc.storage.metrics import (
     metric_daily,
     metric_latest,
     metric_samples,
-    skpd_status,
+    metric_unit_status,
 )
 
 from . import calls_stats, metrics_calls
@@ -122,7 +122,7 @@ def _reports(engine: Engine, settings: Settings, codes: list[str], now: datetime
     now = now or utcnow()
     wanted = set(codes)
     latest_q = select(metric_latest).where(metric_latest.c.skpd_code.in_(codes))
-    status_q = select(skpd_status).where(skpd_status.c.skpd_code.in_(codes))
+    status_q = select(metric_unit_status).where(metric_unit_status.c.skpd_code.in_(codes))
     with engine.connect() as conn:
         values = {(r.skpd_code, r.metric_key): r for r in conn.execute(latest_q)}
         links = {r.skpd_code: r for r in conn.execute(status_q)}

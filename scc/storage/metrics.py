@@ -92,8 +92,8 @@ metric_latest = Table(
     Column("received_at", UTC, nullable=False),
 )
 
-skpd_status = Table(
-    "skpd_status",
+metric_unit_status = Table(
+    "metric_unit_status",
     metadata,
     Column("skpd_code", String(40), primary_key=True),
     Column("online", Boolean, nullable=False),

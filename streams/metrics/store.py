@@ -31,8 +31,8 @@ from scc.storage.metrics import (
     metric_corrections,
     metric_latest,
     metric_samples,
+    metric_unit_status,
     rejected_messages,
-    skpd_status,
 )
 
 from .validate import Availability, Rejection, Sample
@@ -238,14 +238,16 @@ def _stored_now(conn: Connection, samples: list[Sample], received_at: datetime) 
 
 def _heard_from(conn: Connection, units: set[str], at: datetime) -> None:
     """A unit that sends telemetry is online, whatever its status topic last said."""
-    stmt = _insert(conn, skpd_status)
+    stmt = _insert(conn, metric_unit_status)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=["skpd_code"],
             set_=dict(
                 last_message_at=stmt.excluded.last_message_at,
                 online=True,
-                changed_at=case((skpd_status.c.online, skpd_status.c.changed_at), else_=stmt.excluded.changed_at),
+                changed_at=case(
+                    (metric_unit_status.c.online, metric_unit_status.c.changed_at), else_=stmt.excluded.changed_at
+                ),
             ),
         ),
         [dict(skpd_code=code, online=True, changed_at=at, last_message_at=at) for code in sorted(units)],
@@ -253,13 +255,17 @@ def _heard_from(conn: Connection, units: set[str], at: datetime) -> None:
 
 
 def _availability(conn: Connection, change: Availability, at: datetime) -> None:
-    row = conn.execute(select(skpd_status.c.online).where(skpd_status.c.skpd_code == change.skpd_code)).first()
+    row = conn.execute(
+        select(metric_unit_status.c.online).where(metric_unit_status.c.skpd_code == change.skpd_code)
+    ).first()
     if row is None:
-        conn.execute(skpd_status.insert().values(skpd_code=change.skpd_code, online=change.online, changed_at=at))
+        conn.execute(
+            metric_unit_status.insert().values(skpd_code=change.skpd_code, online=change.online, changed_at=at)
+        )
     elif row.online != change.online:
         conn.execute(
-            skpd_status.update()
-            .where(skpd_status.c.skpd_code == change.skpd_code)
+            metric_unit_status.update()
+            .where(metric_unit_status.c.skpd_code == change.skpd_code)
             .values(online=change.online, changed_at=at)
         )
 

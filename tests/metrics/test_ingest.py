@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from scc.settings.broker import INGEST_USER
-from scc.storage.metrics import metric_latest, metric_samples, rejected_messages, skpd_status
+from scc.storage.metrics import metric_latest, metric_samples, metric_unit_status, rejected_messages
 from streams.agent import contract
 from streams.metrics.ingest import Endpoint, Ingest
 
@@ -63,13 +63,13 @@ def test_messages_are_stored_once_rejections_kept_and_told_to_the_unit(scc_broke
 
     told = json.loads(unit.receive(timeout=10).payload)
     assert told["id"] == "bad-1" and "outside 0..5000" in told["reason"]
-    wait_for(lambda: count(engine, metric_samples) == 2 and count(engine, skpd_status), what="samples")
+    wait_for(lambda: count(engine, metric_samples) == 2 and count(engine, metric_unit_status), what="samples")
     ingest.flush(force=True)
     with engine.connect() as conn:
         stored = conn.execute(select(metric_samples.c.metric_key, metric_samples.c.value)).all()
         latest = conn.execute(select(metric_latest.c.metric_key, metric_latest.c.value)).all()
         rejection = conn.execute(select(rejected_messages)).one()
-        status = conn.execute(select(skpd_status)).one()
+        status = conn.execute(select(metric_unit_status)).one()
     assert sorted(stored) == [("laside_permits_received", 40.0), ("service_up", 1.0)]
     assert sorted(latest) == sorted(stored)
     assert rejection.skpd_code == "dpmptsp" and json.loads(rejection.payload) == bad
@@ -83,7 +83,7 @@ def test_will_marks_a_unit_offline(scc_broker, engine, ingest):
     status = contract.topic("dinkes", "status")
     unit = scc_broker.connect("dinkes")
     unit.publish(status, "online", retain=True)
-    wait_for(lambda: count(engine, skpd_status, skpd_status.c.online.is_(True)), what="online")
+    wait_for(lambda: count(engine, metric_unit_status, metric_unit_status.c.online.is_(True)), what="online")
     unit.close()
     linked = subprocess.Popen(
         [
@@ -116,7 +116,9 @@ def test_will_marks_a_unit_offline(scc_broker, engine, ingest):
         linked.kill()
     finally:
         linked.wait()
-    wait_for(lambda: count(engine, skpd_status, skpd_status.c.online.is_(False)), timeout=20, what="offline")
+    wait_for(
+        lambda: count(engine, metric_unit_status, metric_unit_status.c.online.is_(False)), timeout=20, what="offline"
+    )
 
 
 def test_a_unit_cannot_publish_for_another_by_mqtt(scc_broker, engine, ingest):

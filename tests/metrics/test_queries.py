@@ -17,7 +17,7 @@ from dashboard.queries import metrics as q
 from dashboard.queries import metrics_received as received
 from scc import housekeeping
 from scc.clock import utcnow
-from scc.storage.metrics import metric_latest, metric_samples, rejected_messages, skpd_status
+from scc.storage.metrics import metric_latest, metric_samples, metric_unit_status, rejected_messages
 
 NOW = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # 12.00 WITA
 
@@ -36,7 +36,7 @@ def test_unit_states_follow_the_link_and_the_last_report(engine, settings):
     fresh, old = NOW - timedelta(seconds=30), NOW - timedelta(hours=2)
     with engine.begin() as conn:
         conn.execute(
-            insert(skpd_status),
+            insert(metric_unit_status),
             [
                 dict(skpd_code="dpmptsp", online=True, changed_at=old, last_message_at=fresh),
                 dict(skpd_code="bpkd", online=True, changed_at=old, last_message_at=old),

@@ -22,7 +22,7 @@ from scc.clock import utcnow
 from scc.settings import Settings
 from scc.storage.calls import incidents
 from scc.storage.cameras import camera_state
-from scc.storage.metrics import metric_latest, metric_samples, rejected_messages, skpd_status
+from scc.storage.metrics import metric_latest, metric_samples, metric_unit_status, rejected_messages
 
 # Installed cameras in config order: 11 online, 2 stalled, 2 offline, 1 failing.
 CAMERA_STATUSES = (
@@ -136,7 +136,7 @@ def seed(
         conn.execute(insert(camera_state), cams)
         if rows:  # an empty list would be one row of defaults
             conn.execute(insert(incidents), rows)
-        conn.execute(insert(skpd_status), skpd_rows)
+        conn.execute(insert(metric_unit_status), skpd_rows)
         for start in range(0, len(samples), 5000):
             conn.execute(insert(metric_samples), samples[start : start + 5000])
         if newest:
@@ -146,7 +146,7 @@ def seed(
     return {
         "camera_state": len(cams),
         "incidents": len(rows),
-        "skpd_status": len(skpd_rows),
+        "metric_unit_status": len(skpd_rows),
         "metric_samples": len(samples),
         "metric_latest": len(newest),
         "rejected_messages": len(refused),
