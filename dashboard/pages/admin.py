@@ -13,7 +13,7 @@ from scc.users import ROLES, UserError
 from .. import i18n
 from ..access import ADMIN, Access
 from ..components.forms import dropdown
-from ..components.publishing import rejections_table
+from ..components.metrics_publishing import rejections_table
 from ..components.states import empty
 from ..components.status import attrs, badge, yes_no
 from ..components.tables import panel, table

@@ -20,7 +20,7 @@ from dash import Input, Output, dcc, html
 from .. import i18n
 from ..access import STAFF, Access
 from ..components import status
-from ..components.figures import amount, flag, headline, metrics_tabs, name, state_line
+from ..components.metrics_figures import amount, flag, headline, metrics_tabs, name, state_line
 from ..components.status import attrs
 from ..components.tables import fit_more, kpi
 from ..context import AppContext

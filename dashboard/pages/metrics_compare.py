@@ -20,8 +20,8 @@ from flask import abort
 
 from .. import i18n
 from ..access import STAFF, Access
-from ..components import charts, status
-from ..components.figures import amount, metrics_tabs, name, progress
+from ..components import charts, metrics_charts, status
+from ..components.metrics_figures import amount, metrics_tabs, name, progress
 from ..components.states import empty
 from ..components.status import attrs
 from ..components.tables import panel
@@ -42,7 +42,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
                     [
                         html.H2(t("compare.title"), className="page-title"),
                         metrics_tabs(PATH),
-                        charts.range_tabs(PATH, range_, "compare-range"),
+                        metrics_charts.range_tabs(PATH, range_, "compare-range"),
                     ],
                     className="page-head",
                 ),
@@ -90,7 +90,7 @@ def body(ctx: AppContext, range_: Range) -> list:
             [
                 panel(t("compare.by_district"), district_chart(ctx, reports), panel_id="compare-districts"),
                 panel(
-                    t("compare.uptime", range=t(charts.RANGE_KEYS[range_])),
+                    t("compare.uptime", range=t(metrics_charts.RANGE_KEYS[range_])),
                     uptime_chart(ctx, reports, range_),
                     panel_id="compare-uptime",
                 ),

@@ -34,9 +34,9 @@ from streams.metrics import intake
 
 from .. import i18n
 from ..access import Access
-from ..components import publishing
-from ..components.figures import metrics_tabs, name, state_line, tile, unit_text
+from ..components import metrics_publishing
 from ..components.forms import dropdown
+from ..components.metrics_figures import metrics_tabs, name, state_line, tile, unit_text
 from ..components.states import empty
 from ..components.tables import panel
 from ..components.uploads import decode, size_text
@@ -142,7 +142,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
             ctx.engine, ctx.settings, chosen, entered, actor=current_user.username, remote_addr=client_addr(request)
         )
         return (
-            publishing.report(result, issues(ctx, chosen, result), alert_id="own-form-report"),
+            metrics_publishing.report(result, issues(ctx, chosen, result), alert_id="own-form-report"),
             latest(ctx, chosen),
             refused(ctx, chosen),
             corrected(ctx, chosen),
@@ -175,7 +175,9 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
             ctx.engine, ctx.settings, chosen, data, actor=current_user.username, remote_addr=client_addr(request)
         )
         return (
-            publishing.report(result, issues(ctx, chosen, result), alert_id="own-csv-report", filename=filename),
+            metrics_publishing.report(
+                result, issues(ctx, chosen, result), alert_id="own-csv-report", filename=filename
+            ),
             latest(ctx, chosen),
             refused(ctx, chosen),
             corrected(ctx, chosen),
@@ -185,7 +187,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
 def issues(ctx: AppContext, code: str, result: intake.Report) -> list[str]:
     """Each refused value, row or file in the user's language; the form's by the field's name."""
     names = {m.key: name(m) for m in ctx.settings.metrics if m.skpd == code}
-    return [publishing.problem_text(p, names) for p in result.issues]
+    return [metrics_publishing.problem_text(p, names) for p in result.issues]
 
 
 def body(ctx: AppContext, code: str, max_file: int) -> list:
@@ -215,7 +217,7 @@ def body(ctx: AppContext, code: str, max_file: int) -> list:
         ),
         panel(
             t("connect.title"),
-            publishing.connection_help(ctx.settings, code, broker_host(ctx)),
+            metrics_publishing.connection_help(ctx.settings, code, broker_host(ctx)),
             panel_id="own-connect",
             className="own-side",
         ),
@@ -242,14 +244,14 @@ def refused(ctx: AppContext, code: str) -> Any:
     rows = rejections(ctx.engine, code)
     if not rows:
         return empty("own.no_rejections_title", "own.no_rejections_hint")
-    return publishing.rejections_table(ctx.settings, rows, table_id="own-rejected-table", show_unit=False)
+    return metrics_publishing.rejections_table(ctx.settings, rows, table_id="own-rejected-table", show_unit=False)
 
 
 def corrected(ctx: AppContext, code: str) -> Any:
     rows = corrections(ctx.engine, code)
     if not rows:
         return empty("own.no_corrections_title", "own.no_corrections_hint")
-    return publishing.corrections_table(ctx.settings, code, rows, table_id="own-corrected-table")
+    return metrics_publishing.corrections_table(ctx.settings, code, rows, table_id="own-corrected-table")
 
 
 def sent_by(ctx: AppContext, code: str) -> list[Metric]:
@@ -286,7 +288,7 @@ def form(ctx: AppContext, code: str) -> html.Div:
 def csv_upload(ctx: AppContext, code: str, max_file: int) -> html.Div:
     metrics = sent_by(ctx, code)
     key, value = next(
-        iter(publishing.example_values([m for m in metrics if m.kind != "flag"][:1] or metrics[:1]).items())
+        iter(metrics_publishing.example_values([m for m in metrics if m.kind != "flag"][:1] or metrics[:1]).items())
     )
     return html.Div(
         [

@@ -21,8 +21,8 @@ from flask_login import current_user
 
 from .. import i18n
 from ..access import EVERYONE, Access
-from ..components import charts, status
-from ..components.figures import name, state_line, value_view
+from ..components import charts, metrics_charts, status
+from ..components.metrics_figures import name, state_line, value_view
 from ..components.states import empty
 from ..components.tables import panel
 from ..context import AppContext
@@ -61,7 +61,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
                             className="title-block",
                         ),
                         html.Div(id="unit-state", children=state_line(report), className="unit-state-big"),
-                        charts.range_tabs(f"/metrics/{code}", range_, "unit-range"),
+                        metrics_charts.range_tabs(f"/metrics/{code}", range_, "unit-range"),
                     ],
                     className="page-head",
                 ),
@@ -120,8 +120,8 @@ def _how(kind: str, range_: Range) -> str:
 
 def _summary(label: str, range_: Range, values: list[str]) -> str:
     if not values:
-        return t("chart.summary_empty", name=label, range=t(charts.RANGE_KEYS[range_]))
-    return t("chart.summary", name=label, range=t(charts.RANGE_KEYS[range_]), n=len(values), last=values[-1])
+        return t("chart.summary_empty", name=label, range=t(metrics_charts.RANGE_KEYS[range_]))
+    return t("chart.summary", name=label, range=t(metrics_charts.RANGE_KEYS[range_]), n=len(values), last=values[-1])
 
 
 def chart_panel(latest: Latest, points: list[Point], range_: Range) -> html.Section:
@@ -129,7 +129,7 @@ def chart_panel(latest: Latest, points: list[Point], range_: Range) -> html.Sect
     label = name(metric)
     graph_id = f"chart-{metric.key}"
     if points:
-        figure = charts.history(metric, points, range_)
+        figure = metrics_charts.history(metric, points, range_)
         content: object = charts.graph(
             figure, graph_id=graph_id, summary=_summary(label, range_, figure["data"][0]["text"])
         )
@@ -164,7 +164,7 @@ def availability_panel(flags: list[Latest], points: dict[str, list[Point]], rang
         className="chart-top flags-now",
     )
     if any(p for _, p in lines):
-        figure = charts.shares(lines, range_)
+        figure = metrics_charts.shares(lines, range_)
         summary = "; ".join(
             _summary(label, range_, [i18n.number(p.value, digits=0) + " %" for p in pts]) for label, pts in lines
         )

@@ -9,7 +9,7 @@ from typing import get_args
 
 from dashboard import i18n
 from dashboard.components import status
-from dashboard.components.figures import UNITLESS
+from dashboard.components.metrics_figures import UNITLESS
 from scc.clock import utcnow
 from scc.settings.cameras import Camera
 from scc.settings.metrics import Unit
@@ -83,7 +83,7 @@ def test_every_refusal_of_a_units_figures_has_its_words():
 
 
 def test_a_unit_without_symbol_shows_nothing_not_its_key():
-    from dashboard.components.figures import unit_text
+    from dashboard.components.metrics_figures import unit_text
 
     for unit in UNITLESS:
         assert f"unit.{unit}" not in i18n.catalog("id"), "a unit without symbol has no (empty) text"

@@ -22,7 +22,7 @@ from scc.clock import utcnow
 from scc.settings import InvalidConfig, load_settings
 from scc.storage.calls import call_log
 from tests.support.dashapp import callback_body, client, make_app, post_callback
-from tests.support.own_page import key_of
+from tests.support.metrics_own import key_of
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 from scc.storage.metrics import rejected_messages
 from streams.agent import contract
 from tests.support.dashapp import callback_body, client, make_app, post_callback
-from tests.support.own_page import text_of
+from tests.support.metrics_own import text_of
 from tests.support.services import MOSQUITTO_PUB
 
 from .test_hostile import UNIT, IngestProcess, still_working

@@ -17,7 +17,7 @@ import pytest
 from dashboard import i18n
 from scc.clock import WITA, utcnow
 from tests.support.dashapp import callback_body, client
-from tests.support.own_page import csv_body, engine_of, raw_form, refused, stored, text_of
+from tests.support.metrics_own import csv_body, engine_of, raw_form, refused, stored, text_of
 
 ID, EN = i18n.catalog("id"), i18n.catalog("en")
 HUGE = {

@@ -19,7 +19,7 @@ from dashboard.access import ROUTER
 from scc import audit
 from scc.storage.metrics import metric_latest, metric_samples, rejected_messages
 from tests.support.dashapp import callback_body, client, make_app, post_callback
-from tests.support.own_page import csv_body, engine_of, form_body, key_of, refused, settings_of, stored, text_of
+from tests.support.metrics_own import csv_body, engine_of, form_body, key_of, refused, settings_of, stored, text_of
 from tests.support.web import PASSWORDS, ROLE_OF
 
 OWN = "/metrics/own"

@@ -23,7 +23,7 @@ from .. import i18n
 from ..i18n import t
 from ..queries.metrics_received import Corrected, Rejected
 from . import faults
-from .figures import name as figure_name
+from .metrics_figures import name as figure_name
 from .tables import table
 
 SHOWN_PROBLEMS = 20  # lines of a report listed; the rest counted
