@@ -51,7 +51,7 @@ from callcenter.importer import CHUNK, ROW_COLUMNS, import_calls  # noqa: E402
 from scc.clock import WITA  # noqa: E402
 from scc.settings import load_settings  # noqa: E402
 from scc.storage import bulk, open_storage  # noqa: E402
-from scc.storage.calls import call_log  # noqa: E402
+from scc.storage.callcenter import call_log  # noqa: E402
 
 # Every key of the report, null until a bench_* function fills it.
 RESULT: dict[str, Any] = {

@@ -64,14 +64,14 @@ def measure_board(url: str, session: Any, calls: int) -> dict[str, Any]:
 
 
 def board_reads(engine: Any, settings: Any, n: int) -> dict[str, Any]:
-    """The storage reads the board's refresh makes (dashboard/pages/calls.py `body`, as of issue 19's
+    """The storage reads the board's refresh makes (dashboard/pages/callcenter.py `body`, as of issue 19's
     work: open incidents, units, today's calls per line, complaint counts), each timed `n` times in this
     process on the rig's file, in turn with a trivial SELECT on the same file (the floor): which read,
     if any, grows with the history under it."""
     from sqlalchemy import text
 
-    from dashboard.queries import calls as q
-    from dashboard.queries import complaints
+    from dashboard.queries import callcenter as q
+    from dashboard.queries import callcenter_complaints
     from scc.clock import utcnow
 
     def floor() -> None:
@@ -82,7 +82,7 @@ def board_reads(engine: Any, settings: Any, n: int) -> dict[str, Any]:
         "board": lambda: q.board(engine, utcnow()),
         "units_status": lambda: q.units_status(engine, settings),
         "today_by_line": lambda: q.today_by_line(engine, utcnow()),
-        "complaint_counts": lambda: complaints.counts(engine, now=utcnow()),
+        "complaint_counts": lambda: callcenter_complaints.counts(engine, now=utcnow()),
         "floor_select_1": floor,
     }
     ms: dict[str, list[float]] = {name: [] for name in reads}

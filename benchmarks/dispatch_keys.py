@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import select
 
 from callcenter import lifecycle
-from scc.storage.calls import incidents
+from scc.storage.callcenter import incidents
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, sign_in  # the tests' sign-in, through the form
 
 TIMEOUT_MS = 20_000

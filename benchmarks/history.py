@@ -34,7 +34,7 @@ from sqlalchemy import select
 from callcenter import phone
 from scc.clock import WITA, utcnow
 from scc.percentiles import percentile
-from scc.storage.calls import incidents
+from scc.storage.callcenter import incidents
 
 GOAL_MS = 200
 

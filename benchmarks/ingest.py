@@ -49,7 +49,7 @@ from sqlalchemy import create_engine, func, insert, select  # noqa: E402
 from scc import health  # noqa: E402
 from scc.percentiles import percentile  # noqa: E402
 from scc.settings import load_settings  # noqa: E402
-from scc.settings.broker import ADMIN_USER, accounts, password_env  # noqa: E402
+from scc.settings.metrics_broker import ADMIN_USER, accounts, password_env  # noqa: E402
 from scc.storage import open_storage  # noqa: E402
 from scc.storage.metrics import metric_samples, rejected_messages  # noqa: E402
 from streams.agent import contract  # noqa: E402

@@ -39,7 +39,7 @@ from scc.clock import wita_day_start
 from scc.settings import Settings
 from scc.settings.metrics import Metric
 from scc.storage import bulk
-from scc.storage.calls import incident_events
+from scc.storage.callcenter import incident_events
 from scc.storage.cameras import camera_activity, camera_outages, camera_state
 from scc.storage.metrics import metric_daily, metric_hourly
 from scc.storage.platform import audit_log, housekeeping_marks

@@ -18,7 +18,7 @@ from typing import Literal
 
 from scc.clock import WITA
 from scc.settings import Settings
-from scc.storage.calls import CallOutcome
+from scc.storage.callcenter import CallOutcome
 
 from .phone import PhoneError, normalise
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 
 from scc.settings import Settings
-from scc.settings.complaints import ComplaintTopic
-from scc.storage.calls import incidents
+from scc.settings.callcenter_complaints import ComplaintTopic
+from scc.storage.callcenter import incidents
 
 from .errors import CallError
 

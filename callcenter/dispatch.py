@@ -31,8 +31,8 @@ from sqlalchemy import Engine, func, select
 
 from scc.clock import as_utc, utcnow
 from scc.settings import Settings
-from scc.settings.calls import ResponseUnit
-from scc.storage.calls import OPEN_STATUSES, incident_units, incidents
+from scc.settings.callcenter import ResponseUnit
+from scc.storage.callcenter import OPEN_STATUSES, incident_units, incidents
 
 EARTH_KM = 6371.0088  # mean radius (IUGG)
 LOAD_WINDOW = timedelta(hours=24)

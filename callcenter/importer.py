@@ -38,7 +38,7 @@ from scc import audit
 from scc.clock import utcnow
 from scc.settings import Settings
 from scc.storage import bulk
-from scc.storage.calls import CallOutcome, call_log
+from scc.storage.callcenter import CallOutcome, call_log
 
 from .calllog_fields import (
     BadCell,

@@ -36,7 +36,7 @@ from sqlalchemy import Connection, Engine, select
 from scc.clock import as_utc, utcnow
 from scc.settings import Settings
 from scc.storage import locks
-from scc.storage.calls import OPEN_STATUSES, Category, Priority, call_log, incident_events, incidents
+from scc.storage.callcenter import OPEN_STATUSES, Category, Priority, call_log, incident_events, incidents
 
 from .complaints import route
 from .errors import CallError

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from scc import audit
 from scc.clock import utcnow
 from scc.settings import Settings
-from scc.storage.calls import OPEN_STATUSES, IncidentStatus, incident_events, incident_units, incidents
+from scc.storage.callcenter import OPEN_STATUSES, IncidentStatus, incident_events, incident_units, incidents
 
 from .errors import CallError
 from .intake import PLACE_OPTIONAL, Problem, check_call

@@ -18,7 +18,7 @@ from scc import health
 from scc.settings import Settings, load_settings
 from scc.storage import open_storage
 
-from . import auth, camera_routes, i18n
+from . import auth, cameras_routes, i18n
 from .access import EVERYONE, Access
 from .components import shell
 from .context import AppContext
@@ -28,14 +28,14 @@ PAGES = (
     "overview",
     "cameras",
     "cameras_health",
-    "calls",
-    "calls_intake",
-    "calls_kpi",
-    "calls_map",
-    "calls_import",
-    "calls_incident",
-    "complaints",
-    "calls_history",
+    "callcenter",
+    "callcenter_intake",
+    "callcenter_kpi",
+    "callcenter_map",
+    "callcenter_import",
+    "callcenter_incident",
+    "callcenter_complaints",
+    "callcenter_history",
     "metrics",
     "metrics_compare",
     "metrics_own",
@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             doc["components"] = {name: {"status": c["status"]} for name, c in doc["components"].items()}
         return jsonify(doc), 200 if healthy else 503
 
-    camera_routes.install(server, ctx)  # live video signalling and snapshots, each camera checked per user
+    cameras_routes.install(server, ctx)  # live video signalling and snapshots, each camera checked per user
     app = _Dash(
         __name__,
         server=server,  # type: ignore[arg-type]  # Dash's annotation omits a Flask instance

@@ -31,7 +31,7 @@ LARGEST_WRITTEN_OUT = 1e15
 @cache
 def catalog(lang: str) -> dict[str, str]:
     merged: dict[str, str] = {}
-    for path in sorted(_LOCALES.glob(f"{lang}.*json")):  # id.json, id.calls.json, ...
+    for path in sorted(_LOCALES.glob(f"{lang}.*json")):  # id.json, id.callcenter.json, ...
         texts = json.loads(path.read_text(encoding="utf-8"))
         twice = merged.keys() & texts.keys()
         if twice:

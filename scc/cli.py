@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import backup, boot, secrets, tls, users
 from .processes import plan
 from .settings import InvalidConfig, Settings, default_data_dir, load_settings
-from .settings.broker import accounts, password_env
+from .settings.metrics_broker import accounts, password_env
 from .storage import connect, open_storage
 from .storage.db import UnknownSchema
 from .supervisor import Supervisor

@@ -20,7 +20,7 @@ from typing import Any
 
 from scc.clock import to_wita
 from scc.settings import Settings
-from scc.storage.calls import Category, Priority
+from scc.storage.callcenter import Category, Priority
 
 from .. import dispatch
 

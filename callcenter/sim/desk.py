@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select
 
 from scc.clock import as_utc
 from scc.settings import Settings
-from scc.storage.calls import (
+from scc.storage.callcenter import (
     FINAL_STATUSES,
     OPEN_STATUSES,
     Category,

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, Table, func, select, text
 
 from scc.clock import wita_day_start
 from scc.settings import Settings
-from scc.storage.calls import call_log, incident_events, incident_units, incidents
+from scc.storage.callcenter import call_log, incident_events, incident_units, incidents
 
 from .. import dispatch
 from . import callmix

@@ -39,7 +39,7 @@ from scc import boot
 from scc.clock import utcnow
 from scc.health import Heartbeat
 from scc.settings import Settings
-from scc.storage.calls import OPEN_STATUSES, call_log, incidents
+from scc.storage.callcenter import OPEN_STATUSES, call_log, incidents
 from scc.storage.db import connect
 
 from ..intake import take_call

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from dash import html
 
-from scc.storage.calls import IncidentStatus
+from scc.storage.callcenter import IncidentStatus
 from scc.storage.cameras import CameraDisplayStatus
 from scc.storage.metrics import MetricFreshness
 from scc.storage.platform import HealthStatus

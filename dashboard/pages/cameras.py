@@ -24,8 +24,8 @@ from flask_login import current_user
 from scc.clock import utcnow
 
 from ..access import EVERYONE, Access
-from ..camera_routes import prepare_streams
-from ..components import camera_tiles as tiles
+from ..cameras_routes import prepare_streams
+from ..components import cameras_tiles as tiles
 from ..components import labels, status
 from ..components.states import empty
 from ..components.status import attrs

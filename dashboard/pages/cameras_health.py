@@ -19,7 +19,7 @@ from scc.clock import to_wita, utcnow
 
 from .. import i18n
 from ..access import EVERYONE, Access
-from ..components import camera_tiles as tiles
+from ..components import cameras_tiles as tiles
 from ..components import faults, labels, status
 from ..components.charts import CONFIG, base_layout
 from ..components.states import empty

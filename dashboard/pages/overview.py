@@ -15,8 +15,8 @@ from scc.settings import Settings
 
 from .. import i18n
 from ..access import STAFF, Access
+from ..components import callcenter_incidents as inc
 from ..components import faults, labels, status
-from ..components import incidents as inc
 from ..components.states import empty
 from ..components.status import attrs
 from ..components.tables import kpi, panel

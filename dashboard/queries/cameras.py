@@ -16,7 +16,7 @@ from typing import Literal, get_args
 from sqlalchemy import Engine, select, union_all
 
 from scc import health
-from scc.camera_access import may_view
+from scc.cameras_access import may_view
 from scc.clock import as_utc, utcnow
 from scc.settings import Settings
 from scc.storage.cameras import CameraDisplayStatus, camera_outages, camera_state, wall_prefs
@@ -105,7 +105,7 @@ def cameras(
     engine: Engine, settings: Settings, *, role: str | None = None, skpd_code: str | None = None
 ) -> list[CameraRow]:
     """Every configured camera; status 'nodata' when its worker has not reported, 'planned' when not installed.
-    With `role`, only the installed cameras that role (and unit) may view (scc.camera_access.may_view),
+    With `role`, only the installed cameras that role (and unit) may view (scc.cameras_access.may_view),
     and every planned one for staff."""
     with engine.connect() as conn:
         states = {r.camera_id: r for r in conn.execute(select(camera_state))}

@@ -25,7 +25,7 @@ from scc.clock import as_utc, to_wita, utcnow, wita_day_start
 from scc.settings import Settings
 from scc.settings.metrics import Metric
 from scc.settings.regency import Skpd
-from scc.storage.calls import call_log, incidents
+from scc.storage.callcenter import call_log, incidents
 from scc.storage.metrics import (
     MetricFreshness,
     metric_daily,
@@ -34,7 +34,7 @@ from scc.storage.metrics import (
     metric_unit_status,
 )
 
-from . import calls_stats, metrics_calls
+from . import callcenter_stats, metrics_calls
 
 # A unit's reporting, as the wall sums it up:
 #   online  its link is up and it reported within twice its shortest reporting interval
@@ -325,7 +325,7 @@ def _kept_points(
             where = [call_log.c.line_code.in_(lines), column >= wita_day_start(since)]  # the first day whole
         else:
             column = incidents.c.received_at
-            value = func.avg(calls_stats.minutes_between(conn, incidents.c.on_scene_at, column))
+            value = func.avg(callcenter_stats.minutes_between(conn, incidents.c.on_scene_at, column))
             where = [incidents.c.line_code.in_(lines), incidents.c.category != "complaint",
                      incidents.c.on_scene_at.is_not(None), column >= since]  # fmt: skip
         if until is not None:

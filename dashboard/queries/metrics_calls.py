@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from scc.settings import Settings
 from scc.settings.metrics import Metric
 
-from . import calls, calls_stats
+from . import callcenter, callcenter_stats
 
 
 def lines_of(settings: Settings, code: str) -> list[str]:
@@ -28,13 +28,13 @@ def lines_of(settings: Settings, code: str) -> list[str]:
 def latest(engine: Engine, settings: Settings, metrics: Iterable[Metric], now: datetime) -> dict[str, float | None]:
     """Metric key -> the figure now, for each metric of `metrics` the call center keeps (None: none yet)."""
     wanted = [m for m in metrics if m.from_calls is not None]
-    today = calls.today_by_line(engine, now) if any(m.from_calls == "calls_today" for m in wanted) else {}
+    today = callcenter.today_by_line(engine, now) if any(m.from_calls == "calls_today" for m in wanted) else {}
     out: dict[str, float | None] = {}
     for m in wanted:
         lines = lines_of(settings, m.skpd)
         if m.from_calls == "calls_today":
             out[m.key] = float(sum(today.get(line, 0) for line in lines))
         else:
-            mean = calls_stats.mean_minutes_to_scene(engine, lines, "today", now)
+            mean = callcenter_stats.mean_minutes_to_scene(engine, lines, "today", now)
             out[m.key] = round(mean, 1) if mean is not None else None
     return out

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from scc.settings import Settings
 
-from . import calls, cameras, metrics
+from . import callcenter, cameras, metrics
 
 FRESH_S = 1.0
 _cache: dict[int, tuple[float, dict[str, Any]]] = {}
@@ -44,10 +44,10 @@ def _read(engine: Engine, settings: Settings) -> dict[str, Any]:
     return {
         "installed": cams,
         "cameras": {"total": len(cams), "planned": len(settings.cameras) - len(cams), **by_status},
-        "calls": calls.incident_counts(engine),
-        "units": calls.by_kind(calls.units_status(engine, settings)),
+        "calls": callcenter.incident_counts(engine),
+        "units": callcenter.by_kind(callcenter.units_status(engine, settings)),
         "skpd": metrics.skpd_availability(engine, settings),
         # a day's worth (about 50): what the wall cannot show it pages through, a desk opens with "+N lainnya"
-        "incidents": calls.recent_incidents(engine, limit=60),
+        "incidents": callcenter.recent_incidents(engine, limit=60),
         "problem_cameras": [c for c in cams if c.status in ("offline", "error", "stale")],
     }

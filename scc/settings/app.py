@@ -9,8 +9,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from .base import Strict
-from .broker import BrokerConfig
-from .camera_services import CamerasConfig
+from .cameras_services import CamerasConfig
+from .metrics_broker import BrokerConfig
 
 BACKENDS = ("sqlite", "postgresql")
 

@@ -10,9 +10,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from scc.storage.calls import CATEGORIES, PRIORITIES
+from scc.storage.callcenter import CATEGORIES, PRIORITIES
 
-from .broker import SERVICE_USERS, queue_holds_an_hour
+from .metrics_broker import SERVICE_USERS, queue_holds_an_hour
 from .retention import BackupPolicy
 from .source import ConfigError, Document
 

@@ -13,11 +13,11 @@ from pydantic import BaseModel, ValidationError
 
 from . import checks
 from .app import AppConfig
-from .calls import CallLine, CallLinesFile, CallPolicy, ResponseUnit
+from .callcenter import CallLine, CallLinesFile, CallPolicy, ResponseUnit
+from .callcenter_complaints import ComplaintTopic, ComplaintTopicsFile
 from .cameras import Camera, CamerasFile
-from .complaints import ComplaintTopic, ComplaintTopicsFile
 from .metrics import Metric, MetricsFile
-from .office_days import OfficeCalendar
+from .metrics_office_days import OfficeCalendar
 from .regency import District, DistrictsFile, Skpd, SkpdFile
 from .retention import BackupPolicy, RetentionFile, TablePolicy
 from .source import ConfigError, Document, read_document

@@ -14,7 +14,7 @@
 - `GET /state` with a grant for `STATE_SCOPE`: the streams being relayed and
   their viewers (camera ids and counts only).
 
-A grant (scc.camera_access) is signed by the web app for one user and one
+A grant (scc.cameras_access) is signed by the web app for one user and one
 camera stream, after it checked the user may see that camera; a grant for
 /state is signed with the same installation key by whoever reads it (the tests
 and the benchmark; the web app and health need none, the relay's heartbeat
@@ -48,7 +48,7 @@ from aiortc.sdp import SessionDescription
 from sqlalchemy import Engine
 
 from scc import boot
-from scc.camera_access import STREAMS, Stream, end_scope, prepare_scope, read_grant, view_scope
+from scc.cameras_access import STREAMS, Stream, end_scope, prepare_scope, read_grant, view_scope
 from scc.health import CpuMeter, Heartbeat
 from scc.settings import Settings
 from scc.storage.cameras import playing_live, plays_live

@@ -40,9 +40,9 @@ from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
 
 from scc import boot
-from scc.camera_access import Stream
-from scc.settings.camera_services import CamerasConfig
+from scc.cameras_access import Stream
 from scc.settings.cameras import Camera
+from scc.settings.cameras_services import CamerasConfig
 
 from .relay_rtsp import RtspError, RtspStream
 

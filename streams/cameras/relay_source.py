@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from aiortc import MediaStreamTrack
 
-from scc.camera_access import Stream
-from scc.settings.camera_services import CamerasConfig
+from scc.cameras_access import Stream
 from scc.settings.cameras import Camera
+from scc.settings.cameras_services import CamerasConfig
 
 from .relay_feed import CameraFeed, SourceError, log
 

@@ -42,8 +42,8 @@ import numpy as np
 from scc import boot
 from scc.clock import utcnow
 from scc.health import CpuMeter, Heartbeat
-from scc.settings.camera_services import WorkersConfig
 from scc.settings.cameras import Camera
+from scc.settings.cameras_services import WorkersConfig
 from scc.storage import connect
 from scc.storage.cameras import CameraStatus
 

@@ -42,7 +42,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from scc import boot, refusals
 from scc.settings import Settings
-from scc.settings.broker import ADMIN_USER, INGEST_USER, accounts, password, password_env
+from scc.settings.metrics_broker import ADMIN_USER, INGEST_USER, accounts, password, password_env
 from scc.storage.db import connect
 from streams.agent.contract import ERRORS, PREFIX, STATUS, TELEMETRY
 

@@ -37,7 +37,7 @@ from scc import boot
 from scc.clock import utcnow
 from scc.health import Heartbeat
 from scc.settings import Settings
-from scc.settings.broker import INGEST_USER, password, password_env
+from scc.settings.metrics_broker import INGEST_USER, password, password_env
 from scc.storage.db import connect
 from streams.agent import contract
 

@@ -9,7 +9,7 @@ import time
 
 from sqlalchemy import func, select
 
-from scc.storage.calls import OPEN_STATUSES, incidents
+from scc.storage.callcenter import OPEN_STATUSES, incidents
 from tests.support.web import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))  # the benchmarks import each other as scripts do

@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy import insert
 
 from callcenter.intake import take_call
-from dashboard.pages import calls as board_page
+from dashboard.pages import callcenter as board_page
 from scc.clock import utcnow
-from scc.storage.calls import call_log, incidents
+from scc.storage.callcenter import call_log, incidents
 from tests.support.dashapp import make_app
 from tests.support.plans import selects_during, vm_steps, whole_reads
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from callcenter import lifecycle
 from callcenter.intake import take_call
 from dashboard import i18n
-from scc.storage.calls import incidents
+from scc.storage.callcenter import incidents
 from tests.conftest import free_port
 from tests.support.web import PASSWORDS, WebServer, seed_users
 

@@ -22,7 +22,7 @@ from dashboard import i18n
 from scc.clock import utcnow
 from scc.settings import load_settings
 from scc.storage import open_storage
-from scc.storage.calls import call_log
+from scc.storage.callcenter import call_log
 from tests.support.browser import sign_in
 
 pytestmark = pytest.mark.browser

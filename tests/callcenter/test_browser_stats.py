@@ -31,7 +31,7 @@ TIMEOUT_MS = 15_000
 def seed_calls(engine, settings, now: datetime, days: int = 14, per_day: int = 40, seed: int = 9) -> dict[str, int]:
     """`days` of emergencies (each with its call), missed calls from an imported PBX log, and complaints
     for three SKPD (dpmptsp's own among them), some past their deadline."""
-    from scc.storage.calls import call_log, incidents
+    from scc.storage.callcenter import call_log, incidents
 
     rng = random.Random(seed)
     lines = [line.code for line in settings.call_lines]

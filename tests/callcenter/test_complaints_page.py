@@ -11,7 +11,7 @@ import pytest
 
 from callcenter import complaints as service
 from callcenter.intake import take_call
-from dashboard.queries import complaints as q
+from dashboard.queries import callcenter_complaints as q
 from scc.clock import utcnow
 from tests.support.dashapp import callback_body, client, make_app, post_callback
 

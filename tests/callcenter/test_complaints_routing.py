@@ -102,7 +102,7 @@ def test_intake_routes_a_complaint_by_its_topic_and_keeps_the_operators_choice(e
     from sqlalchemy import select
 
     from callcenter.intake import take_call
-    from scc.storage.calls import incidents
+    from scc.storage.callcenter import incidents
 
     call = dict(line_code="psc-119", caller_number="0812 3456 7000", category="complaint", priority=3,
                 summary="Lampu jalan mati di depan SD")  # fmt: skip

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from callcenter.sim import callmix
 from callcenter.sim.history import seed_history
 from callcenter.sim.live import DEFAULT_SPEED, CallSimulator, history_size
-from scc.storage.calls import incident_units, incidents
+from scc.storage.callcenter import incident_units, incidents
 
 from .conftest import Clock, run_for, services_on
 

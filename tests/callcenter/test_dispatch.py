@@ -17,7 +17,7 @@ from callcenter.dispatch import UnitNow, rank
 from callcenter.intake import take_call
 from scc.clock import utcnow
 from scc.percentiles import percentile
-from scc.storage.calls import incident_units
+from scc.storage.callcenter import incident_units
 from tests.core.test_settings import ENV, errors_of, line_of, replace
 
 DISTRICTS = ("lalabata", "liliriaja", "ganra", "citta", "lilirilau", "donri-donri", "marioriwawo", "marioriawa")

@@ -12,9 +12,9 @@ from sqlalchemy import update
 
 from callcenter import complaints, lifecycle
 from callcenter.intake import take_call
-from dashboard.queries import calls_history as h
+from dashboard.queries import callcenter_history as h
 from scc.clock import WITA, utcnow
-from scc.storage.calls import incidents
+from scc.storage.callcenter import incidents
 from tests.support.dashapp import callback_body, client, make_app, post_callback
 
 NOW = utcnow()
@@ -200,7 +200,7 @@ def test_a_row_opens_to_its_timeline_for_those_who_may_read_it(app):
 
 
 def test_dates_are_wita_days():
-    from dashboard.pages.calls_history import _day
+    from dashboard.pages.callcenter_history import _day
 
     start = _day("from", "03/11/2026")
     assert start == datetime(2026, 11, 2, 16, 0, tzinfo=UTC)  # midnight WITA is 16.00 UTC the day before

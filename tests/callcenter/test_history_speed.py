@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from callcenter.sim.history import seed_history
-from dashboard.queries import calls_history as h
-from dashboard.queries import complaints as cq
+from dashboard.queries import callcenter_complaints as cq
+from dashboard.queries import callcenter_history as h
 from scc.clock import utcnow
 from scc.percentiles import percentile
 from tests.support.dashapp import callback_body, client, make_app, post_callback

@@ -25,7 +25,7 @@ from sqlalchemy import delete, select
 from callcenter.calllog_fields import Places, _e164
 from callcenter.importer import ImportReport, RowProblem, import_calls
 from callcenter.phone import PhoneError, normalise
-from scc.storage.calls import CALL_OUTCOMES, call_log
+from scc.storage.callcenter import CALL_OUTCOMES, call_log
 from scc.storage.platform import audit_log
 
 SAMPLE = Path(__file__).resolve().parents[2] / "datasets" / "calls" / "pbx-export-lalabata.csv"

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from callcenter.errors import CallError
 from callcenter.intake import NewCall, take_call
-from scc.storage.calls import CATEGORIES, call_log, incidents
+from scc.storage.callcenter import CATEGORIES, call_log, incidents
 
 FIELDS = list(NewCall.model_fields)
 text = st.text(max_size=60)

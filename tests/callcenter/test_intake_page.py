@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from callcenter.intake import Reason
 from dashboard import i18n
-from dashboard.pages import calls_intake
-from scc.storage.calls import incidents
+from dashboard.pages import callcenter_intake
+from scc.storage.callcenter import incidents
 from tests.support.dashapp import client, make_app, post_callback
 
 from .conftest import intake_request
@@ -124,7 +124,7 @@ def test_every_reason_has_its_words_in_both_languages():
     assert len(reasons) >= 12
     for lang in i18n.LANGUAGES:
         catalog = i18n.catalog(lang)
-        own = [r for r in reasons if r not in calls_intake.SAID_BY_FIELD and f"intake.why_{r}" not in catalog]
+        own = [r for r in reasons if r not in callcenter_intake.SAID_BY_FIELD and f"intake.why_{r}" not in catalog]
         by_field = [f for f in CONTROL if f"intake.err_{f}" not in catalog]
         assert own == [] and by_field == [], lang
         assert "{limit}" in catalog["intake.why_too_long"]

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from callcenter.errors import CallError
 from callcenter.importer import import_calls
 from callcenter.intake import check_call, take_call
-from scc.storage.calls import call_log, incidents
+from scc.storage.callcenter import call_log, incidents
 
 # What the form sends when the operator presses Ctrl+Enter on an empty form.
 EMPTY = {

@@ -17,7 +17,7 @@ from callcenter import lifecycle
 from callcenter.errors import CallError
 from callcenter.intake import take_call
 from scc.clock import utcnow
-from scc.storage.calls import call_log, incident_events, incident_units, incidents
+from scc.storage.callcenter import call_log, incident_events, incident_units, incidents
 
 FIRE = dict(
     line_code="damkar-citta",

@@ -20,7 +20,7 @@ from callcenter import lifecycle
 from callcenter.intake import take_call
 from dashboard import i18n
 from scc.clock import utcnow
-from scc.storage.calls import incident_events, incidents
+from scc.storage.callcenter import incident_events, incidents
 from scc.storage.platform import audit_log
 from tests.callcenter.test_pages_ops import find, key_of, page, post, response
 from tests.support.dashapp import make_app

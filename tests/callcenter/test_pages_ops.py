@@ -22,7 +22,7 @@ from dashboard import i18n
 from dashboard.access import ROUTER
 from scc.clock import utcnow
 from scc.percentiles import percentile
-from scc.storage.calls import call_log, incidents
+from scc.storage.callcenter import call_log, incidents
 from tests.support.dashapp import callback_body, client, make_app, post_callback
 
 ID = i18n.catalog("id")
@@ -380,7 +380,7 @@ def test_board_is_fast_with_100000_past_incidents(tmp_path):
 
 
 def test_board_reads_on_both_backends(engine, settings):
-    from dashboard.queries import calls as q
+    from dashboard.queries import callcenter as q
 
     now = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # 01.00 WITA on 24 November
     fire = take_call(engine, settings, {**FIRE, "received_at": now - timedelta(minutes=20)}, operator="admin")

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
-from dashboard.queries import calls_stats
-from scc.storage.calls import call_log, incidents
+from dashboard.queries import callcenter_stats
+from scc.storage.callcenter import call_log, incidents
 
 NOW = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # 12.00 WITA; today began at 22 Nov 16.00 UTC
 
@@ -81,9 +81,11 @@ def known(engine):
 
 
 def test_calls_are_counted_per_line_district_and_wita_hour(known):
-    report = calls_stats.kpi(known, "today", now=NOW)
+    report = callcenter_stats.kpi(known, "today", now=NOW)
     assert report.current.since == datetime(2026, 11, 22, 16, 0, tzinfo=UTC)
-    assert report.previous == calls_stats.Period(datetime(2026, 11, 21, 16, 0, tzinfo=UTC), NOW - timedelta(days=1))
+    assert report.previous == callcenter_stats.Period(
+        datetime(2026, 11, 21, 16, 0, tzinfo=UTC), NOW - timedelta(days=1)
+    )
     calls = report.calls
     assert (calls.total, calls.missed) == (4, 2)
     assert calls.by_line == {"psc-119": 2, "damkar-citta": 2}
@@ -97,7 +99,7 @@ def test_calls_are_counted_per_line_district_and_wita_hour(known):
 
 
 def test_response_percentiles_are_exact(known):
-    report = calls_stats.kpi(known, "today", now=NOW)
+    report = callcenter_stats.kpi(known, "today", now=NOW)
     lalabata = report.by_district["lalabata"]
     assert lalabata.incidents == 5
     assert lalabata.dispatch_p50 == pytest.approx(6, abs=1e-3)
@@ -111,9 +113,9 @@ def test_response_percentiles_are_exact(known):
 
 
 def test_map_counts_open_now_and_received_in_the_range(known):
-    data = calls_stats.map_data(known, "today", now=NOW)
-    assert data.counts["lalabata"] == calls_stats.DistrictCount(open=0, total=5)  # complaints are not on the map
-    assert data.counts["citta"] == calls_stats.DistrictCount(open=1, total=1)
+    data = callcenter_stats.map_data(known, "today", now=NOW)
+    assert data.counts["lalabata"] == callcenter_stats.DistrictCount(open=0, total=5)  # complaints are not on the map
+    assert data.counts["citta"] == callcenter_stats.DistrictCount(open=1, total=1)
     assert data.open_total == 1 and [i["status"] for i in data.open_incidents] == ["dispatched"]
 
 

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from scc.storage.calls import call_log, incidents
+from scc.storage.callcenter import call_log, incidents
 from tests.support.dashapp import client, make_app, post_callback
 
 from .conftest import intake_request

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from scc.storage import open_storage
-from scc.storage.calls import incident_events, incidents
+from scc.storage.callcenter import incident_events, incidents
 from tests.conftest import free_port
 from tests.support.dashapp import callback_body, make_app
 from tests.support.web import WebServer, login, seed_users

@@ -28,7 +28,7 @@ from callcenter.sim.history import seed_history
 from callcenter.sim.live import CallSimulator
 from scc import health
 from scc.storage import open_storage
-from scc.storage.calls import (
+from scc.storage.callcenter import (
     CALL_OUTCOMES,
     CATEGORIES,
     EVENT_KINDS,

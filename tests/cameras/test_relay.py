@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import requests
 
-from scc.camera_access import end_scope, may_view, read_grant, sign_grant, view_scope
+from scc.cameras_access import end_scope, may_view, read_grant, sign_grant, view_scope
 from scc.settings import load_settings
 from scc.storage.cameras import snapshot_path
 from tests.support.dashapp import client

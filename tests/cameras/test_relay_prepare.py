@@ -14,7 +14,7 @@ from typing import Any
 import requests
 
 from dashboard.access import ROUTER
-from scc.camera_access import prepare_scope, sign_grant, view_scope
+from scc.cameras_access import prepare_scope, sign_grant, view_scope
 from tests.support.dashapp import callback_body, client, post_callback
 from tests.support.relay import browser_like_offer, set_camera_state
 

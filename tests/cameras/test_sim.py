@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from scc.percentiles import percentile
-from scc.settings.camera_services import RainConfig
+from scc.settings.cameras_services import RainConfig
 from streams.cameras.sim.rain import RainSchedule, Shower
 from streams.cameras.timecode import paint, read_timecode
 from tests.support.rtsp import RtspSimulator

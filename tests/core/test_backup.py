@@ -34,7 +34,7 @@ from scc.nightly_backup import NightlyBackup, Overdue, prune_backups
 from scc.settings import Settings, load_settings
 from scc.settings.retention import BackupPolicy
 from scc.storage import open_storage
-from scc.storage.calls import incidents
+from scc.storage.callcenter import incidents
 from scc.storage.metrics import metric_samples
 from scc.storage.platform import heartbeats
 from streams.metrics import store

@@ -18,6 +18,7 @@ from tests.support.web import ROOT
 
 PACKAGES = ("scc", "dashboard", "streams", "callcenter")
 MAX_LINES = 450  # "split a module that grows past ~400 lines"
+CAPABILITIES = ("cameras", "metrics", "callcenter")
 
 
 def python_files(*folders: str) -> list[Path]:
@@ -81,8 +82,39 @@ def test_no_dumping_ground_and_no_oversized_module():
 
 
 def test_every_room_exists_in_every_layer():
-    for domain in ("platform", "cameras", "metrics", "calls"):
+    for domain in ("platform", *CAPABILITIES):
         assert (ROOT / "scc/storage" / f"{domain}.py").exists()
         assert (ROOT / "dashboard/queries" / f"{domain}.py").exists()
+        assert (ROOT / "dashboard/pages" / f"{domain}.py").exists() or domain == "platform"
     for room in ("streams/cameras", "streams/metrics", "streams/agent", "callcenter"):
         assert (ROOT / room / "__init__.py").exists(), room
+
+
+# Layers shared by every capability, where a module, stylesheet, script or text file that belongs to one
+# capability is named after it: the capability's name, or its name, an underscore and what part it is.
+SHARED_LAYERS = (
+    "scc", "scc/settings", "scc/storage", "dashboard", "dashboard/queries", "dashboard/pages",
+    "dashboard/components", "dashboard/assets", "dashboard/locales",
+)  # fmt: skip
+# Other names a capability or one of its parts has gone by: never a name's first word.
+NOT_A_ROOM = {
+    "call", "calls", "camera", "metric", "complaint", "complaints", "incident", "incidents", "case", "cases",
+    "history", "intake", "board", "own", "skpd", "rtsp", "district", "publishing", "figures",
+}  # fmt: skip
+
+
+def test_one_name_per_capability_in_every_layer():
+    """`callcenter_history.py` in queries, pages and components alike; never `calls_history` or `history_view`."""
+    for layer in SHARED_LAYERS:
+        for path in sorted((ROOT / layer).iterdir()):
+            if not path.is_file():
+                continue
+            stem = path.name.split(".")[1] if layer == "dashboard/locales" and path.name.count(".") > 1 else path.stem
+            first = stem.split("_")[0]
+            assert first not in NOT_A_ROOM, f"{path.relative_to(ROOT)}: name it {'/'.join(CAPABILITIES)}_..."
+
+
+def test_a_capability_runs_its_demo_from_its_sim_package():
+    for package in ("callcenter", "streams/cameras", "streams/metrics"):
+        assert (ROOT / package / "sim" / "__main__.py").exists(), package
+        assert not list((ROOT / package).glob("sim_*.py")) and not (ROOT / package / "simulator.py").exists()

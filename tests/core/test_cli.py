@@ -110,7 +110,7 @@ def test_self_signed_certificate_for_the_lan(tmp_path):
 def test_setup_generates_a_broker_password_for_every_account_once(tmp_path):
     from scc import secrets
     from scc.settings import load_settings
-    from scc.settings.broker import ADMIN_USER, INGEST_USER, password_env
+    from scc.settings.metrics_broker import ADMIN_USER, INGEST_USER, password_env
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCC_MQTT_PASSWORD_")}
     env["SCC_DATA_DIR"] = str(tmp_path)

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from scc import audit, health, signin, users
 from scc.clock import as_utc, utcnow
-from scc.storage import calls, cameras, connect, metadata, migrate, open_storage, platform
+from scc.storage import callcenter, cameras, connect, metadata, migrate, open_storage, platform
 from scc.storage.db import MIGRATIONS, alembic_config
 
 T0 = datetime(2026, 11, 23, 1, 5, 7, tzinfo=UTC)
@@ -227,14 +227,14 @@ def test_round_trip_of_every_table(database_url):
     with engine.begin() as conn:
         for name, row in ROWS.items():
             conn.execute(metadata.tables[name].insert().values(**row))
-        incident_id = conn.execute(select(calls.incidents.c.id)).scalar_one()
+        incident_id = conn.execute(select(callcenter.incidents.c.id)).scalar_one()
         conn.execute(
-            calls.incident_events.insert().values(
+            callcenter.incident_events.insert().values(
                 incident_id=incident_id, status="received", at=T0, operator="operator", note=""
             )
         )
         conn.execute(
-            calls.incident_units.insert().values(
+            callcenter.incident_units.insert().values(
                 incident_id=incident_id, unit_code="truk-citta", assigned_at=T0, assigned_by="operator"
             )
         )
@@ -256,9 +256,9 @@ def test_round_trip_of_every_table(database_url):
                 if isinstance(value, datetime):
                     got = as_utc(got)
                 assert got == value, f"{name}.{key}"
-        event = conn.execute(select(calls.incident_events)).one()
+        event = conn.execute(select(callcenter.incident_events)).one()
         assert event.incident_id == incident_id and as_utc(event.at) == T0 and event.kind == "status"
-        unit = conn.execute(select(calls.incident_units)).one()
+        unit = conn.execute(select(callcenter.incident_units)).one()
         assert unit.incident_id == incident_id and unit.released_at is None
         session = conn.execute(select(platform.sessions)).one()
         assert session.user_id == user_id and session.expires_at == T0 + timedelta(hours=12)

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, insert, select, text
 from callcenter.intake import take_call
 from dashboard.access import ROUTER
 from scc.clock import utcnow, wita_day_start
-from scc.storage.calls import call_log, incident_events, incident_units, incidents
+from scc.storage.callcenter import call_log, incident_events, incident_units, incidents
 from scc.storage.cameras import camera_activity, camera_outages
 from scc.storage.metrics import metric_corrections, metric_daily, metric_samples, rejected_messages
 from scc.storage.platform import audit_log, refusals

@@ -38,19 +38,19 @@ EVERYONE = {
     "cameras_health.refresh",
     "metrics_unit.refresh",
     # complaints (SKPD staff: their unit's only) and the history (SKPD staff: their unit's complaints only)
-    "complaints.show",
-    "complaints.opened",
-    "calls_history.find",
-    "calls_history.opened",
+    "callcenter_complaints.show",
+    "callcenter_complaints.opened",
+    "callcenter_history.find",
+    "callcenter_history.opened",
 }
 # Reads of the whole regency: the overview, calls, complaints, every unit's figures.
 REGENCY = {
     "overview.refresh",
-    "calls.refresh",
-    "calls_kpi.show",
-    "calls_map.show",
-    "calls_incident.refresh",
-    "complaints.refresh",
+    "callcenter.refresh",
+    "callcenter_kpi.show",
+    "callcenter_map.show",
+    "callcenter_incident.refresh",
+    "callcenter_complaints.refresh",
     "metrics.refresh",
     "metrics_compare.refresh",
 }
@@ -60,16 +60,16 @@ UNIT_FIGURES = {"metrics_own.show", "metrics_own.submit", "metrics_own.upload"}
 # what the line and the topic fill in), the call-log import, an incident's steps and notes, closing
 # settled complaints.
 CALL_WORK = {
-    "calls_intake.submit",
+    "callcenter_intake.submit",
     "intake-keys.data",
     "..intake-topic-row.className...intake-skpd-row.className..",
     "..intake-category.value...intake-district.value..",
     "intake-skpd.value",
     "intake-bad-shown.data",
-    "calls_import.received",
-    "calls_incident.act",
-    "calls_incident.save",
-    "complaints.close",
+    "callcenter_import.received",
+    "callcenter_incident.act",
+    "callcenter_incident.save",
+    "callcenter_complaints.close",
 }
 # The Administrasi page: users, kiosk mode, every unit's rejections. Any callback of that page is the
 # admin's alone, these and any added later.
@@ -77,7 +77,7 @@ ADMIN_PAGE = {"admin.create", "admin.change", "admin.show_kiosk", "admin.rejecte
 
 MAY_CALL = {
     "viewer": EVERYONE | REGENCY,
-    "skpd": EVERYONE | UNIT_FIGURES | {"complaints.pick", "complaints.write"},
+    "skpd": EVERYONE | UNIT_FIGURES | {"callcenter_complaints.pick", "callcenter_complaints.write"},
     "operator": EVERYONE | REGENCY | CALL_WORK,
     "admin": EVERYONE | REGENCY | CALL_WORK | UNIT_FIGURES | ADMIN_PAGE,
 }
@@ -86,12 +86,12 @@ WRITES = {
     "account.change",
     "metrics_own.submit",
     "metrics_own.upload",
-    "complaints.write",
-    "calls_intake.submit",
-    "calls_import.received",
-    "calls_incident.act",
-    "calls_incident.save",
-    "complaints.close",
+    "callcenter_complaints.write",
+    "callcenter_intake.submit",
+    "callcenter_import.received",
+    "callcenter_incident.act",
+    "callcenter_incident.save",
+    "callcenter_complaints.close",
     "admin.create",
     "admin.change",
 }
@@ -123,12 +123,17 @@ def test_the_list_names_every_callback_and_nothing_else(app, access):
 
 
 def test_what_each_role_writes():
-    calls = {"calls_intake.submit", "calls_import.received", "calls_incident.act", "calls_incident.save"}
+    calls = {
+        "callcenter_intake.submit",
+        "callcenter_import.received",
+        "callcenter_incident.act",
+        "callcenter_incident.save",
+    }
     assert MAY_CALL["viewer"] & WRITES == {"account.change"}, "the bupati: nothing but his own password"
-    unit = {"metrics_own.submit", "metrics_own.upload", "complaints.write"}
+    unit = {"metrics_own.submit", "metrics_own.upload", "callcenter_complaints.write"}
     assert MAY_CALL["skpd"] & WRITES == {"account.change"} | unit, "their unit's figures and complaints"
-    assert MAY_CALL["operator"] & WRITES == {"account.change", "complaints.close"} | calls
-    assert MAY_CALL["admin"] & WRITES == WRITES - {"complaints.write"}, "notes on a complaint are its unit's"
+    assert MAY_CALL["operator"] & WRITES == {"account.change", "callcenter_complaints.close"} | calls
+    assert MAY_CALL["admin"] & WRITES == WRITES - {"callcenter_complaints.write"}, "notes on a complaint are its unit's"
 
 
 def test_every_callback_answers_exactly_the_roles_listed(app, access):

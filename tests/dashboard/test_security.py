@@ -16,7 +16,7 @@ from dashboard.access import ROUTER
 from dashboard.auth import PUBLIC
 from scc import audit, users
 from scc.clock import utcnow
-from scc.storage.calls import incidents
+from scc.storage.callcenter import incidents
 from tests.support.dashapp import callback_body, client, post_callback, server_side
 from tests.support.web import PASSWORDS
 
@@ -35,7 +35,7 @@ def concrete(rule) -> str:
 def test_every_route_needs_a_session(app):
     checked = 0
     rules = {rule.rule for rule in app.server.url_map.iter_rules()}
-    # Live video (dashboard/camera_routes.py) is enumerated like every other route.
+    # Live video (dashboard/cameras_routes.py) is enumerated like every other route.
     assert {"/cameras/<camera_id>/whep", "/cameras/whep/<session_id>", "/cameras/<camera_id>/snapshot.jpg"} <= rules
     for rule in app.server.url_map.iter_rules():
         url = concrete(rule)

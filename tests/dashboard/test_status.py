@@ -10,7 +10,7 @@ from dash import html
 from dashboard.components import status
 from dashboard.i18n import catalog
 from dashboard.queries.metrics import UnitState
-from scc.storage.calls import IncidentStatus
+from scc.storage.callcenter import IncidentStatus
 from scc.storage.cameras import CameraDisplayStatus
 from scc.storage.metrics import MetricFreshness
 from scc.storage.platform import HealthStatus

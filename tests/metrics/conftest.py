@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from scc import tls
 from scc.settings import Settings, load_settings
-from scc.settings.broker import ADMIN_USER, INGEST_USER, accounts, password_env
+from scc.settings.metrics_broker import ADMIN_USER, INGEST_USER, accounts, password_env
 from scc.storage import open_storage
 from streams.metrics.broker import write_config
 from tests.support.mqtt import Client

@@ -13,7 +13,7 @@ import pytest
 from scc import tls
 from scc.processes import listening
 from scc.settings import InvalidConfig, load_settings
-from scc.settings.broker import ADMIN_USER, INGEST_USER, password_env
+from scc.settings.metrics_broker import ADMIN_USER, INGEST_USER, password_env
 from streams.agent.contract import topic
 from streams.metrics import broker as broker_module
 from tests.support.mqtt import Client, Refused

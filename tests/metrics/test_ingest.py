@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import func, select
 
-from scc.settings.broker import INGEST_USER
+from scc.settings.metrics_broker import INGEST_USER
 from scc.storage.metrics import metric_latest, metric_samples, metric_unit_status, rejected_messages
 from streams.agent import contract
 from streams.metrics.ingest import Endpoint, Ingest

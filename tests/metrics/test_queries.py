@@ -187,7 +187,7 @@ def test_uptime_over_a_range_is_read_once_a_while(engine, settings):
 def test_a_year_of_calls_is_read_once_and_today_on_every_draw(engine, settings, monkeypatch):
     """The PSC 119 calls on the Dinkes year chart: past days are kept for a while (an import of old
     calls shows when they expire), today's calls show at once."""
-    from scc.storage.calls import call_log
+    from scc.storage.callcenter import call_log
 
     def log(at: datetime) -> None:
         with engine.begin() as conn:

@@ -17,7 +17,7 @@ import requests
 from pydantic import SecretStr
 from sqlalchemy import delete, insert
 
-from scc.camera_access import sign_grant
+from scc.cameras_access import sign_grant
 from scc.settings import load_settings
 from scc.storage.cameras import camera_state
 

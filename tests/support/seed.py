@@ -20,7 +20,7 @@ from sqlalchemy import Engine, insert
 from scc import users
 from scc.clock import utcnow
 from scc.settings import Settings
-from scc.storage.calls import incidents
+from scc.storage.callcenter import incidents
 from scc.storage.cameras import camera_state
 from scc.storage.metrics import metric_latest, metric_samples, metric_unit_status, rejected_messages
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from scc.settings.camera_services import RainConfig
+from scc.settings.cameras_services import RainConfig
 
 
 @dataclass(frozen=True)

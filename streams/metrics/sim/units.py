@@ -39,9 +39,9 @@ from scc import boot
 from scc.clock import WITA, to_wita, utcnow, wita_day_start, wita_year_start
 from scc.health import Heartbeat
 from scc.settings import Settings
-from scc.settings.broker import password, password_env
 from scc.settings.metrics import Metric
-from scc.settings.office_days import OfficeCalendar
+from scc.settings.metrics_broker import password, password_env
+from scc.settings.metrics_office_days import OfficeCalendar
 from scc.settings.regency import Skpd
 from scc.storage.db import connect
 from streams.agent.publisher import Publisher

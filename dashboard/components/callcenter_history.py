@@ -12,11 +12,11 @@ from callcenter import phone
 from .. import i18n
 from ..context import AppContext
 from ..i18n import t
-from ..queries.calls_history import COUNT_CAP, Found
-from ..queries.complaints import settlement_note
-from . import case_rows, labels
-from .complaint_view import ANY, topic_name
-from .incidents import category, category_options, place, unit_name
+from ..queries.callcenter_complaints import settlement_note
+from ..queries.callcenter_history import COUNT_CAP, Found
+from . import callcenter_cases, labels
+from .callcenter_complaints import ANY, topic_name
+from .callcenter_incidents import category, category_options, place, unit_name
 from .states import empty
 from .status import badge
 
@@ -117,8 +117,8 @@ def rows(ctx: AppContext, found: Found) -> Any:
     if not found.rows:
         return empty("history.none_title", "history.none_hint")
     heads = [t(f"history.{c}") for c in COLUMNS]
-    items = [case_rows.row("history", r["id"], heads, cells(ctx, r), grid=GRID) for r in found.rows]
-    return [case_rows.heads(heads, GRID), case_rows.rows(items, "history-rows")]
+    items = [callcenter_cases.row("history", r["id"], heads, cells(ctx, r), grid=GRID) for r in found.rows]
+    return [callcenter_cases.heads(heads, GRID), callcenter_cases.rows(items, "history-rows")]
 
 
 def _caller(r: dict[str, Any]) -> str:
@@ -161,13 +161,13 @@ def body(ctx: AppContext, r: dict[str, Any], links: bool) -> list[Any]:
     ]
     if r["category"] == "complaint":
         pairs.insert(4, (t("complaints.topic"), topic_name(ctx.settings, r.get("topic"))))
-    top: list[Any] = [case_rows.facts(pairs)]
+    top: list[Any] = [callcenter_cases.facts(pairs)]
     if r["category"] == "complaint":
-        top.append(case_rows.settlement(settlement_note(events), f"history-settlement-{r['id']}"))
+        top.append(callcenter_cases.settlement(settlement_note(events), f"history-settlement-{r['id']}"))
     parts: list[Any] = [
         html.Div(top, className="case-top"),
         html.H5(t("complaints.exchange"), className="exchange-title"),
-        case_rows.exchange(ctx.settings, events, f"history-exchange-{r['id']}"),
+        callcenter_cases.exchange(ctx.settings, events, f"history-exchange-{r['id']}"),
     ]
     if links:
         parts.append(

@@ -4,7 +4,7 @@
   needs, best first and preselected; free units of other kinds come after a divider, never
   preselected. When no unit of a needed kind is free, nothing is preselected and the panel says so in
   alarm style, with the busy units of that kind, nearest first, and the incidents they are out on.
-- Each step is a button with its key (calls.js): 1 send, 2 on scene, 3 resolved, 4 close, 8 cancel,
+- Each step is a button with its key (callcenter.js): 1 send, 2 on scene, 3 resolved, 4 close, 8 cancel,
   9 prank, N the note; Enter in the unit list sends. The keys are listed on the panel.
 - Cancel and prank ask first: a box with the question, the reason (required) and Yes / No.
 - The panel says where the keyboard focus goes after it is drawn (`data-focus`, a new
@@ -23,11 +23,11 @@ from dash import html
 from callcenter import lifecycle
 from callcenter.dispatch import Option, Suggestions
 from scc.settings import Settings
-from scc.storage.calls import OPEN_STATUSES, IncidentStatus
+from scc.storage.callcenter import OPEN_STATUSES, IncidentStatus
 
 from .. import i18n
 from ..i18n import t
-from . import incidents as inc
+from . import callcenter_incidents as inc
 from .status import attrs, icon
 from .tables import panel
 
@@ -244,7 +244,7 @@ def confirm(row: dict[str, Any], move: str, open_: bool, reason: str, error: str
 
 
 def keys() -> html.Div:
-    """The keys of this panel, written where the operator sees them (calls.js listens for them)."""
+    """The keys of this panel, written where the operator sees them (callcenter.js listens for them)."""
     shown = [(KEYS["dispatch"], t("incident.dispatch"))]
     shown += [(KEYS[m], t(f"incident.to_{m}")) for m in MOVES]
     shown += [("N", t("incident.note")), ("Enter", t("keys.enter_unit")), ("Esc", t("keys.esc"))]

@@ -1,4 +1,4 @@
-"""A camera's live tile and what lies over it: the markup the browser's player (assets/camera_player.js)
+"""A camera's live tile and what lies over it: the markup the browser's player (assets/cameras_player.js)
 attaches to, and the overlay the wall's refresh rewrites.
 
 The wall has two layers on one grid: the players (`div.live-tile` with its <video> and <img>), built

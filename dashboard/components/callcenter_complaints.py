@@ -13,13 +13,13 @@ from dash import dcc, html
 
 from callcenter import phone
 from scc.settings import Settings
-from scc.storage.calls import FINAL_STATUSES
+from scc.storage.callcenter import FINAL_STATUSES
 
 from .. import i18n
 from ..context import AppContext
 from ..i18n import t
-from ..queries.complaints import AGES, STATES, Filters, Listing, counts, exchange, per_unit, settlement_note
-from . import case_rows, labels
+from ..queries.callcenter_complaints import AGES, STATES, Filters, Listing, counts, exchange, per_unit, settlement_note
+from . import callcenter_cases, labels
 from .forms import dropdown
 from .states import empty
 from .status import badge, pill
@@ -175,10 +175,10 @@ def rows(ctx: AppContext, found: Listing) -> Any:
         return empty("complaints.none_title", "complaints.none_filtered_hint")
     heads = [t(f"complaints.{c}") for c in COLUMNS]
     items = [
-        case_rows.row("complaint", r["id"], heads, cells(ctx, r), grid=GRID, late=bool(r.get("overdue")))
+        callcenter_cases.row("complaint", r["id"], heads, cells(ctx, r), grid=GRID, late=bool(r.get("overdue")))
         for r in found.rows
     ]
-    return [case_rows.heads(heads, GRID), case_rows.rows(items, "complaints-rows")]
+    return [callcenter_cases.heads(heads, GRID), callcenter_cases.rows(items, "complaints-rows")]
 
 
 def cells(ctx: AppContext, r: dict[str, Any]) -> list[Any]:
@@ -199,7 +199,7 @@ def body(ctx: AppContext, r: dict[str, Any], closer: bool) -> list[Any]:
     """What a row opens to: the facts, the unit's settlement note, the exchange, and for an operator the
     close button of a settled complaint."""
     events = r["exchange"]
-    facts = case_rows.facts(
+    facts = callcenter_cases.facts(
         [
             (t("intake.name"), r.get("caller_name")),
             (t("intake.number"), phone.display(r.get("caller_number")) or t("incident.withheld")),
@@ -212,10 +212,10 @@ def body(ctx: AppContext, r: dict[str, Any], closer: bool) -> list[Any]:
         ]
     )
     parts: list[Any] = [
-        html.Div([facts, case_rows.settlement(settlement_note(events), f"complaint-settlement-{r['id']}")],
+        html.Div([facts, callcenter_cases.settlement(settlement_note(events), f"complaint-settlement-{r['id']}")],
                  className="case-top"),
         html.H5(t("complaints.exchange"), className="exchange-title"),
-        case_rows.exchange(ctx.settings, events, f"complaint-exchange-{r['id']}"),
+        callcenter_cases.exchange(ctx.settings, events, f"complaint-exchange-{r['id']}"),
     ]  # fmt: skip
     if closer and r["status"] == "resolved":
         parts.append(
@@ -274,6 +274,6 @@ def detail(ctx: AppContext, row: dict[str, Any], own: str | None) -> html.Div:
                 id="complaint-state",
             ),
             html.P(place(ctx, row), className="field-hint"),
-            case_rows.exchange(ctx.settings, events, "complaint-timeline") if events else None,
+            callcenter_cases.exchange(ctx.settings, events, "complaint-timeline") if events else None,
         ]
     )

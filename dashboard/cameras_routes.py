@@ -3,7 +3,7 @@
 The browser knows camera ids, never a URL or a credential. The guard in
 auth.py has already refused an anonymous request (401, or the sign-in page
 for a GET) and a write from another origin; here the signed-in user must also
-be allowed to view that camera (scc.camera_access.may_view), else 403. The
+be allowed to view that camera (scc.cameras_access.may_view), else 403. The
 web app then signs a short-lived grant for this user and this camera stream
 and forwards the offer to the WebRTC relay on loopback, which refuses
 anything without such a grant.
@@ -30,10 +30,10 @@ from typing import Any
 from flask import Flask, Response, jsonify, request, send_file
 from flask_login import current_user
 
-from scc.camera_access import STREAMS, Stream, end_scope, may_view, prepare_scope, sign_grant, view_scope
+from scc.cameras_access import STREAMS, Stream, end_scope, may_view, prepare_scope, sign_grant, view_scope
 from scc.settings import Settings
-from scc.settings.camera_services import RelayConfig
 from scc.settings.cameras import Camera
+from scc.settings.cameras_services import RelayConfig
 from scc.storage.cameras import snapshot_path
 
 from .context import AppContext

@@ -17,9 +17,9 @@ from typing import Any, Literal, get_args
 from sqlalchemy import Engine, case, func, select
 
 from scc.clock import as_utc, utcnow
-from scc.storage.calls import FINAL_STATUSES, OPEN_STATUSES, incidents
+from scc.storage.callcenter import FINAL_STATUSES, OPEN_STATUSES, incidents
 
-from .calls_history import exchanges
+from .callcenter_history import exchanges
 
 # active: not closed yet (open or settled); open: the unit has not settled it; overdue: open past its
 # deadline; resolved: settled by the unit, waiting for the command center to close; closed: over.

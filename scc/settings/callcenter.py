@@ -7,7 +7,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import Field, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
-from scc.storage.calls import Category, Priority
+from scc.storage.callcenter import Category, Priority
 
 from . import checks
 from .base import Code, ShortName, Strict

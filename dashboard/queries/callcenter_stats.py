@@ -37,7 +37,7 @@ from sqlalchemy import (
 
 from scc.clock import as_utc, utcnow, wita_day_start
 from scc.percentiles import percentile
-from scc.storage.calls import OPEN_STATUSES, call_log, incidents
+from scc.storage.callcenter import OPEN_STATUSES, call_log, incidents
 
 Window = Literal["today", "7d", "30d"]
 WINDOWS: tuple[Window, ...] = get_args(Window)

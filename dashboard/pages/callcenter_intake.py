@@ -35,8 +35,8 @@ from callcenter.intake import Problem, take_call
 
 from .. import i18n
 from ..access import Access, has_role
-from ..components import incidents as inc
-from ..components.intake_form import form, line_starts
+from ..components import callcenter_incidents as inc
+from ..components.callcenter_intake import form, line_starts
 from ..components.tables import panel
 from ..context import AppContext
 from ..i18n import t

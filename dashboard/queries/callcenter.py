@@ -7,7 +7,7 @@ with years of incidents in storage: it only ever touches the open incidents
 
 The board and the overview hold emergencies only: a public-service complaint
 (a street light out, days to settle) has its own page and counts
-(dashboard.queries.complaints), so it neither fills the board nor turns its
+(dashboard.queries.callcenter_complaints), so it neither fills the board nor turns its
 figures red.
 """
 
@@ -24,8 +24,8 @@ from callcenter import dispatch
 from callcenter.dispatch import Suggestions
 from scc.clock import utcnow, wita_day_start
 from scc.settings import Settings
-from scc.settings.calls import UNIT_KINDS, ResponseUnit
-from scc.storage.calls import OPEN_STATUSES, call_log, incident_events, incident_units, incidents
+from scc.settings.callcenter import UNIT_KINDS, ResponseUnit
+from scc.storage.callcenter import OPEN_STATUSES, call_log, incident_events, incident_units, incidents
 
 BOARD_ROWS = 200  # every open incident of a busy day: the wall pages through them, a desk opens them all
 EMERGENCY = incidents.c.category != "complaint"

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from scc.storage.calls import FINAL_STATUSES, Category, incident_events, incident_units, incidents
+from scc.storage.callcenter import FINAL_STATUSES, Category, incident_events, incident_units, incidents
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000

@@ -1,6 +1,6 @@
 """The intake form's layout, in the order an operator asks: what a dispatcher needs first (line, number,
 district, priority, what was said), then what the line suggests and what helps find the place and the
-caller. The page (dashboard.pages.calls_intake) wires its keys, checks and refusals."""
+caller. The page (dashboard.pages.callcenter_intake) wires its keys, checks and refusals."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from scc.settings import Settings
 
 from ..context import AppContext
 from ..i18n import t
-from . import incidents as inc
-from .complaint_view import topic_name
+from . import callcenter_incidents as inc
+from .callcenter_complaints import topic_name
 from .forms import feedback
 
 

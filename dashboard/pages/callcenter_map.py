@@ -15,12 +15,12 @@ from dash import Input, Output, html
 
 from .. import i18n
 from ..access import STAFF, Access
-from ..components import call_charts, charts, district_map
+from ..components import callcenter_charts, callcenter_map, charts
 from ..components.status import open_incidents_tone, pill
 from ..components.tables import panel, table
 from ..context import AppContext
 from ..i18n import t
-from ..queries.calls_stats import MapData, Window, map_data
+from ..queries.callcenter_stats import MapData, Window, map_data
 
 PATH = "/calls/map"
 ROLES = STAFF
@@ -28,11 +28,11 @@ REFRESH_MS = 30_000
 
 
 def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
-    regency = district_map.load()  # read once, at start: the file is ours and never changes while running
+    regency = callcenter_map.load()  # read once, at start: the file is ours and never changes while running
 
     def layout(**query: object):
-        window = call_charts.pick_window(query.get("range"))
-        return call_charts.range_page(PATH, "map", "map.title", window, REFRESH_MS)
+        window = callcenter_charts.pick_window(query.get("range"))
+        return callcenter_charts.range_page(PATH, "map", "map.title", window, REFRESH_MS)
 
     access.page(__name__, path=PATH, roles=ROLES, order=22, title_key="map.nav", layout=layout, nav=False)
 
@@ -43,9 +43,9 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         return body(ctx, regency, map_data(ctx.engine, window or "today"))
 
 
-def body(ctx: AppContext, regency: district_map.RegencyMap, data: MapData) -> list:
+def body(ctx: AppContext, regency: callcenter_map.RegencyMap, data: MapData) -> list:
     counts = {code: (c.open, c.total) for code, c in data.counts.items()}
-    figure = district_map.figure(regency, counts, data.open_incidents)
+    figure = callcenter_map.figure(regency, counts, data.open_incidents)
     drawn = sum(1 for i in data.open_incidents if i.get("district") in regency.by_code)
     summary = t("map.summary", open=data.open_total, districts=len(regency.districts))
     rows = []

@@ -2,14 +2,14 @@
 
 `/calls/<incident_id>`. Everyone on staff reads it; admins and operators
 dispatch a unit (the suggestions of callcenter.dispatch: the kind the incident
-needs, nearest and least used first; components/incident_actions.py draws
+needs, nearest and least used first; components/callcenter_actions.py draws
 them), move it on (only the steps callcenter.lifecycle.allowed_moves gives),
 cancel it or mark it a prank (after a question and with a reason), release a
 unit, add a note or correct the details. Every write names the version the
 page was opened at: when someone else saved first, nothing is applied and the
 page says who, with a reload button (optimistic locking, callcenter.lifecycle).
 After each action the panel is drawn again with the keyboard focus on what
-comes next (calls.js places it), never back at the top of the page.
+comes next (callcenter.js places it), never back at the top of the page.
 """
 
 from __future__ import annotations
@@ -25,16 +25,16 @@ from flask_login import current_user
 from callcenter import lifecycle
 from callcenter.errors import CallError
 from scc.clock import as_utc, utcnow
-from scc.storage.calls import CATEGORIES, PRIORITIES
+from scc.storage.callcenter import CATEGORIES, PRIORITIES
 
 from ..access import STAFF, Access, has_role
-from ..components import incident_actions as actions
-from ..components import incidents as inc
+from ..components import callcenter_actions as actions
+from ..components import callcenter_incidents as inc
 from ..components import status
 from ..components.tables import panel
 from ..context import AppContext
 from ..i18n import t
-from ..queries.calls import exists, incident, suggestions, timeline
+from ..queries.callcenter import exists, incident, suggestions, timeline
 
 PATH = "/calls/<incident_id>"
 WRITERS = frozenset({"admin", "operator"})
@@ -401,6 +401,6 @@ def _verdict(met: bool, limit: int) -> html.Span:
 
 
 def controls(ctx: AppContext, row: dict[str, Any], **drawn: Any) -> list:
-    """The actions panel (components/incident_actions.py) with the dispatch suggestions read now."""
+    """The actions panel (components/callcenter_actions.py) with the dispatch suggestions read now."""
     offer = suggestions(ctx.engine, ctx.settings, row) if actions.can_send(row) else None
     return actions.controls(ctx.settings, row, offer, **drawn)

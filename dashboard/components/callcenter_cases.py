@@ -24,7 +24,7 @@ from scc.settings import Settings
 
 from .. import i18n
 from ..i18n import t
-from .incidents import unit_name
+from .callcenter_incidents import unit_name
 from .status import attrs, pill
 
 

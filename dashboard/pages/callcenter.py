@@ -6,8 +6,8 @@ current step) turning warning and alarm against its priority's targets;
 free units per kind ("Ambulans 0/2", alarm when a kind has none), every
 response unit free or out, today's calls per line (WITA day). Complaints are
 not emergencies: the board only counts them, with a link to their own page.
-It reads only open cases and today's calls (dashboard.queries.calls,
-dashboard.queries.complaints), so years of history cost it nothing.
+It reads only open cases and today's calls (dashboard.queries.callcenter,
+dashboard.queries.callcenter_complaints), so years of history cost it nothing.
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from scc.clock import utcnow
 
 from .. import i18n
 from ..access import STAFF, Access
-from ..components import call_charts, labels, status
-from ..components import incidents as inc
+from ..components import callcenter_charts, labels, status
+from ..components import callcenter_incidents as inc
 from ..components.states import empty
 from ..components.tables import kpi, panel, table
 from ..context import AppContext
 from ..i18n import t
-from ..queries import complaints
-from ..queries.calls import Board, board, by_kind, today_by_line, units_status
+from ..queries import callcenter_complaints
+from ..queries.callcenter import Board, board, by_kind, today_by_line, units_status
 
 PATH = "/calls"
 WRITERS = frozenset({"admin", "operator"})
@@ -55,7 +55,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         return html.Div(
             [
                 html.Div(
-                    [html.H2(t("calls.title"), className="page-title"), call_charts.tabs(PATH), take],
+                    [html.H2(t("calls.title"), className="page-title"), callcenter_charts.tabs(PATH), take],
                     className="board-head",
                 ),
                 dcc.Interval(id="calls-tick", interval=ctx.settings.app.web.refresh_s * 1000),
@@ -84,7 +84,7 @@ def body(ctx: AppContext) -> list:
     by_line = today_by_line(ctx.engine, now)
     kinds = by_kind(units)
     kinds_tone = "ok" if all(k.free for k in kinds) else "alarm"
-    pending = complaints.counts(ctx.engine, now=now)
+    pending = callcenter_complaints.counts(ctx.engine, now=now)
     figures = html.Div(
         [
             kpi(

@@ -3,7 +3,7 @@ dates, newest first and paged; each row opens to its whole exchange.
 
 Operators, admins and the bupati search everything; SKPD staff only the
 complaints routed to their own unit (the unit from their session, whatever
-the request names: dashboard.queries.calls_history.own_unit). The dates are
+the request names: dashboard.queries.callcenter_history.own_unit). The dates are
 WITA days; the page opens on the last 30 of them. Every search reaches its
 rows through an index (the queries module says which), so a year of history
 answers as fast as a week (benchmarks/history.py).
@@ -24,15 +24,15 @@ from pydantic import StringConstraints
 
 from callcenter import phone
 from scc.clock import WITA, utcnow
-from scc.storage.calls import CATEGORIES
+from scc.storage.callcenter import CATEGORIES
 
 from ..access import Access
-from ..components import case_rows, history_view
-from ..components.complaint_view import ANY
+from ..components import callcenter_cases, callcenter_history
+from ..components.callcenter_complaints import ANY
 from ..components.status import attrs
 from ..context import AppContext
 from ..i18n import t
-from ..queries.calls_history import Found, Search, one, own_unit, search
+from ..queries.callcenter_history import Found, Search, one, own_unit, search
 
 PATH = "/history"
 ROLES = frozenset({"admin", "operator", "viewer", "skpd"})
@@ -55,7 +55,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         return page_layout(ctx)
 
     # Reached from the complaints page, for every role: the navigation bar has no room left at 1920 px (the
-    # call center's tabs, dashboard/components/call_charts.TABS, are the natural second way in).
+    # call center's tabs, dashboard/components/callcenter_charts.TABS, are the natural second way in).
     access.page(__name__, path=PATH, roles=ROLES, order=24, title_key="history.nav", layout=layout, nav=False)
 
     @access.callback(
@@ -115,8 +115,8 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         prevent_initial_call=True,
     )
     def opened(clicks: int | None):
-        found = case_rows.opened_case(clicks, lambda incident_id, own: one(ctx.engine, incident_id, own))
-        return history_view.body(ctx, found, links=current_user.role != "skpd")
+        found = callcenter_cases.opened_case(clicks, lambda incident_id, own: one(ctx.engine, incident_id, own))
+        return callcenter_history.body(ctx, found, links=current_user.role != "skpd")
 
 
 def read(
@@ -197,8 +197,8 @@ def drawn(ctx: AppContext, wanted: Search, page: int) -> tuple[Any, str, bool, b
     """The results' outputs: the rows, where the pager is, which of its buttons work, the page."""
     found: Found = search(ctx.engine, wanted, page)
     return (
-        history_view.rows(ctx, found),
-        case_rows.where(found.page, found.pages, history_view.total_text(found)),
+        callcenter_history.rows(ctx, found),
+        callcenter_cases.where(found.page, found.pages, callcenter_history.total_text(found)),
         found.page <= 0,
         found.page >= found.pages - 1,
         found.page,
@@ -219,19 +219,19 @@ def page_layout(ctx: AppContext) -> html.Div:
     own = current_user.skpd_code if current_user.role == "skpd" else None
     wanted = read(ctx, None, None, None, None, None, None, since, until)
     rows, where, first, last, page = drawn(ctx, wanted, 0)
-    title = t("history.title_own", unit=history_view.skpd_short(ctx, own)) if own else t("history.title")
+    title = t("history.title_own", unit=callcenter_history.skpd_short(ctx, own)) if own else t("history.title")
     return html.Div(
         [
             html.Div(
                 [html.H2(title, className="page-title"), html.P(t("history.hint_own" if own else "history.hint"))],
                 className="page-head history-head",
             ),
-            history_view.form(ctx, since, until, own),
+            callcenter_history.form(ctx, since, until, own),
             html.Div(id="history-message", role="alert", className="history-message"),
             html.Section(
                 [
                     html.Div(rows, id="history-results"),
-                    case_rows.pager("history", where, first=first, last=last),
+                    callcenter_cases.pager("history", where, first=first, last=last),
                     dcc.Store(id="history-page", data=page),
                 ],
                 className="history-block",

@@ -15,11 +15,11 @@ from dash import Input, Output, html
 
 from .. import i18n
 from ..access import STAFF, Access
-from ..components import call_charts
+from ..components import callcenter_charts
 from ..components.tables import panel, table
 from ..context import AppContext
 from ..i18n import t
-from ..queries.calls_stats import Kpi, Window, kpi
+from ..queries.callcenter_stats import Kpi, Window, kpi
 
 PATH = "/calls/kpi"
 ROLES = STAFF
@@ -28,8 +28,8 @@ REFRESH_MS = 60_000
 
 def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
     def layout(**query: object):
-        window = call_charts.pick_window(query.get("range"))
-        return call_charts.range_page(PATH, "kpi", "kpi.title", window, REFRESH_MS)
+        window = callcenter_charts.pick_window(query.get("range"))
+        return callcenter_charts.range_page(PATH, "kpi", "kpi.title", window, REFRESH_MS)
 
     access.page(__name__, path=PATH, roles=ROLES, order=21, title_key="kpi.nav", layout=layout, nav=False)
 
@@ -47,16 +47,18 @@ def body(ctx: AppContext, report: Kpi) -> list:
     calls, before = report.calls, report.previous_calls
     trends = html.Div(
         [
-            call_charts.trend_card("kpi-calls", t("kpi.card_calls"), n(calls.total), calls.total, before.total),
-            call_charts.trend_card("kpi-missed", t("kpi.card_missed"), n(calls.missed), calls.missed, before.missed),
-            call_charts.trend_card(
+            callcenter_charts.trend_card("kpi-calls", t("kpi.card_calls"), n(calls.total), calls.total, before.total),
+            callcenter_charts.trend_card(
+                "kpi-missed", t("kpi.card_missed"), n(calls.missed), calls.missed, before.missed
+            ),
+            callcenter_charts.trend_card(
                 "kpi-incidents",
                 t("kpi.card_incidents"),
                 n(report.overall.incidents),
                 report.overall.incidents,
                 report.previous_overall.incidents,
             ),
-            call_charts.trend_card(
+            callcenter_charts.trend_card(
                 "kpi-dispatch",
                 t("kpi.card_dispatch"),
                 mins(report.overall.dispatch_p50),
@@ -64,7 +66,7 @@ def body(ctx: AppContext, report: Kpi) -> list:
                 report.previous_overall.dispatch_p50,
                 time=True,
             ),
-            call_charts.trend_card(
+            callcenter_charts.trend_card(
                 "kpi-scene",
                 t("kpi.card_scene"),
                 mins(report.overall.scene_p50),
@@ -80,27 +82,29 @@ def body(ctx: AppContext, report: Kpi) -> list:
         [
             panel(
                 t("kpi.per_line"),
-                call_charts.counts_chart(settings, calls.by_line, lines, "line", "kpi-chart-line"),
+                callcenter_charts.counts_chart(settings, calls.by_line, lines, "line", "kpi-chart-line"),
                 panel_id="kpi-per-line",
                 className="chart-panel",
             ),
             panel(
                 t("kpi.per_district"),
-                call_charts.counts_chart(settings, calls.by_district, districts, "district", "kpi-chart-district"),
+                callcenter_charts.counts_chart(
+                    settings, calls.by_district, districts, "district", "kpi-chart-district"
+                ),
                 panel_id="kpi-per-district",
                 className="chart-panel",
             ),
             panel(
                 t("kpi.per_hour"),
-                call_charts.hours_chart(calls.by_hour, "kpi-chart-hour"),
+                callcenter_charts.hours_chart(calls.by_hour, "kpi-chart-hour"),
                 panel_id="kpi-per-hour",
                 className="chart-panel",
             ),
             panel(
                 t("kpi.missed"),
                 [
-                    call_charts.missed_legend(),
-                    call_charts.missed_chart(settings, calls.outcomes_by_line, lines, "kpi-chart-missed"),
+                    callcenter_charts.missed_legend(),
+                    callcenter_charts.missed_chart(settings, calls.outcomes_by_line, lines, "kpi-chart-missed"),
                 ],
                 panel_id="kpi-missed-panel",
                 aside=html.Span(t("kpi.missed_source"), className="panel-aside"),
@@ -118,10 +122,10 @@ def body(ctx: AppContext, report: Kpi) -> list:
         t("kpi.col_scene_p90"),
         t("kpi.col_trend"),
     ]
-    by_district = call_charts.response_rows(
+    by_district = callcenter_charts.response_rows(
         settings, report.by_district, report.previous_by_district, districts, "district"
     )
-    by_line = call_charts.response_rows(settings, report.by_line, report.previous_by_line, lines, "line")
+    by_line = callcenter_charts.response_rows(settings, report.by_line, report.previous_by_line, lines, "line")
     tables = html.Div(
         [
             panel(
@@ -156,4 +160,4 @@ def n(value: float) -> str:
 
 
 def mins(value: float | None) -> str:
-    return "-" if value is None else call_charts.minutes(value) + " " + t("kpi.min")
+    return "-" if value is None else callcenter_charts.minutes(value) + " " + t("kpi.min")

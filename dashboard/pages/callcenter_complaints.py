@@ -3,7 +3,7 @@ to the whole exchange with the unit.
 
 The list puts what needs someone first: open complaints, the most overdue at
 the top, then those the unit settled and the command center has to close
-(dashboard.queries.complaints). Filters narrow it by unit, district, state and
+(dashboard.queries.callcenter_complaints). Filters narrow it by unit, district, state and
 age; it is paged, never one long page. A row opens (click, Enter or Space) to
 the complaint's facts, its timeline and the unit's settlement note; an
 operator closes a settled complaint from there, having read it. The list is
@@ -35,13 +35,13 @@ from callcenter.errors import CallError
 
 from .. import i18n
 from ..access import Access
-from ..components import case_rows, complaint_view
-from ..components.complaint_view import CLOSE
+from ..components import callcenter_cases, callcenter_complaints
+from ..components.callcenter_complaints import CLOSE
 from ..components.states import empty
 from ..components.tables import panel
 from ..context import AppContext
 from ..i18n import t
-from ..queries.complaints import Filters, listing, one
+from ..queries.callcenter_complaints import Filters, listing, one
 
 PATH = "/complaints"
 ROLES = frozenset({"skpd", "admin", "operator", "viewer"})
@@ -94,7 +94,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         found = one(ctx.engine, incident_id, current_user.skpd_code)
         if found is None:
             abort(403)  # not a complaint of this unit (or none at all): one answer for both
-        return complaint_view.detail(ctx, found, current_user.skpd_code), {
+        return callcenter_complaints.detail(ctx, found, current_user.skpd_code), {
             "id": found["id"],
             "version": found["version"],
         }
@@ -151,7 +151,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         assert found is not None  # it was ours a moment ago, and complaints are never deleted
         return (
             alert("complaints.settled" if settle else "complaints.replied", "success"),
-            complaint_view.detail(ctx, found, own),
+            callcenter_complaints.detail(ctx, found, own),
             {"id": found["id"], "version": found["version"]},
             "",
             *drawn(ctx, filters_of(ctx, own, district, state, age), page or 0),
@@ -198,8 +198,8 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         prevent_initial_call=True,
     )
     def opened(clicks: int | None):
-        found = case_rows.opened_case(clicks, lambda incident_id, own: one(ctx.engine, incident_id, own))
-        return complaint_view.body(ctx, found, closer=current_user.role in CLOSERS)
+        found = callcenter_cases.opened_case(clicks, lambda incident_id, own: one(ctx.engine, incident_id, own))
+        return callcenter_complaints.body(ctx, found, closer=current_user.role in CLOSERS)
 
     # -- the command center's --------------------------------------------------------------------------
 
@@ -211,7 +211,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         roles=STAFF,
     )
     def refresh(_n: int | None):
-        return complaint_view.counts_strip(ctx), complaint_view.unit_table(ctx)
+        return callcenter_complaints.counts_strip(ctx), callcenter_complaints.unit_table(ctx)
 
     @access.callback(
         app,
@@ -251,7 +251,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         else:
             message = alert("complaints.closed_number", "success", number=incident_id)
         filters = filters_of(ctx, unit, district, state, age)
-        counted = complaint_view.counts_strip(ctx), complaint_view.unit_table(ctx)
+        counted = callcenter_complaints.counts_strip(ctx), callcenter_complaints.unit_table(ctx)
         return message, *counted, *drawn(ctx, filters, page or 0)
 
 
@@ -264,7 +264,7 @@ def filters_of(ctx: AppContext, unit: str | None, district: str | None, state: s
     if current_user.role == "skpd":
         unit = current_user.skpd_code
     try:
-        return complaint_view.filters(ctx.settings, unit, district, state, age)
+        return callcenter_complaints.filters(ctx.settings, unit, district, state, age)
     except ValueError:
         abort(400)
         raise  # abort raises; this line only tells the type checker so
@@ -277,8 +277,8 @@ def drawn(ctx: AppContext, filters: Filters, page: int) -> tuple[Any, ...]:
     versions = {str(r["id"]): r["version"] for r in found.rows if r["status"] == "resolved"} if closer else {}
     total = t("complaints.count", n=i18n.number(found.total, digits=0))
     return (
-        complaint_view.rows(ctx, found),
-        case_rows.where(found.page, found.pages, total),
+        callcenter_complaints.rows(ctx, found),
+        callcenter_cases.where(found.page, found.pages, total),
         found.page <= 0,
         found.page >= found.pages - 1,
         found.page,
@@ -307,15 +307,15 @@ def staff_layout(ctx: AppContext) -> html.Div:
                 className="page-head complaints-head",
             ),
             dcc.Interval(id="complaints-tick", interval=REFRESH_MS),
-            html.Div(complaint_view.counts_strip(ctx), id="complaints-counts"),
-            complaint_view.filter_bar(ctx, filters),
+            html.Div(callcenter_complaints.counts_strip(ctx), id="complaints-counts"),
+            callcenter_complaints.filter_bar(ctx, filters),
             html.Div(id="complaints-message", role="status", className="complaints-message"),
             html.Div(
                 [
                     html.Section(list_block(ctx, filters), className="complaints-main", id="complaints-all"),
                     panel(
                         t("complaints.per_skpd"),
-                        html.Div(complaint_view.unit_table(ctx), id="complaints-units"),
+                        html.Div(callcenter_complaints.unit_table(ctx), id="complaints-units"),
                         panel_id="complaints-summary-panel",
                     ),
                 ],
@@ -337,7 +337,7 @@ def list_block(ctx: AppContext, filters: Filters) -> html.Div:
     return html.Div(
         [
             html.Div(rows, id="complaints-list"),
-            case_rows.pager("complaints", where, first=first, last=last),
+            callcenter_cases.pager("complaints", where, first=first, last=last),
             dcc.Store(id="complaints-page", data=page),
             dcc.Store(id="complaints-versions", data=versions),
         ],
@@ -369,12 +369,12 @@ def skpd_layout(ctx: AppContext) -> html.Div:
                 ],
                 className="page-head",
             ),
-            html.Div(complaint_view.counts_strip(ctx, own), id="complaints-counts"),
-            complaint_view.filter_bar(ctx, filters, own_unit=own),
+            html.Div(callcenter_complaints.counts_strip(ctx, own), id="complaints-counts"),
+            callcenter_complaints.filter_bar(ctx, filters, own_unit=own),
             html.Div(
                 [
                     html.Section(list_block(ctx, filters), className="complaints-own-list", id="complaints-own-panel"),
-                    complaint_view.work_panel(options),
+                    callcenter_complaints.work_panel(options),
                 ],
                 className="complaints-own",
             ),

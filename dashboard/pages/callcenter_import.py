@@ -23,7 +23,7 @@ from callcenter.importer import ImportReport, import_calls
 
 from .. import i18n
 from ..access import Access
-from ..components import call_charts
+from ..components import callcenter_charts
 from ..components.tables import panel, table
 from ..components.uploads import decode, size_text
 from ..context import AppContext
@@ -47,7 +47,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         return html.Div(
             [
                 html.Div(
-                    [html.H2(t("import.title"), className="page-title"), call_charts.tabs(PATH)],
+                    [html.H2(t("import.title"), className="page-title"), callcenter_charts.tabs(PATH)],
                     className="page-head",
                 ),
                 html.Div(

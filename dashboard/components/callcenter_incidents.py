@@ -18,11 +18,11 @@ from dash import dcc, html
 from callcenter import phone
 from scc.clock import as_utc, utcnow
 from scc.settings import Settings
-from scc.storage.calls import CATEGORIES, OPEN_STATUSES, PRIORITIES
+from scc.storage.callcenter import CATEGORIES, OPEN_STATUSES, PRIORITIES
 
 from .. import i18n
 from ..i18n import t
-from ..queries.calls import KindCount
+from ..queries.callcenter import KindCount
 from . import labels, status
 from .status import Tone, attrs, pill
 from .tables import table
@@ -155,7 +155,7 @@ def clocks(settings: Settings, row: dict[str, Any]) -> tuple[Clock | None, Clock
 
 
 def clock_text(seconds: float) -> str:
-    """`4:07`, `1:04:07`: minutes and seconds, as calls.js keeps counting them in the browser."""
+    """`4:07`, `1:04:07`: minutes and seconds, as callcenter.js keeps counting them in the browser."""
     s = int(max(seconds, 0))
     hours, rest = divmod(s, 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
@@ -170,7 +170,7 @@ def clock_tone(clock: Clock, elapsed: float) -> Tone | str:
 
 
 def timer(clock: Clock, now: datetime, timer_id: str | None = None) -> html.Span:
-    """A clock that calls.js keeps running between the page's refreshes: it counts from the seconds the
+    """A clock that callcenter.js keeps running between the page's refreshes: it counts from the seconds the
     server saw (not the browser's own clock, which may be wrong) and changes tone at the same thresholds.
     A day and more is said in words and no longer counted."""
     elapsed = max((now - clock.since).total_seconds(), 0.0)

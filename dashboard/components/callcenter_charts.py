@@ -19,7 +19,7 @@ from scc.settings import Settings
 
 from .. import i18n
 from ..i18n import t
-from ..queries.calls_stats import WINDOWS, Window
+from ..queries.callcenter_stats import WINDOWS, Window
 from . import charts, labels
 from .status import attrs
 
