@@ -25,7 +25,7 @@ def plan(settings: Settings, *, demo: bool) -> list[ProcessSpec]:
         specs.append(ProcessSpec("web-redirect", "web", [python, "-m", "dashboard.redirect"]))
     specs += [
         # Mosquitto, configured from config/, run as the child of a Python process that reads its log.
-        ProcessSpec("broker", "metrics", [python, "-m", "streams.metrics.broker"], probe=listening(mqtt.port)),
+        ProcessSpec("metrics-broker", "metrics", [python, "-m", "streams.metrics.broker"], probe=listening(mqtt.port)),
         ProcessSpec("metrics-ingest", "metrics", [python, "-m", "streams.metrics.ingest"]),
     ]
     cams = settings.app.cameras
@@ -34,17 +34,17 @@ def plan(settings: Settings, *, demo: bool) -> list[ProcessSpec]:
         # first, so the workers find their cameras at once. Radio cameras drop on the rain schedule.
         specs.append(
             ProcessSpec(
-                "rtsp-sim", "cameras", [python, "-m", "streams.cameras.sim"], probe=listening(cams.simulator.port)
+                "cameras-sim", "cameras", [python, "-m", "streams.cameras.sim"], probe=listening(cams.simulator.port)
             )
         )
     # Camera workers, each reading every N-th camera, so a hung camera never delays the others.
     n = cams.workers.processes
     specs += [
-        ProcessSpec(f"camera-worker-{k}", "cameras", [python, "-m", "streams.cameras.worker", "--slice", f"{k}/{n}"])
+        ProcessSpec(f"cameras-worker-{k}", "cameras", [python, "-m", "streams.cameras.worker", "--slice", f"{k}/{n}"])
         for k in range(n)
     ]
     # The WebRTC relay: pulls a camera only while someone watches it; the web app forwards offers to it.
-    specs.append(ProcessSpec("camera-relay", "cameras", [python, "-m", "streams.cameras.relay"]))
+    specs.append(ProcessSpec("cameras-relay", "cameras", [python, "-m", "streams.cameras.relay"]))
     # Roll-ups and retention (config/retention.yaml), in small batches every minute.
     specs.append(ProcessSpec("housekeeping", "platform", [python, "-m", "scc.housekeeping"]))
     if demo:
@@ -52,7 +52,7 @@ def plan(settings: Settings, *, demo: bool) -> list[ProcessSpec]:
         specs.append(ProcessSpec("metrics-sim", "metrics", [python, "-m", "streams.metrics.sim"]))
         # Calls ringing, units dispatched, incidents closed, through the call center's own services;
         # on an empty database it first writes a few weeks of past incidents for the KPI pages.
-        specs.append(ProcessSpec("calls-sim", "calls", [python, "-m", "callcenter.sim"]))
+        specs.append(ProcessSpec("callcenter-sim", "callcenter", [python, "-m", "callcenter.sim"]))
     return specs
 
 

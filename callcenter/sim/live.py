@@ -241,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         log.info("carrying on %d open incidents", simulator.adopt())
     except SQLAlchemyError as exc:  # the loop retries; the demo runs without history rather than not at all
         log.error("cannot prepare the call center: %s", str(exc).splitlines()[0])
-    heartbeat = Heartbeat(connect(settings.database_url, pooled=False), "calls-sim", HEARTBEAT_S, simulator.probe)
+    heartbeat = Heartbeat(connect(settings.database_url, pooled=False), "callcenter-sim", HEARTBEAT_S, simulator.probe)
     heartbeat.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

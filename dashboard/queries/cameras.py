@@ -335,7 +335,7 @@ def camera_processes(engine: Engine) -> list[ProcessCpu]:
     """The camera workers' and the relay's health, with the CPU each says in its heartbeat ("cpu 3.2%")."""
     out = []
     for c in health.read_all(engine):
-        if c.name.startswith("camera-worker-") or c.name == "camera-relay":
+        if c.name.startswith("cameras-worker-") or c.name == "cameras-relay":
             found = CPU.search(c.detail or "")
             cpu = float(found.group(1).replace(",", ".")) if found else None
             out.append(ProcessCpu(c.name, c.status, cpu, c.beat_at))

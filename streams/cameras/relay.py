@@ -382,7 +382,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         doc = asyncio.run_coroutine_threadsafe(_snapshot(relay), loop).result(timeout=5)
         return doc["viewers"], f"{len(doc['sources'])} streams, {doc['viewers']} viewers, CPU {meter.percent():.1f}%"
 
-    heartbeat = Heartbeat(engine, "camera-relay", 5, probe).start()
+    heartbeat = Heartbeat(engine, "cameras-relay", 5, probe).start()
     trimming = boot.end_if_it_fails(asyncio.ensure_future(relay_heap.trim_every()))
     try:
         await stop.wait()

@@ -4,7 +4,7 @@ The cameras are spread over a few processes (config: cameras.workers.processes)
 so that a hung or slow camera, or FFmpeg running out of memory, stays inside
 one of them. Each camera has its own reader thread (reader.py); one loop
 analyses the newest frame of each at `analysis_fps` and hands the results to
-the state writer (camera_state.py). The heartbeat `camera-worker-K` carries the
+the state writer (camera_state.py). The heartbeat `cameras-worker-K` carries the
 process's CPU share, which the camera health page shows.
 """
 
@@ -234,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings = boot.settings_or_exit()
     cameras = my_cameras(settings.cameras, k, n)
     guard_stderr([c.password.get_secret_value() for c in cameras if c.password])
-    name = f"camera-worker-{k}"
+    name = f"cameras-worker-{k}"
     engine = connect(settings.database_url)
     uplinks = {c.id: c.uplink for c in cameras}
     in_outage = settle_open_outages(engine, uplinks)

@@ -249,7 +249,7 @@ def test_the_simulator_process_seeds_history_beats_and_stops_on_sigterm(config_d
     data_dir = tmp_path / "data"
     engine = open_storage(f"sqlite:///{data_dir / 'scc.db'}")
     env = {**os.environ, "SCC_CONFIG_DIR": str(config_dir), "SCC_DATA_DIR": str(data_dir)}
-    log = tmp_path / "calls-sim.log"
+    log = tmp_path / "callcenter-sim.log"
     with log.open("w") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "callcenter.sim", "--seed", "1", "--speed", "3000", "--history", "500"],
@@ -262,7 +262,7 @@ def test_the_simulator_process_seeds_history_beats_and_stops_on_sigterm(config_d
         deadline = time.monotonic() + 30
         beats: list[health.ComponentHealth] = []
         while not beats and time.monotonic() < deadline:
-            beats = [c for c in health.read_all(engine) if c.name == "calls-sim" and c.beat_at is not None]
+            beats = [c for c in health.read_all(engine) if c.name == "callcenter-sim" and c.beat_at is not None]
             time.sleep(0.2)
         assert beats and beats[0].status == "up" and "open incidents" in beats[0].detail, beats
         time.sleep(2)

@@ -47,7 +47,7 @@ def copy_config(target: Path, *, rain: dict[str, Any] | None = None) -> Path:
 
 @pytest.fixture(scope="session")
 def rtsp_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RtspSimulator]:
-    base = tmp_path_factory.mktemp("rtsp-sim")
+    base = tmp_path_factory.mktemp("cameras-sim")
     sim = RtspSimulator(copy_config(base / "config"), base / "data").start()
     try:
         yield sim
@@ -60,7 +60,7 @@ def make_rtsp_sim(tmp_path: Path) -> Iterator[Callable[..., RtspSimulator]]:
     started: list[RtspSimulator] = []
 
     def make(*, rain: dict[str, Any] | None = None, **options: Any) -> RtspSimulator:
-        base = tmp_path / f"rtsp-sim-{len(started)}"
+        base = tmp_path / f"cameras-sim-{len(started)}"
         sim = RtspSimulator(copy_config(base / "config", rain=rain), base / "data", **options)
         started.append(sim)
         return sim.start()

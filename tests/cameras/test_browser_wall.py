@@ -102,9 +102,9 @@ def seed_cameras(engine, settings) -> dict[str, Any]:
     with engine.begin() as conn:
         conn.execute(insert(camera_state), states)
         conn.execute(insert(camera_outages), outages)
-    health.beat(engine, "camera-worker-0", interval_s=3600, detail="8 cameras, cpu 6.1%")
-    health.beat(engine, "camera-worker-1", interval_s=3600, detail="8 cameras, cpu 5.4%")
-    health.beat(engine, "camera-relay", interval_s=3600, detail="3 sources, 4 viewers, cpu 2.2%")
+    health.beat(engine, "cameras-worker-0", interval_s=3600, detail="8 cameras, cpu 6.1%")
+    health.beat(engine, "cameras-worker-1", interval_s=3600, detail="8 cameras, cpu 5.4%")
+    health.beat(engine, "cameras-relay", interval_s=3600, detail="3 sources, 4 viewers, cpu 2.2%")
     return {"uplink": uplink, "dark": dark, "failing": failing, "first": active[0].id}
 
 
@@ -235,7 +235,7 @@ def test_the_health_page(seeded, page, shots):
     page.locator("#camhealth-chart .main-svg").first.wait_for(state="visible")
     assert page.locator("#camhealth-camera-table tbody tr").count() == 16
     processes = page.locator("#camhealth-process-table").inner_text()
-    assert "camera-worker-0" in processes and "camera-relay" in processes and "6,1 %" in processes
+    assert "cameras-worker-0" in processes and "cameras-relay" in processes and "6,1 %" in processes
     links = page.locator("#camhealth-link-table").inner_text()
     assert " ".join(p.capitalize() for p in seeded["uplink"].split("-")) in links
     page.screenshot(path=str(shots / "cameras-health.png"), full_page=True)

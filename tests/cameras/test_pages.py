@@ -234,11 +234,11 @@ def test_wall_prefs_are_kept_per_user(engine):
 
 
 def test_cpu_of_the_camera_processes_comes_from_their_heartbeats(engine):
-    health.beat(engine, "camera-worker-0", interval_s=5, detail="8 cameras, cpu 4.5%")
-    health.beat(engine, "camera-relay", interval_s=5, detail="2 sources, 3 viewers, CPU 1,2 %")
+    health.beat(engine, "cameras-worker-0", interval_s=5, detail="8 cameras, cpu 4.5%")
+    health.beat(engine, "cameras-relay", interval_s=5, detail="2 sources, 3 viewers, CPU 1,2 %")
     health.beat(engine, "metrics-ingest", interval_s=5, detail="cpu 9%")
     got = {p.name: p.cpu_pct for p in q.camera_processes(engine)}
-    assert got == {"camera-worker-0": 4.5, "camera-relay": 1.2}
+    assert got == {"cameras-worker-0": 4.5, "cameras-relay": 1.2}
 
 
 # -- callbacks by role -------------------------------------------------------------------------------

@@ -281,8 +281,8 @@ def test_relay_beats_its_heartbeat_with_its_cpu(stack):
         beats = {c.name: c for c in health.read_all(engine)}
     finally:
         engine.dispose()
-    assert "camera-relay" in beats, sorted(beats)
-    assert re.search(r"\d+ streams, \d+ viewers, CPU \d+\.\d%", beats["camera-relay"].detail), beats["camera-relay"]
+    assert "cameras-relay" in beats, sorted(beats)
+    assert re.search(r"\d+ streams, \d+ viewers, CPU \d+\.\d%", beats["cameras-relay"].detail), beats["cameras-relay"]
 
 
 def relay_rss_kb(relay: Any) -> int:

@@ -255,7 +255,7 @@ def test_a_stalled_stream_is_offline_within_5_s_and_online_when_it_moves_again(r
 def test_heartbeat_cpu_snapshots_and_activity(running):
     def beat() -> Any:
         with running.engine.connect() as conn:
-            return conn.execute(select(heartbeats).where(heartbeats.c.name == "camera-worker-0")).first()
+            return conn.execute(select(heartbeats).where(heartbeats.c.name == "cameras-worker-0")).first()
 
     wait_for("a heartbeat", beat, 15, running)
     detail = beat().detail

@@ -321,7 +321,7 @@ def test_the_restored_installation_starts_and_a_running_one_is_not_restored_over
     try:
         run.wait_serving(base + "/healthz", 60, "scc run")  # 200: the database and every process up
         components = requests.get(base + "/healthz", timeout=5).json()["components"]
-        assert {"database", "supervisor", "web", "broker", "metrics-ingest"} <= set(components), components
+        assert {"database", "supervisor", "web", "metrics-broker", "metrics-ingest"} <= set(components), components
         login(base, "operator", PASSWORDS["operator"])  # a user of the source installation
         before = (target.data_dir / "scc.db").stat().st_mtime_ns
         refused = scc(target, "restore", str(archive), "--force")
@@ -346,8 +346,8 @@ def test_a_supervisor_stopped_cleanly_lets_a_restore_go_at_once(tmp_path):
         Database(settings.database_url).check_stopped()
     health.record_process(engine, "supervisor", kind="supervisor", status="stopped")
     Database(settings.database_url).check_stopped()
-    health.beat(engine, "camera-relay", interval_s=5)  # a process started on its own, after the stop
-    with pytest.raises(BackupError, match="camera-relay"):
+    health.beat(engine, "cameras-relay", interval_s=5)  # a process started on its own, after the stop
+    with pytest.raises(BackupError, match="cameras-relay"):
         Database(settings.database_url).check_stopped()
     engine.dispose()
 

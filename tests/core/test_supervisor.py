@@ -169,15 +169,23 @@ def test_scc_run_starts_the_command_center_and_stops_on_ctrl_c(tmp_path):
             return r.status_code == 200 and r.json()
 
         doc = wait_for(healthy, timeout=60)
-        assert {"database", "supervisor", "web", "broker", "metrics-ingest", "metrics-sim", "calls-sim"} <= set(
-            doc["components"]
-        )
+        assert {
+            "database",
+            "supervisor",
+            "web",
+            "metrics-broker",
+            "metrics-ingest",
+            "metrics-sim",
+            "callcenter-sim",
+        } <= set(doc["components"])
         # The demo's cameras come from the RTSP simulator, read by the camera workers.
         engine = open_storage(f"sqlite:///{tmp_path / 'data' / 'scc.db'}")
         try:
             wait_for(lambda: online_cameras(engine) >= 8, timeout=60)
             beats = {c.name for c in health.read_all(engine) if c.beat_at is not None}
-            assert {"rtsp-sim", "camera-worker-0", "camera-worker-1", "camera-relay", "housekeeping"} <= beats, beats
+            assert {"cameras-sim", "cameras-worker-0", "cameras-worker-1", "cameras-relay", "housekeeping"} <= beats, (
+                beats
+            )
         finally:
             engine.dispose()
         assert requests.get(base + "/login", timeout=5).status_code == 200

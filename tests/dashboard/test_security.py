@@ -319,10 +319,10 @@ def test_health_details_are_for_signed_in_users(app):
     from scc import health
 
     engine = app.server.config["SCC_CONTEXT"].engine
-    health.beat(engine, "camera-worker-1", interval_s=5, backlog=3, detail="rtsp worker on /opt/scc")
+    health.beat(engine, "cameras-worker-1", interval_s=5, backlog=3, detail="rtsp worker on /opt/scc")
     anonymous = client(app).get("/healthz").get_json()
-    assert anonymous["components"]["camera-worker-1"] == {"status": "up"}
+    assert anonymous["components"]["cameras-worker-1"] == {"status": "up"}
     assert "/opt/scc" not in json.dumps(anonymous)
     signed_in = client(app, "operator").get("/healthz").get_json()
-    assert signed_in["components"]["camera-worker-1"]["detail"] == "rtsp worker on /opt/scc"
-    assert signed_in["components"]["camera-worker-1"]["backlog"] == 3
+    assert signed_in["components"]["cameras-worker-1"]["detail"] == "rtsp worker on /opt/scc"
+    assert signed_in["components"]["cameras-worker-1"]["backlog"] == 3

@@ -65,7 +65,7 @@ class RtspSimulator(ChildProcess):
         self.control_port = control_port or free_port()
         self.test_mounts = test_mounts
         self.startup_timeout = startup_timeout
-        super().__init__(self.data_dir / "rtsp-simulator.log", own_group=True)
+        super().__init__(self.data_dir / "cameras-sim.log", own_group=True)
 
     @property
     def env(self) -> dict[str, str]:
