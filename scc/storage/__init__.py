@@ -1,11 +1,11 @@
 """Storage: one engine per process, schema migrated by Alembic on start.
 
-Tables live in one module per domain (platform, cameras, metrics, calls), all
+Tables live in one module per domain (platform, cameras, metrics, callcenter, alerts), all
 on `base.metadata`; importing this package loads every domain so Alembic and
 the tests see the whole schema.
 """
 
-from . import callcenter, cameras, metrics, platform  # noqa: F401  (registers every table on the metadata)
+from . import alerts, callcenter, cameras, metrics, platform  # noqa: F401  (registers every table on the metadata)
 from .base import metadata
 from .db import connect, migrate, open_storage
 

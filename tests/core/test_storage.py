@@ -157,6 +157,38 @@ ROWS = {
         due_at=None,
         site="RSUD Latemmamala",
     ),
+    "alert_silences": dict(
+        rule="camera-down",
+        subject="rsud-lobi",
+        starts_at=T0,
+        ends_at=T0 + timedelta(hours=4),
+        reason="kamera diperbaiki",
+        created_by="operator",
+        created_at=T0,
+        lifted_at=None,
+        lifted_by=None,
+    ),
+    "alerts": dict(
+        rule="uplink-down",
+        kind="uplink_down",
+        subject="radio-citta",
+        skpd_code=None,
+        severity="critical",
+        state="firing",
+        started_at=T0,
+        fired_at=T0 + timedelta(minutes=1),
+        clear_since=None,
+        ended_at=None,
+        detail={"cameras": ["pasar-citta", "kantor-camat-citta"]},
+        silence_id=None,
+        acknowledged_at=T0 + timedelta(minutes=2),
+        acknowledged_by="operator",
+        acknowledged_note="tim radio berangkat",
+        notify_count=1,
+        notified_at=T0 + timedelta(minutes=1),
+        next_notify_at=None,
+        updated_at=T0 + timedelta(minutes=2),
+    ),
     "call_log": dict(
         at=T0,
         line_code="damkar-citta",
@@ -195,7 +227,7 @@ def test_one_alembic_head_and_migrations_named_by_domain():
     """Two capabilities adding a migration each off the same parent would fork the history."""
     script = ScriptDirectory.from_config(alembic_config(connect("sqlite://")))
     assert len(script.get_heads()) == 1, f"more than one Alembic head: {script.get_heads()}"
-    domains = {"platform", "cameras", "metrics", "callcenter"}
+    domains = {"platform", "cameras", "metrics", "callcenter", "alerts"}
     # The call center's migrations up to 0012 say `calls`: their revision ids are in every database made since.
     domains.add("calls")
     for path in sorted((MIGRATIONS / "versions").glob("*.py")):
