@@ -267,7 +267,7 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=20_000, help="for each ingest throughput run")
     parser.add_argument("--import-rows", type=int, default=20_000)
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--incidents", type=int, default=year_data.INCIDENTS_PER_YEAR, help="a year's")
+    parser.add_argument("--incidents", type=int, default=None, help="a year's (default: the demo's rate)")
     parser.add_argument("--commit-probe", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.commit_probe:

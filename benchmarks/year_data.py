@@ -6,13 +6,15 @@ Used by benchmarks/year.py (and its test, tests/core/test_year_data.py). At the 
     at its catalog interval, made by the simulator's own `figure`. Raw rows for the retention window
     plus one more day, through ingest's own writer (`streams.metrics.store.write_in`, in the batches
     of ten minutes a unit's messages arrive in, with a few corrections a day); older readings only as
-    the hourly and daily roll-ups housekeeping would have left (`scc.rollups`, housekeeping's
-    arithmetic). The last day is not rolled up yet: the benchmark's housekeeping pass does it;
+    the roll-ups housekeeping would have left (`scc.rollups`, housekeeping's arithmetic): hourly ones
+    within their retention window and a day past it, daily ones for every day. The last day is not
+    rolled up yet: the benchmark's housekeeping pass does it;
   - cameras: each camera's state; outages over the year (radio links dropping on wet days, taking
     their cameras down together, and a camera's own short faults), one row per camera and outage as
     the workers write them; motion level every 10 s for the retention window plus a day;
-  - the call center: `callcenter.sim.history.seed_history`, the finished incidents of a year with their
-    timelines, units and call log; the operators' audit rows for every step of them;
+  - the call center: `callcenter.sim.history.seed_history`, the finished incidents of a year (at the
+    demo's rate unless told) with their timelines, units and call log; the operators' audit rows for
+    every step of them;
   - rejected messages: a unit whose exporter is broken (one refused message every five minutes), and a
     few refusals a day from others, through ingest's writer, for the retention window plus a day.
 Every table is written through its production storage type (the Table and, for rows in bulk,
@@ -34,6 +36,7 @@ import yaml
 from sqlalchemy import Connection, Engine, insert, select
 
 from callcenter.sim.history import seed_history
+from callcenter.sim.live import history_size
 from scc import housekeeping, rollups
 from scc.clock import wita_day_start
 from scc.settings import Settings
@@ -55,7 +58,6 @@ CORRECTIONS_PER_DAY = 3
 ACTIVITY_EVERY_S = 10
 BROKEN_UNIT_EVERY_S = 300
 OTHER_REFUSALS_PER_DAY = 20
-INCIDENTS_PER_YEAR = 100_000  # as the call center's other benchmarks assume (benchmarks/call_rig.py)
 
 
 @dataclass
@@ -83,18 +85,20 @@ def build(
     end: datetime,
     *,
     days: int = 365,
-    incidents: int = INCIDENTS_PER_YEAR,
+    incidents: int | None = None,
     seed: int = 1,
     activity_every_s: int = ACTIVITY_EVERY_S,
     say: Callable[[str], None] = print,
 ) -> Built:
-    """Write `days` of data ending at `end` into a migrated, empty database."""
+    """Write `days` of data ending at `end` into a migrated, empty database; `incidents` a year, the
+    demo's rate (about 27 a day) unless given."""
     built = Built()
+    a_year = history_size(settings, 1.0, 365) if incidents is None else incidents
     rolled_upto = end.replace(minute=0, second=0, microsecond=0) - DAY
     parts: list[tuple[str, Callable[[], dict[str, int]]]] = [
         ("metrics", lambda: metrics(engine, settings, end, days, rolled_upto, random.Random(seed))),
         ("cameras", lambda: cameras(engine, settings, end, days, random.Random(seed + 1), activity_every_s)),
-        ("calls", lambda: calls(engine, settings, end, days, incidents, seed)),
+        ("calls", lambda: calls(engine, settings, end, days, a_year, seed)),
         ("rejections", lambda: rejections(engine, settings, end, random.Random(seed + 2))),
     ]
     for name, part in parts:
@@ -124,13 +128,14 @@ def metrics(
     sent = [m for m in settings.metrics if m.from_calls is None]
     alive = {u.code for u in settings.skpd} - dead_websites(u.code for u in settings.skpd)
     raw_from = raw_start(settings, "metric_samples", end)
+    hourly_from = raw_start(settings, "metric_hourly", end)
     counts = {"metric_samples": 0, "metric_hourly": 0, "metric_daily": 0, "metric_corrections": 0}
     first_day = wita_day_start(end) - (days - 1) * DAY
     with engine.connect() as conn:
         for day in (first_day + k * DAY for k in range(days)):
             upto = min(day + DAY, end)
             readings = [(m, _readings(m, day, upto, rng, settings, m.skpd in alive)) for m in sent]
-            hours, daily = _rollups(readings, rolled_upto)
+            hours, daily = _rollups(readings, rolled_upto, hourly_from)
             _insert_rollups(conn, hours, daily, rolled_upto)
             counts["metric_hourly"] += len(hours)
             counts["metric_daily"] += len(daily)
@@ -157,10 +162,10 @@ def _readings(
 
 
 def _rollups(
-    readings: list[tuple[Metric, list[tuple[datetime, float]]]], rolled_upto: datetime
+    readings: list[tuple[Metric, list[tuple[datetime, float]]]], rolled_upto: datetime, hourly_from: datetime
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The hourly and daily rows housekeeping had left at `rolled_upto`: every hour before it, and each
-    day from those of its hours."""
+    """The hourly and daily rows housekeeping had left at `rolled_upto`: every hour before it (those
+    since `hourly_from` still kept), and each day from all of its hours."""
     hours: list[dict[str, Any]] = []
     daily: list[dict[str, Any]] = []
     for m, values in readings:
@@ -171,7 +176,7 @@ def _rollups(
                 by_hour.setdefault(hour, []).append((when, value))
         figures = {hour: rollups.of_readings(found) for hour, found in by_hour.items()}
         key = dict(skpd_code=m.skpd, metric_key=m.key)
-        hours.extend(key | {"hour": hour} | f.row() for hour, f in figures.items())
+        hours.extend(key | {"hour": hour} | f.row() for hour, f in figures.items() if hour >= hourly_from)
         by_day: dict[datetime, list[rollups.Figures]] = {}
         for hour, f in figures.items():
             by_day.setdefault(wita_day_start(hour), []).append(f)
