@@ -99,7 +99,7 @@ def build(
         ("metrics", lambda: metrics(engine, settings, end, days, rolled_upto, random.Random(seed))),
         ("cameras", lambda: cameras(engine, settings, end, days, random.Random(seed + 1), activity_every_s)),
         ("calls", lambda: calls(engine, settings, end, days, a_year, seed)),
-        ("rejections", lambda: rejections(engine, settings, end, random.Random(seed + 2))),
+        ("rejections", lambda: rejections(engine, settings, end, days, random.Random(seed + 2))),
     ]
     for name, part in parts:
         started = time.perf_counter()
@@ -112,11 +112,12 @@ def build(
     return built
 
 
-def raw_start(settings: Settings, table: str, end: datetime) -> datetime:
-    """The oldest raw row kept: the table's retention window and one more day, for housekeeping to remove."""
+def raw_start(settings: Settings, table: str, end: datetime, days: int) -> datetime:
+    """The oldest raw row kept: the table's retention window and one more day, for housekeeping to remove
+    (or the first of `days`, when that is later)."""
     policy = settings.retention[table]
     assert policy.days is not None, f"{table}: kept raw for a number of days"
-    return end - timedelta(days=policy.days + 1)
+    return max(end - timedelta(days=policy.days + 1), end - timedelta(days=days))
 
 
 # -- metrics ----------------------------------------------------------------------------------------
@@ -127,8 +128,8 @@ def metrics(
 ) -> dict[str, int]:
     sent = [m for m in settings.metrics if m.from_calls is None]
     alive = {u.code for u in settings.skpd} - dead_websites(u.code for u in settings.skpd)
-    raw_from = raw_start(settings, "metric_samples", end)
-    hourly_from = raw_start(settings, "metric_hourly", end)
+    raw_from = raw_start(settings, "metric_samples", end, days)
+    hourly_from = raw_start(settings, "metric_hourly", end, days)
     counts = {"metric_samples": 0, "metric_hourly": 0, "metric_daily": 0, "metric_corrections": 0}
     first_day = wita_day_start(end) - (days - 1) * DAY
     with engine.connect() as conn:
@@ -238,7 +239,7 @@ def cameras(
 ) -> dict[str, int]:
     cams = [c for c in settings.cameras if c.status == "active"]
     outages = list(_outages(cams, end, days, rng))
-    activity_from = raw_start(settings, "camera_activity", end)
+    activity_from = raw_start(settings, "camera_activity", end, days)
     with engine.begin() as conn:
         conn.execute(insert(camera_state), [
             dict(camera_id=c.id, status="online", last_frame_at=end, fps=12.5, width=1920, height=1080, codec="h264",
@@ -329,10 +330,10 @@ def calls(engine: Engine, settings: Settings, end: datetime, days: int, n: int, 
 # -- rejected messages ------------------------------------------------------------------------------
 
 
-def rejections(engine: Engine, settings: Settings, end: datetime, rng: random.Random) -> dict[str, int]:
+def rejections(engine: Engine, settings: Settings, end: datetime, days: int, rng: random.Random) -> dict[str, int]:
     units = sorted(u.code for u in settings.skpd)
     broken = units[0]
-    since = raw_start(settings, "rejected_messages", end)
+    since = raw_start(settings, "rejected_messages", end, days)
     kept = 0
     with engine.connect() as conn:
         for day in _days(since, end):
