@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_timedelta
-from babel.numbers import format_compact_decimal, format_decimal, format_scientific
-from flask import current_app, has_request_context, request
+from babel.numbers import NumberPattern, format_compact_decimal, format_scientific, parse_pattern
+from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 
 from scc.clock import WITA, as_utc, utcnow
@@ -41,15 +42,24 @@ def catalog(lang: str) -> dict[str, str]:
 
 
 def current_language() -> str:
-    """The signed-in user's language; before sign-in, the cookie's; else the installation's."""
-    if has_request_context():
-        if current_user and current_user.is_authenticated:
-            return current_user.language
-        lang = request.cookies.get(LANG_COOKIE)
-        if lang in LANGUAGES:
-            return lang
-        return current_app.config.get("SCC_LANGUAGE", DEFAULT)
-    return DEFAULT
+    """The signed-in user's language; before sign-in, the cookie's; else the installation's. Found once a
+    request: a page with a year's chart formats thousands of numbers, and looking up the user each time
+    cost more than formatting them (a language change redirects, so no request sees two)."""
+    if not has_request_context():
+        return DEFAULT
+    found: str | None = g.get("scc_language")
+    if found is None:
+        found = g.scc_language = _request_language()
+    return found
+
+
+def _request_language() -> str:
+    if current_user and current_user.is_authenticated:
+        return str(current_user.language)
+    lang = request.cookies.get(LANG_COOKIE)
+    if lang in LANGUAGES:
+        return str(lang)
+    return str(current_app.config.get("SCC_LANGUAGE", DEFAULT))
 
 
 def t(key: str, lang: str | None = None, /, **values: object) -> str:
@@ -66,11 +76,22 @@ def t(key: str, lang: str | None = None, /, **values: object) -> str:
 def number(value: float | int | None, lang: str | None = None, digits: int = 1) -> str:
     if value is None:
         return "-"
+    lang = lang or current_language()
     if abs(value) >= LARGEST_WRITTEN_OUT and (isinstance(value, int) or math.isfinite(value)):
         # Babel rounds in 28 decimal digits and fails past them; only a refused figure is ever this large.
-        return format_scientific(value, format="#.##E0", locale=lang or current_language())
-    pattern = "#,##0" + ("." + "#" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=lang or current_language())
+        return format_scientific(value, format="#.##E0", locale=lang)
+    return _decimal(digits).apply(value, _locale(lang))
+
+
+@cache
+def _decimal(digits: int) -> NumberPattern:
+    """The pattern `number` writes with, parsed once (format_decimal parses it at every call)."""
+    return parse_pattern("#,##0" + ("." + "#" * digits if digits else ""))
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
 
 
 def figure(value: float | int | None, lang: str | None = None, digits: int = 1) -> str:
