@@ -271,8 +271,10 @@ def measured_day(args: argparse.Namespace, tag: str, days: int) -> dict[str, Any
     say(f"{tag}: {days} days of data")
     r = rig()
     try:
-        if days:
+        if days:  # and the day's housekeeping, as a day of running has it (today's roll-ups)
             year_data.build(r.engine, r.settings, utcnow(), days=days, incidents=args.incidents, say=say)
+            while not housekeeping.run_pass(r.engine, r.settings).caught_up:
+                pass
         r.broker.start()
         return day(r, args, tag)
     finally:
