@@ -7,14 +7,19 @@ loader can report all of them at once, each with its file and line.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scc.storage.callcenter import CATEGORIES, PRIORITIES
 
+from .alerts import SUBJECTS_FIELD
 from .metrics_broker import SERVICE_USERS, queue_holds_an_hour
 from .retention import BackupPolicy
 from .source import ConfigError, Document
+
+if TYPE_CHECKING:
+    from .loader import Settings
 
 
 def unique(doc: Document, section: str, items: Iterable[Any], attr: str) -> Iterator[ConfigError]:
@@ -181,3 +186,95 @@ def backups_outside_the_configuration(
     if target == config or config in target.parents:
         problem = f"{target} is inside the configuration directory {config}, which each backup holds: choose another"
         yield doc.error(("backups", "dir"), problem)
+
+
+# -- config/alerts.yaml: every subject a rule names exists ------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertNames:
+    """What a rule may name, by what it is."""
+
+    cameras: frozenset[str]
+    uplinks: frozenset[str]
+    units: frozenset[str]
+    districts: frozenset[str]
+    lines: frozenset[str]
+    processes: frozenset[str]
+    metrics: Mapping[str, frozenset[str]]  # unit -> the keys it reports (a figure the call center keeps is not)
+
+
+# What each kind's subjects are, and each group's codes: the word an error uses and the AlertNames field.
+_SUBJECTS = {
+    "camera_down": ("camera", "cameras"),
+    "uplink_down": ("uplink", "uplinks"),
+    "unit_silent": ("SKPD", "units"),
+    "metric_threshold": ("SKPD", "units"),
+    "complaint_overdue": ("SKPD", "units"),
+    "incident_not_dispatched": ("call line", "lines"),
+    "incident_on_scene": ("call line", "lines"),
+    "process_down": ("process", "processes"),
+}
+_GROUPS = {"uplink": ("uplink", "uplinks"), "district": ("district", "districts"), "skpd": ("SKPD", "units")}
+
+
+def alert_names(settings: Settings) -> AlertNames:
+    # The plan of `scc run` is imported here, not at the top: it imports the settings package itself.
+    from scc.nightly_backup import HEARTBEAT
+    from scc.processes import plan
+
+    processes = {spec.name for spec in plan(settings, demo=True)} | {"supervisor", HEARTBEAT}  # they beat too
+    metrics: dict[str, set[str]] = {}
+    for metric in settings.metrics:
+        if metric.from_calls is None:
+            metrics.setdefault(metric.skpd, set()).add(metric.key)
+    return AlertNames(
+        cameras=frozenset(c.id for c in settings.cameras),
+        uplinks=frozenset(c.uplink for c in settings.cameras),
+        units=frozenset(settings.skpd_by_code),
+        districts=frozenset(settings.district_by_code),
+        lines=frozenset(settings.call_line_by_code),
+        processes=frozenset(processes),
+        metrics={unit: frozenset(keys) for unit, keys in metrics.items()},
+    )
+
+
+def alert_rules(doc: Document, rules: Sequence[Any], names: AlertNames) -> Iterator[ConfigError]:
+    """Rule ids are unique; each subject, group and metric a rule names exists."""
+    yield from unique(doc, "rules", rules, "id")
+    for i, rule in enumerate(rules):
+        field_name = SUBJECTS_FIELD[rule.kind]
+        selection = getattr(rule, field_name)
+        what, known_field = _GROUPS[selection.group] if selection.group else _SUBJECTS[rule.kind]
+        known = getattr(names, known_field)
+        raw = doc.data["rules"][i].get(field_name)
+        for where, name in _named(raw):
+            if name not in known:
+                # Process names are few and come from the plan, not from a file the reader can look up.
+                listed = f" (known: {', '.join(sorted(known))})" if known_field == "processes" else ""
+                yield doc.error(("rules", i, field_name, *where), f"unknown {what} {name!r}{listed}")
+        if rule.kind == "metric_threshold":
+            yield from _metric_reported(doc, i, rule, raw, names)
+
+
+def _named(raw: Any) -> Iterator[tuple[Loc, str]]:
+    """Each name of a rule's subjects as the file wrote it, with its key path below the field."""
+    if isinstance(raw, dict):
+        (key, members), *_ = raw.items()
+        if isinstance(members, str):
+            yield (key,), members
+        else:
+            yield from (((key, j), name) for j, name in enumerate(members))
+    elif isinstance(raw, list):
+        yield from (((j,), name) for j, name in enumerate(raw))
+
+
+def _metric_reported(doc: Document, i: int, rule: Any, raw: Any, names: AlertNames) -> Iterator[ConfigError]:
+    reporting = {unit for unit, keys in names.metrics.items() if rule.metric in keys}
+    if not reporting:
+        yield doc.error(("rules", i, "metric"), f"unknown metric {rule.metric!r} (no unit reports it)")
+        return
+    if rule.units.group is None and not rule.units.every:
+        for where, unit in _named(raw):
+            if unit in names.units and unit not in reporting:
+                yield doc.error(("rules", i, "units", *where), f"SKPD {unit!r} does not report {rule.metric!r}")

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from . import checks
+from .alerts import AlertsFile
 from .app import AppConfig
 from .callcenter import CallLine, CallLinesFile, CallPolicy, ResponseUnit
 from .callcenter_complaints import ComplaintTopic, ComplaintTopicsFile
@@ -34,6 +35,7 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "complaint_topics": ("complaint_topics.yaml", ComplaintTopicsFile),
     "office_days": ("office_days.yaml", OfficeCalendar),
     "retention": ("retention.yaml", RetentionFile),
+    "alerts": ("alerts.yaml", AlertsFile),
 }
 
 
@@ -61,6 +63,7 @@ class Settings:
     complaint_topics: tuple[ComplaintTopic, ...] = ()
     retention: Mapping[str, TablePolicy] = field(default_factory=dict, repr=False)  # table -> its policy
     backups: BackupPolicy = field(default_factory=BackupPolicy, repr=False)
+    alerts: AlertsFile = field(default_factory=AlertsFile, repr=False)
 
     @property
     def database_url(self) -> str:
@@ -146,7 +149,7 @@ def load_settings(
     skpd = models["skpd"].skpd
     metric_file = models["metrics"]
     expanded = [Metric(skpd=unit.code, **spec.model_dump()) for unit in skpd for spec in metric_file.common]
-    return Settings(
+    settings = Settings(
         config_dir=config_dir,
         data_dir=data_dir,
         app=models["app"],
@@ -161,7 +164,13 @@ def load_settings(
         office_days=models["office_days"],
         retention=models["retention"].tables,
         backups=backups,
+        alerts=models["alerts"],
     )
+    # Last, as the process names come from the plan `scc run` makes of these settings.
+    errors.extend(checks.alert_rules(docs["alerts"], settings.alerts.rules, checks.alert_names(settings)))
+    if errors:
+        raise InvalidConfig(errors)
+    return settings
 
 
 def _cameras(app: AppConfig, cameras: list[Camera]) -> tuple[Camera, ...]:
@@ -174,8 +183,14 @@ def _cameras(app: AppConfig, cameras: list[Camera]) -> tuple[Camera, ...]:
 def _explain(doc: Document, exc: ValidationError) -> list[ConfigError]:
     out = []
     for err in exc.errors():
-        loc = tuple(err["loc"])
-        if err["type"] == "extra_forbidden":
+        loc = _without_tags(doc.data, tuple(err["loc"]))
+        if err["type"] in ("union_tag_invalid", "union_tag_not_found"):  # a rule's kind, wrong or missing
+            key = err["ctx"]["discriminator"].strip("'")
+            loc = (*loc, key)
+            known = str(err["ctx"].get("expected_tags", "")).replace("'", "")
+            tag = err["ctx"].get("tag")
+            message = f"unknown {key} {tag!r} (known: {known})" if tag is not None else "required key is missing"
+        elif err["type"] == "extra_forbidden":
             message = "unknown key (not allowed here; check the spelling)"
         elif err["type"] == "missing":
             message = "required key is missing"
@@ -183,6 +198,23 @@ def _explain(doc: Document, exc: ValidationError) -> list[ConfigError]:
             message = err["msg"].removeprefix("Value error, ")
         out.append(doc.error(loc, message))
     return out
+
+
+def _without_tags(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The path as the file has it: pydantic puts a tagged union's tag (a rule's `kind`) in the path of an
+    error inside one of its members, where the file has no such key."""
+    out: list[Any] = []
+    for part in loc:
+        if isinstance(data, dict) and part not in data and data.get("kind") == part:
+            continue
+        out.append(part)
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            data = None
+    return tuple(out)
 
 
 def _cross_check(docs: dict[str, Document], models: dict[str, Any]) -> list[ConfigError]:
