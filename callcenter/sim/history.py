@@ -6,26 +6,27 @@ timeline, the unit out on it until it was released, and its calls in the call
 log (a repeat call now and then, and ~8% abandoned or unanswered calls with no
 incident). Incidents are told in the order they came in, and each gets the unit
 the dispatch page would have suggested at that moment (`_Fleet`), so units take
-turns as they do live. The same seed writes the same rows. Rows go in by executemany in
-chunks, with ids chosen here so the timeline rows can name their incident
-without a round trip per incident.
+turns as they do live. The same seed writes the same rows. Rows go in through the
+production tables with every constraint on (`scc.storage.bulk`: values as each column's type
+stores them, many rows to a statement), in chunks, with ids chosen here so the timeline rows
+can name their incident without a round trip per incident.
 """
 
 from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, select, text
+from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
 from scc.clock import wita_day_start
 from scc.settings import Settings
+from scc.storage import bulk
 from scc.storage.callcenter import call_log, incident_events, incident_units, incidents
 
 from .. import dispatch
@@ -33,6 +34,7 @@ from . import callmix
 from .callmix import CallMaker
 
 CHUNK = 5_000
+ROWS_PER_STATEMENT = 200  # scc.storage.bulk: a CHECK's IN-list is evaluated once a statement
 LOST_SHARE = 0.08  # calls that never became an incident: the caller hung up, or nobody answered
 REPEAT_SHARE = 0.04
 CANCEL_EARLY, CANCEL_LATE, COMPLAINT_CANCEL = 0.04, 0.02, 0.08
@@ -72,7 +74,7 @@ def seed_history(
     maker = CallMaker(settings, rng)
     pasts = sorted(_stories(settings, maker, rng, n, end.timestamp(), days), key=lambda p: p.received)
     lost = _lost_calls(maker, rng, int(n * LOST_SHARE), end.timestamp(), days)
-    with engine.connect() as conn, _bulk(conn):
+    with engine.connect() as conn:
         first = (conn.execute(select(func.max(incidents.c.id))).scalar() or 0) + 1
         for start in range(0, len(pasts), CHUNK):
             _write(conn, pasts[start : start + CHUNK], first + start, settings.call_policy.complaint_days)
@@ -84,27 +86,6 @@ def seed_history(
             )
         conn.commit()
     return len(pasts)
-
-
-@contextmanager
-def _bulk(conn: Connection) -> Iterator[None]:
-    """On SQLite, checks off for this connection while it seeds, back on before it returns to the pool.
-
-    SQLite re-evaluates a CHECK's IN-list at great cost per row of an executemany (a third of
-    the time here), and looks up each timeline row's incident. The values written are the
-    Literal types' own, and the incidents are written, with the ids chosen here, before their rows.
-    """
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    conn.exec_driver_sql("PRAGMA ignore_check_constraints=ON")
-    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction: this is before the first
-    try:
-        yield
-    finally:
-        conn.rollback()
-        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-        conn.exec_driver_sql("PRAGMA ignore_check_constraints=OFF")
 
 
 def _times(rng: random.Random, n: int, end: float, days: int) -> list[float]:
@@ -262,52 +243,30 @@ UNIT_COLUMNS = ("incident_id", "unit_code", "assigned_at", "assigned_by", "relea
 CALL_COLUMNS = ("at", "line_code", "caller_number", "district", "outcome", "duration_s", "incident_id", "source")
 
 
-_SECONDS = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.000000" for s in range(86_400)]
+def _stamper(conn: Connection) -> Callable[[float | None], Any]:
+    """A moment (epoch seconds, to the second) as the driver is given it: through the time columns'
+    own type (every one of these tables' is scc.storage.base.UTC), as any other writer stores it."""
+    to_db = bulk.to_db(conn, incidents.c.received_at)
+
+    def stamp(epoch: float | None) -> Any:
+        return None if epoch is None else to_db(datetime.fromtimestamp(int(epoch), UTC))
+
+    return stamp
 
 
-class _Writer:
-    """Rows straight to the driver: SQLAlchemy's per-value processing would be most of the time here.
-
-    Timestamps go in as each backend stores `UTCDateTime`: aware UTC for PostgreSQL,
-    SQLAlchemy's SQLite text form of the UTC time (what `scc.storage.base` writes there).
-    """
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.sqlite = conn.dialect.name == "sqlite"
-        self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        self._days: dict[int, str] = {}
-
-    def stamp(self, epoch: float | None) -> Any:
-        """A moment to the second, as stored; SQLite's text is built from cached day and second strings."""
-        if epoch is None:
-            return None
-        second = int(epoch)
-        if not self.sqlite:
-            return datetime.fromtimestamp(second, UTC)
-        day, into = divmod(second, 86_400)
-        prefix = self._days.get(day)
-        if prefix is None:
-            prefix = self._days[day] = datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d ")
-        return prefix + _SECONDS[into]
-
-    def insert(self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        if rows:
-            named = ", ".join(table.c[name].name for name in columns)  # a column renamed in the schema fails here
-            marks = ", ".join([self.mark] * len(columns))
-            self.conn.exec_driver_sql(f"INSERT INTO {table.name} ({named}) VALUES ({marks})", rows)
+def _insert(conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    bulk.insert_many(conn, insert(table), columns, rows, per_statement=ROWS_PER_STATEMENT)
 
 
 def _write_lost(conn: Connection, lost: list[tuple[Any, ...]]) -> None:
-    w = _Writer(conn)
-    rows = [(w.stamp(at), line, number, district, outcome, duration, None, "intake")
+    stamp = _stamper(conn)
+    rows = [(stamp(at), line, number, district, outcome, duration, None, "intake")
             for at, line, number, district, outcome, duration in lost]  # fmt: skip
-    w.insert(call_log, CALL_COLUMNS, rows)
+    _insert(conn, call_log, CALL_COLUMNS, rows)
 
 
 def _write(conn: Connection, pasts: list[_Past], first_id: int, due_days: int) -> None:
-    w = _Writer(conn)
-    stamp = w.stamp
+    stamp = _stamper(conn)
     rows: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
     units: list[tuple[Any, ...]] = []
@@ -346,7 +305,7 @@ def _write(conn: Connection, pasts: list[_Past], first_id: int, due_days: int) -
                      f["priority"], f["summary"], past.status, received, dispatched, on_scene, resolved, closed,
                      "intake", op, 1 + saves, closed, op, f["skpd_code"], due))  # fmt: skip
         events += [(incident_id, kind, status, at, who, note, unit) for _, kind, status, at, who, note, unit in steps]
-    w.insert(incidents, INCIDENT_COLUMNS, rows)
-    w.insert(incident_events, EVENT_COLUMNS, events)
-    w.insert(incident_units, UNIT_COLUMNS, units)
-    w.insert(call_log, CALL_COLUMNS, calls)
+    _insert(conn, incidents, INCIDENT_COLUMNS, rows)
+    _insert(conn, incident_events, EVENT_COLUMNS, events)
+    _insert(conn, incident_units, UNIT_COLUMNS, units)
+    _insert(conn, call_log, CALL_COLUMNS, calls)
