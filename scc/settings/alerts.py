@@ -95,6 +95,7 @@ class Rule(Strict):
     """What every rule has, whatever its kind."""
 
     id: Code = Field(description="Stable rule id, stored with each of its alerts; unique.")
+    kind: str = Field(description="What the rule watches; each kind below says what its condition is.")
     name: Text = Field(description="What the alert is called on the wall, in both languages.")
     severity: Severity = Field(description="critical, warning or info; the wall lists the most urgent first.")
     for_: Duration = Field(
