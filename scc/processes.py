@@ -47,6 +47,8 @@ def plan(settings: Settings, *, demo: bool) -> list[ProcessSpec]:
     specs.append(ProcessSpec("cameras-relay", "cameras", [python, "-m", "streams.cameras.relay"]))
     # Roll-ups and retention (config/retention.yaml), in small batches every minute.
     specs.append(ProcessSpec("housekeeping", "platform", [python, "-m", "scc.housekeeping"]))
+    # The rules of config/alerts.yaml over what storage says, a round every few seconds.
+    specs.append(ProcessSpec("alerts", "platform", [python, "-m", "scc.alerts"]))
     if demo:
         # Every SKPD's unit, publishing plausible readings through the broker like a real one.
         specs.append(ProcessSpec("metrics-sim", "metrics", [python, "-m", "streams.metrics.sim"]))

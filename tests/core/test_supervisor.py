@@ -183,9 +183,9 @@ def test_scc_run_starts_the_command_center_and_stops_on_ctrl_c(tmp_path):
         try:
             wait_for(lambda: online_cameras(engine) >= 8, timeout=60)
             beats = {c.name for c in health.read_all(engine) if c.beat_at is not None}
-            assert {"cameras-sim", "cameras-worker-0", "cameras-worker-1", "cameras-relay", "housekeeping"} <= beats, (
-                beats
-            )
+            assert {
+                "cameras-sim", "cameras-worker-0", "cameras-worker-1", "cameras-relay", "housekeeping", "alerts"
+            } <= beats, beats  # fmt: skip
         finally:
             engine.dispose()
         assert requests.get(base + "/login", timeout=5).status_code == 200
