@@ -92,9 +92,12 @@ def _times(rng: random.Random, n: int, end: float, days: int) -> list[float]:
     """`n` moments over the days before `end`, busier by day (WITA) than at night."""
     midnight = wita_day_start(datetime.fromtimestamp(end, UTC))
     base = (midnight - timedelta(days=days - 1)).timestamp()
-    hours = rng.choices(range(24), cum_weights=list(accumulate(callmix.HOURLY)), k=n)
+    weights = list(accumulate(callmix.HOURLY))
+    hours = rng.choices(range(24), cum_weights=weights, k=n)
     out = []
     for hour in hours:
+        while days == 1 and base + hour * 3600 >= end:  # one day: its hours still to come cannot be drawn
+            hour = rng.choices(range(24), cum_weights=weights)[0]
         at = end
         while at >= end:  # later today has not happened: another day (moving it to yesterday made that day double)
             at = base + rng.randrange(days) * 86_400 + hour * 3600 + rng.random() * 3600

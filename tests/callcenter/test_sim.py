@@ -27,6 +27,7 @@ from callcenter import dispatch, intake, lifecycle
 from callcenter.sim.history import seed_history
 from callcenter.sim.live import CallSimulator
 from scc import health
+from scc.clock import as_utc
 from scc.storage import open_storage
 from scc.storage.callcenter import (
     CALL_OUTCOMES,
@@ -298,3 +299,16 @@ def test_the_simulator_process_seeds_history_beats_and_stops_on_sigterm(config_d
         engine.dispose()
     text = log.read_text()
     assert "Traceback" not in text and "wrote 500 past incidents" in text, text
+
+
+def test_a_history_of_one_day_ends_before_now_whatever_the_hour(engine, settings):
+    """One day ending in the morning: the evening's hours have not come. Drawing them looped for ever
+    (the year benchmark's day 1 hung in it)."""
+    end = datetime(2026, 12, 1, 1, 30, tzinfo=UTC)  # 09.30 WITA
+    with engine.connect() as conn:
+        before = conn.scalar(select(func.coalesce(func.max(incidents.c.id), 0)))
+    assert seed_history(engine, settings, 200, end=end, days=1, seed=3) == 200
+    c = incidents.c
+    with engine.connect() as conn:
+        times = [as_utc(t) for t in conn.execute(select(c.received_at).where(c.id > before)).scalars()]
+    assert max(times) < end  # (a complaint settled days later began that much earlier)
