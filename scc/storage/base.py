@@ -1,7 +1,7 @@
 """What every domain's tables share: one MetaData, UTC timestamps, ids, status columns.
 
 Each domain declares its tables in its own module (platform, cameras, metrics,
-calls) on this one `metadata`, so Alembic sees the whole schema and a
+callcenter) on this one `metadata`, so Alembic sees the whole schema and a
 newcomer finds a table in the module named after its capability.
 """
 
