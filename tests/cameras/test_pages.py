@@ -159,17 +159,16 @@ def test_all_down_grows_with_the_outages_not_their_square():
     """A week of a flapping radio link is thousands of outages per camera: 8 times the outages must cost
     about 8 times the time (quadratic would be 64), measured here against itself in one run."""
 
-    def best_of(per_camera: list[list[q.Span]]) -> float:
-        times = []
-        for _ in range(5):
-            started = time.perf_counter()
-            q._all_down(per_camera)
-            times.append(time.perf_counter() - started)
-        return min(times)
+    def timed(per_camera: list[list[q.Span]]) -> float:
+        started = time.perf_counter()
+        q._all_down(per_camera)
+        return time.perf_counter() - started
 
     small, large = flapping(1000, 4), flapping(8000, 4)
     assert len(q._all_down(large)) == 8000
-    ratio = best_of(large) / best_of(small)
+    # In turn, the best of each: a burst of load on a shared machine slows both sizes, not one.
+    pairs = [(timed(small), timed(large)) for _ in range(9)]
+    ratio = min(b for _, b in pairs) / min(a for a, _ in pairs)
     assert ratio < 20, f"8 times the outages took {ratio:.1f} times as long"
 
 
