@@ -6,7 +6,7 @@ Used by benchmarks/year.py (and its test, tests/core/test_year_data.py). At the 
     at its catalog interval, made by the simulator's own `figure`. Raw rows for the retention window
     plus one more day, through ingest's own writer (`streams.metrics.store.write_in`, in the batches
     of ten minutes a unit's messages arrive in, with a few corrections a day); older readings only as
-    the roll-ups housekeeping would have left (`scc.rollups`, housekeeping's arithmetic): hourly ones
+    the roll-ups housekeeping would have left (`scc.metrics_rollups`, housekeeping's arithmetic): hourly ones
     within their retention window and a day past it, daily ones for every day. The last day is not
     rolled up yet: the benchmark's housekeeping pass does it;
   - cameras: each camera's state; outages over the year (radio links dropping on wet days, taking
@@ -37,7 +37,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from callcenter.sim.history import seed_history
 from callcenter.sim.live import history_size
-from scc import housekeeping, rollups
+from scc import housekeeping, metrics_rollups
 from scc.clock import wita_day_start
 from scc.settings import Settings
 from scc.settings.metrics import Metric
@@ -175,13 +175,13 @@ def _rollups(
             hour = when.replace(minute=0, second=0, microsecond=0)
             if hour < rolled_upto:
                 by_hour.setdefault(hour, []).append((when, value))
-        figures = {hour: rollups.of_readings(found) for hour, found in by_hour.items()}
+        figures = {hour: metrics_rollups.of_readings(found) for hour, found in by_hour.items()}
         key = dict(skpd_code=m.skpd, metric_key=m.key)
         hours.extend(key | {"hour": hour} | f.row() for hour, f in figures.items() if hour >= hourly_from)
-        by_day: dict[datetime, list[rollups.Figures]] = {}
+        by_day: dict[datetime, list[metrics_rollups.Figures]] = {}
         for hour, f in figures.items():
             by_day.setdefault(wita_day_start(hour), []).append(f)
-        daily.extend(key | {"day": day} | rollups.of_buckets(fs).row() for day, fs in by_day.items())
+        daily.extend(key | {"day": day} | metrics_rollups.of_buckets(fs).row() for day, fs in by_day.items())
     return hours, daily
 
 

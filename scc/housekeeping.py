@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from scc import boot, health, rollups
+from scc import boot, health, metrics_rollups
 from scc.clock import as_utc, utcnow, wita_day_start
 from scc.health import Heartbeat
 from scc.nightly_backup import HEARTBEAT, NightlyBackup
@@ -157,7 +157,7 @@ def _recompute_hours(conn: Connection, unit: str, metric: str, hours: set[dateti
             by_hour.setdefault(hour, []).append((as_utc(ts), float(value)))
     key = dict(skpd_code=unit, metric_key=metric, rolled_at=now)
     # An hour with no rows left (pruned) keeps its roll-up.
-    out = [key | {"hour": hour} | rollups.of_readings(values).row() for hour, values in by_hour.items()]
+    out = [key | {"hour": hour} | metrics_rollups.of_readings(values).row() for hour, values in by_hour.items()]
     _upsert(conn, metric_hourly, ["skpd_code", "metric_key", "hour"], out)
 
 
@@ -169,14 +169,14 @@ def _recompute_days(conn: Connection, unit: str, metric: str, days: set[datetime
             h.skpd_code == unit, h.metric_key == metric, h.hour >= min(days), h.hour < max(days) + timedelta(days=1)
         )
     )
-    by_day: dict[datetime, list[rollups.Figures]] = {}
+    by_day: dict[datetime, list[metrics_rollups.Figures]] = {}
     for r in rows:
         day = wita_day_start(as_utc(r.hour))
         if day in days:
-            figures = rollups.Figures(r.n, r.total, r.low, r.high, r.last_value, as_utc(r.last_ts))
+            figures = metrics_rollups.Figures(r.n, r.total, r.low, r.high, r.last_value, as_utc(r.last_ts))
             by_day.setdefault(day, []).append(figures)
     key = dict(skpd_code=unit, metric_key=metric)
-    out = [key | {"day": day} | rollups.of_buckets(hours).row() for day, hours in by_day.items()]
+    out = [key | {"day": day} | metrics_rollups.of_buckets(hours).row() for day, hours in by_day.items()]
     _upsert(conn, metric_daily, ["skpd_code", "metric_key", "day"], out)
 
 

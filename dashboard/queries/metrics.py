@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, Integer, cast, extract
 
 from scc.clock import as_utc, to_wita, utcnow, wita_day_start
 from scc.settings import Settings
-from scc.settings.metrics import Metric
+from scc.settings.metrics import Metric, shortest_interval
 from scc.settings.regency import Skpd
 from scc.storage.callcenter import call_log, incidents
 from scc.storage.metrics import (
@@ -103,8 +103,7 @@ class Point:
 
 def stale_after(settings: Settings, code: str) -> timedelta:
     """A unit is late once it has been silent for twice its shortest expected reporting interval."""
-    intervals = [m.interval_s for m in settings.metrics if m.skpd == code and m.from_calls is None]
-    return timedelta(seconds=2 * min(intervals, default=3600))
+    return 2 * shortest_interval(settings.metrics, code)
 
 
 def regency(engine: Engine, settings: Settings, now: datetime | None = None) -> list[UnitReport]:

@@ -27,6 +27,7 @@ from scc.settings.alerts import (
     UplinkDown,
 )
 from scc.settings.cameras import Camera
+from scc.settings.metrics import shortest_interval
 
 from . import facts
 from .facts import Facts
@@ -124,19 +125,13 @@ def _link_picked(selection: Selection, uplink: str, districts: set[str]) -> bool
     return uplink in selection.names
 
 
-def shortest_interval(settings: Settings, unit: str) -> timedelta:
-    """The shortest reporting interval of what a unit publishes (an hour if it publishes nothing)."""
-    intervals = [m.interval_s for m in settings.metrics if m.skpd == unit and m.from_calls is None]
-    return timedelta(seconds=min(intervals, default=3600))
-
-
 def unit_silent(rule: UnitSilent, seen: Facts, settings: Settings) -> Verdicts:
     out: Verdicts = {}
     for unit in settings.skpd:
         if not picks(rule.units, unit.code, {"district": unit.district}):
             continue
         row = seen.units.get(unit.code)
-        late = shortest_interval(settings, unit.code) * rule.intervals
+        late = shortest_interval(settings.metrics, unit.code) * rule.intervals
         if row is not None and row.online is False:
             detail = {"why": "offline", "last_heard": _iso(row.last_heard)}
             out[unit.code] = Verdict(True, row.changed_at, detail, unit.code)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -48,3 +50,11 @@ class Metric(MetricSpec):
 class MetricsFile(Strict):
     common: list[MetricSpec] = Field(default_factory=list, description="Metrics every SKPD reports.")
     metrics: list[Metric] = Field(default_factory=list, description="Metrics owned by one SKPD.")
+
+
+def shortest_interval(metrics: Iterable[Metric], unit: str) -> timedelta:
+    """The shortest reporting interval of what `unit` publishes itself (not what the call center counts for
+    it), an hour if it publishes nothing: the wall calls a unit late, and an alert calls it silent, after
+    some number of these."""
+    intervals = [m.interval_s for m in metrics if m.skpd == unit and m.from_calls is None]
+    return timedelta(seconds=min(intervals, default=3600))
