@@ -96,9 +96,14 @@ def measure_pages(r: ingest_bench.Rig, rounds: int) -> dict[str, Any]:
     try:
         sessions = {user: web.session_for(url, user, PASSWORDS[user]) for user in {u for u, _, _ in CALLBACKS}}
         any_session = next(iter(sessions.values()))
-        deps = {d["output"]: d for d in any_session.get(url + "/_dash-dependencies", timeout=30).json()}
+        # Each user is told only the callbacks their role may call.
+        deps_of = {
+            user: {d["output"]: d for d in s.get(url + "/_dash-dependencies", timeout=30).json()}
+            for user, s in sessions.items()
+        }
         bodies = {}
         for user, output, values in CALLBACKS:
+            deps = deps_of[user]
             found = [k for k in deps if k == output or (output.startswith("..") and k.startswith(output))]
             if len(found) != 1:
                 raise RuntimeError(f"{output}: {len(found)} callbacks match among {sorted(deps)[:40]}")
