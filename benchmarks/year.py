@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("SCC_SECRET_KEY", "bench-secret-key-" + "x" * 32)
 os.environ.setdefault("SCC_CAMERA_PASSWORD", "bench")
 
+import call_rig  # noqa: E402
 import calls as calls_bench  # noqa: E402
 import ingest as ingest_bench  # noqa: E402
 import web  # noqa: E402
@@ -115,7 +116,7 @@ def measure_pages(r: ingest_bench.Rig, rounds: int) -> dict[str, Any]:
         for _ in range(rounds):
             for name, (user, body) in bodies.items():
                 times[name].append(post(sessions[user], url, body))
-        floor = percentile(floor_requests(any_session, url, rounds * len(bodies)), 95)
+        floor = percentile(call_rig.floor_requests(any_session, url, rounds * len(bodies)), 95)
     finally:
         web.stop_server(server)
     p95 = {name: round(percentile(v, 95), 1) for name, v in times.items()}
@@ -134,17 +135,6 @@ def post(session: Any, url: str, body: dict[str, Any]) -> float:
     if r.status_code not in (200, 204):
         raise RuntimeError(f"{body['output'][:60]}: HTTP {r.status_code} {r.text[:300]}")
     return elapsed
-
-
-def floor_requests(session: Any, url: str, n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        started = time.perf_counter()
-        r = session.get(url + "/login", allow_redirects=False, timeout=30)
-        if r.status_code != 302:
-            raise RuntimeError(f"floor: HTTP {r.status_code}")
-        out.append((time.perf_counter() - started) * 1000)
-    return out
 
 
 # -- ingest and import ------------------------------------------------------------------------------
