@@ -11,6 +11,7 @@ from sqlalchemy.exc import ArgumentError
 from .base import Strict
 from .cameras_services import CamerasConfig
 from .metrics_broker import BrokerConfig
+from .metrics_probes import ProbesConfig
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -109,3 +110,4 @@ class AppConfig(Strict):
     mqtt: BrokerConfig = Field(default_factory=BrokerConfig, description="The broker SKPD units publish to.")
     cameras: CamerasConfig = Field(default_factory=CamerasConfig, description="The camera processes.")
     language: Literal["id", "en"] = Field(default="id", description="Language for new users and the sign-in page.")
+    probes: ProbesConfig = Field(default_factory=ProbesConfig, description="Checks of the units' public services.")

@@ -6,6 +6,7 @@ loader can report all of them at once, each with its file and line.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,29 @@ def metric_keys_unique_per_skpd(doc: Document, common: list[Any], metrics: list[
         elif (metric.skpd, metric.key) in seen:
             yield doc.error(("metrics", i, "key"), f"duplicate metric {metric.key!r} for SKPD {metric.skpd!r}")
         seen.add((metric.skpd, metric.key))
+
+
+def probes_stay_local(doc: Document, skpd: list[Any], allow_remote: bool) -> Iterator[ConfigError]:
+    """Unless `probes.allow_remote` (scc.yaml), a service URL may only name this machine: the demo and the
+    tests never probe beyond it. A host name other than localhost counts as remote: resolving it could."""
+    if allow_remote:
+        return
+    for i, unit in enumerate(skpd):
+        if unit.service is not None and not is_loopback(unit.service.url.host or ""):
+            yield doc.error(
+                ("skpd", i, "service", "url"),
+                f"{unit.service.url.host!r} is not this machine; set probes.allow_remote: true in scc.yaml to "
+                "probe sites beyond it",
+            )
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip("[]") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def metric_shorts_tell_apart(doc: Document, common: list[Any], metrics: list[Any]) -> Iterator[ConfigError]:

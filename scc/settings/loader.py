@@ -253,6 +253,7 @@ def _cross_check(docs: dict[str, Document], models: dict[str, Any]) -> list[Conf
         *checks.metric_shorts_tell_apart(docs["metrics"], metrics.common, metrics.metrics),
         *checks.broker_queue_holds_an_hour(docs["app"], models["app"], len(skpd)),
         *checks.skpd_codes_are_not_service_accounts(docs["skpd"], skpd),
+        *checks.probes_stay_local(docs["skpd"], skpd, models["app"].probes.allow_remote),
         *checks.unique(docs["complaint_topics"], "topics", topics, "code"),
         *checks.references(docs["complaint_topics"], "topics", topics, "skpd", skpd_codes, "SKPD"),
         *checks.retention_fits_the_schema(docs["retention"], models["retention"].tables),
