@@ -27,6 +27,8 @@ def plan(settings: Settings, *, demo: bool) -> list[ProcessSpec]:
         # Mosquitto, configured from config/, run as the child of a Python process that reads its log.
         ProcessSpec("metrics-broker", "metrics", [python, "-m", "streams.metrics.broker"], probe=listening(mqtt.port)),
         ProcessSpec("metrics-ingest", "metrics", [python, "-m", "streams.metrics.ingest"]),
+        # Each unit's public website, checked every few minutes (config/skpd.yaml `service`).
+        ProcessSpec("probes", "metrics", [python, "-m", "streams.metrics.probes"]),
     ]
     cams = settings.app.cameras
     if cams.simulate:

@@ -121,3 +121,36 @@ rejected_messages = Table(
     Column("digest", String(64), unique=True),
     Index("ix_rejected_messages_unit", "skpd_code", "received_at"),
 )
+
+# Each check of a unit's public service by the `probes` process (streams.metrics.probes): the source of
+# truth for "website up". Null where the check did not get that far (no answer: no status; plain HTTP:
+# no certificate; no word to look for: no content check).
+service_probes = Table(
+    "service_probes",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("skpd_code", String(40), nullable=False),
+    Column("at", UTC, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("status_code", Integer),
+    Column("latency_ms", Integer),  # request sent -> response headers
+    Column("tls_days_left", Integer),  # negative once expired
+    Column("content_found", Boolean),
+    Column("error", Text),  # why it is down, in words
+    Index("ix_service_probes_unit", "skpd_code", "at"),  # a unit's history
+    Index("ix_service_probes_at", "at"),  # retention, across every unit
+)
+
+# Checks and those up per unit and hour (UTC), counted by the probes process as it stores each round, so
+# that uptime over 30 days reads 720 rows per unit, not every check: a month is a third of what
+# service_probes keeps, and PostgreSQL reads that much of a table whole.
+service_probe_hours = Table(
+    "service_probe_hours",
+    metadata,
+    Column("skpd_code", String(40), primary_key=True),
+    Column("hour", UTC, primary_key=True),
+    Column("checks", Integer, nullable=False),
+    Column("up", Integer, nullable=False),
+    # Every unit's uptime over a window (the grid), and retention: the index alone answers both.
+    Index("ix_service_probe_hours_hour", "hour", "skpd_code", "checks", "up"),
+)

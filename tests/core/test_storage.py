@@ -128,6 +128,17 @@ ROWS = {
     "housekeeping_marks": dict(job="metric_hourly", upto=T0, updated_at=T0),
     "metric_latest": dict(skpd_code="dpmptsp", metric_key="laside_permits_received", ts=T0, value=1.5, received_at=T0),
     "metric_unit_status": dict(skpd_code="dpmptsp", online=True, changed_at=T0, last_message_at=T0),
+    "service_probes": dict(
+        skpd_code="dinsos",
+        at=T0,
+        ok=False,
+        status_code=None,
+        latency_ms=None,
+        tls_days_left=-3,
+        content_found=None,
+        error="certificate refused: certificate has expired",
+    ),
+    "service_probe_hours": dict(skpd_code="dinsos", hour=T0.replace(minute=0, second=0), checks=12, up=11),
     "rejected_messages": dict(
         received_at=T0,
         topic="scc/v1/skpd/x/telemetry",
