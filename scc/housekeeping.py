@@ -6,7 +6,8 @@ Every pass (PASS_S):
    hours from its hours into metric_daily. Recomputing whole buckets makes a pass idempotent; the mark
    it leaves (housekeeping_marks) is taken a little early (OVERLAP), so a batch still committing when
    the pass read is rolled up by the next pass, and a restart mid-pass repeats some work but neither
-   skips nor counts twice.
+   skips nor counts twice. A backlog goes an hour of arrivals per transaction, with the same pause
+   after each as the removals below.
 2. Removes what each table's policy lets go, oldest first, in batches of about BATCH rows, each one
    DELETE of a range of the table's time index in its own short transaction, with a pause after each
    as long as the batch took, so a writer waiting on SQLite's lock (ingest) gets its turn between two
@@ -95,6 +96,7 @@ def roll_up(engine: Engine, now: datetime) -> tuple[int, int]:
     mark = _mark(engine)
     while mark < now:
         upto = min(mark + ROLLUP_CHUNK, now)
+        started = time.monotonic()
         with engine.begin() as conn:
             touched = _touched_hours(conn, mark - OVERLAP, upto)
             for (unit, metric), which in _by_series(touched).items():
@@ -104,6 +106,8 @@ def roll_up(engine: Engine, now: datetime) -> tuple[int, int]:
                 _recompute_days(conn, unit, metric, which)
             _set_mark(conn, JOB, upto, now)
         hours, days, mark = hours + len(touched), days + len(dirty), upto
+        if touched and mark < now:  # an hour with nothing in it holds the lock for nothing
+            _give_way(started)
     return hours, days
 
 
