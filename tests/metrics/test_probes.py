@@ -139,8 +139,8 @@ def test_a_service_beyond_this_machine_is_refused_unless_allowed(config_dir):
     errors = [str(e) for e in info.value.errors]
     assert len(errors) == 1 and f"skpd.yaml:{line}:" in errors[0], errors
     assert "'soppengkab.go.id' is not this machine" in errors[0] and "probes.allow_remote" in errors[0]
-    with (config_dir / "scc.yaml").open("a") as app:
-        app.write("probes:\n  allow_remote: true\n")
+    app = config_dir / "scc.yaml"
+    app.write_text(app.read_text().replace("allow_remote: false", "allow_remote: true"))
     allowed = load_settings(config_dir, environ=ENV).skpd[0].service
     assert allowed is not None and str(allowed.url) == "https://soppengkab.go.id/"
 
