@@ -42,6 +42,7 @@ PAGES = (
     "metrics_unit",
     "admin",
     "account",
+    "alerts",
     "not_found_404",
 )
 HERE = Path(__file__).parent

@@ -2,8 +2,11 @@
 
 Kiosk mode (a wall display): `?kiosk=1` on any page, kept for the browser
 session (scc.js; `?kiosk=0` leaves it), or always for a user an admin made a
-wall account (`current_user.kiosk`). The frame then keeps only the wordmark and
-the clock, and every wall page fits the screen without scrolling.
+wall account (`current_user.kiosk`). The frame then keeps only the wordmark, the
+alert bar and the clock, and every wall page fits the screen without scrolling.
+
+The alert bar (components.alerts_bar) is on every page, under the header; on the
+wall it sits in the header itself.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from flask_login import current_user
 
 from ..access import Access
 from ..i18n import current_language, t
+from .alerts_bar import shell_part as alerts_bar
 from .status import attrs, icon
 
 FAVICON = '<link rel="icon" type="image/svg+xml" href="/assets/favicon.svg">'
@@ -121,6 +125,7 @@ def layout(access: Access) -> html.Div:
         [
             html.A(t("shell.skip"), href="#main", className="skip-link"),
             topbar(access),
+            alerts_bar(),
             html.Main(dash.page_container, id="main", className="scc-main", tabIndex="-1"),
             dcc.Interval(id="wita-tick", interval=1000),
         ],

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from dash import html
 
+from scc.storage.alerts import AlertState, Severity
 from scc.storage.callcenter import IncidentStatus
 from scc.storage.cameras import CameraDisplayStatus
 from scc.storage.metrics import MetricFreshness
@@ -62,6 +63,10 @@ HEALTH: dict[HealthStatus, Tone] = {
 # An SKPD's reporting, as the metrics wall sums it up (dashboard.queries.metrics.UnitState).
 SKPD: dict[UnitState, Tone] = {"online": "ok", "stale": "warning", "offline": "alarm", "never": "unknown"}
 
+# An alert's state and its rule's severity (scc.storage.alerts); info has no tone of its own, and says so in words.
+ALERT: dict[AlertState, Tone] = {"pending": "warning", "firing": "alarm", "resolved": "ok", "withdrawn": "unknown"}
+ALERT_SEVERITY: dict[Severity, Tone] = {"critical": "alarm", "warning": "warning", "info": "unknown"}
+
 # Domain -> its tone map; the domain is also the catalog prefix of its status words ("camera.online").
 DOMAINS: dict[str, dict[Any, Tone]] = {
     "camera": CAMERA,
@@ -69,8 +74,10 @@ DOMAINS: dict[str, dict[Any, Tone]] = {
     "incident": INCIDENT,
     "health": HEALTH,
     "skpd": SKPD,
+    "alert": ALERT,
+    "alert_severity": ALERT_SEVERITY,
 }
-Domain = Literal["camera", "metric", "incident", "health", "skpd"]
+Domain = Literal["camera", "metric", "incident", "health", "skpd", "alert", "alert_severity"]
 
 
 def attrs(**values: Any) -> dict[str, Any]:

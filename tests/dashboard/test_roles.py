@@ -2,8 +2,9 @@
 
 README, "Who sees what": the bupati (viewer) reads and writes nothing but his
 own language and password; SKPD staff write their unit's figures and the
-complaints routed to it; operators take calls, work incidents, import call
-logs and close settled complaints; the admin does what operators do, enters
+complaints routed to it, and acknowledge their unit's alerts; operators take
+calls, work incidents, import call logs, close settled complaints, acknowledge
+and silence alerts; the admin does what operators do, enters
 figures on any unit's behalf, and runs the Administrasi page. Every callback
 the app registers is named below with the roles that may call it; one added
 without being named here, or declared for a role not named here, fails.
@@ -42,6 +43,10 @@ EVERYONE = {
     "callcenter_complaints.opened",
     "callcenter_history.find",
     "callcenter_history.opened",
+    # the alert bar of every page, the alerts page's lists (SKPD staff: their unit's alerts only)
+    "alerts.bar",
+    "alerts.refresh",
+    "alerts.history",
 }
 # Reads of the whole regency: the overview, calls, complaints, every unit's figures.
 REGENCY = {
@@ -73,13 +78,17 @@ CALL_WORK = {
 }
 # The Administrasi page: users, kiosk mode, every unit's rejections. Any callback of that page is the
 # admin's alone, these and any added later.
+# Alerts: acknowledging one with a note (SKPD staff: about their own unit), the list to pick from; silencing a
+# rule for a while and lifting a silence, with the silences in force.
+ALERT_ACK = {"alerts.acknowledge", "alerts.choices"}
+ALERT_SILENCE = {"alerts.silence", "alerts.lift", "alerts.silenced"}
 ADMIN_PAGE = {"admin.create", "admin.change", "admin.show_kiosk", "admin.rejected_for"}
 
 MAY_CALL = {
     "viewer": EVERYONE | REGENCY,
-    "skpd": EVERYONE | UNIT_FIGURES | {"callcenter_complaints.pick", "callcenter_complaints.write"},
-    "operator": EVERYONE | REGENCY | CALL_WORK,
-    "admin": EVERYONE | REGENCY | CALL_WORK | UNIT_FIGURES | ADMIN_PAGE,
+    "skpd": EVERYONE | UNIT_FIGURES | ALERT_ACK | {"callcenter_complaints.pick", "callcenter_complaints.write"},
+    "operator": EVERYONE | REGENCY | CALL_WORK | ALERT_ACK | ALERT_SILENCE,
+    "admin": EVERYONE | REGENCY | CALL_WORK | UNIT_FIGURES | ALERT_ACK | ALERT_SILENCE | ADMIN_PAGE,
 }
 # Of those, the ones that change something. The viewer's language is a route (/language), not a callback.
 WRITES = {
@@ -94,6 +103,9 @@ WRITES = {
     "callcenter_complaints.close",
     "admin.create",
     "admin.change",
+    "alerts.acknowledge",
+    "alerts.silence",
+    "alerts.lift",
 }
 
 
@@ -130,9 +142,10 @@ def test_what_each_role_writes():
         "callcenter_incident.save",
     }
     assert MAY_CALL["viewer"] & WRITES == {"account.change"}, "the bupati: nothing but his own password"
-    unit = {"metrics_own.submit", "metrics_own.upload", "callcenter_complaints.write"}
-    assert MAY_CALL["skpd"] & WRITES == {"account.change"} | unit, "their unit's figures and complaints"
-    assert MAY_CALL["operator"] & WRITES == {"account.change", "callcenter_complaints.close"} | calls
+    unit = {"metrics_own.submit", "metrics_own.upload", "callcenter_complaints.write", "alerts.acknowledge"}
+    assert MAY_CALL["skpd"] & WRITES == {"account.change"} | unit, "their unit's figures, complaints and alerts"
+    alerts = {"alerts.acknowledge", "alerts.silence", "alerts.lift"}
+    assert MAY_CALL["operator"] & WRITES == {"account.change", "callcenter_complaints.close"} | calls | alerts
     assert MAY_CALL["admin"] & WRITES == WRITES - {"callcenter_complaints.write"}, "notes on a complaint are its unit's"
 
 

@@ -1,0 +1,199 @@
+"""The alerts page's parts: the alerts in sight, the history, the silences, and the forms of those who act.
+
+Every state and severity is an icon and a word (components.status); times are WITA. Whoever may not act is
+given no form at all, not a hidden one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from scc.settings import Settings
+
+from .. import i18n
+from ..i18n import t
+from ..queries.alerts import RANGES, STATE_FILTERS, AlertView, SilenceView
+from .forms import dropdown
+from .states import empty
+from .status import badge, pill
+from .tables import panel, table
+
+SILENCE_SPANS = ("30m", "1h", "4h", "1d", "7d")
+SEVERITY_FILTERS = ("any", "critical", "warning", "info")
+
+
+def rule_name(settings: Settings, rule_id: str) -> str:
+    """A rule in words, in the page's language; a rule no longer in alerts.yaml by its id."""
+    found = next((r for r in settings.alerts.rules if r.id == rule_id), None)
+    if found is None:
+        return rule_id
+    return found.name.en if i18n.current_language() == "en" else found.name.id
+
+
+def acknowledged(a: AlertView) -> Any:
+    if a.acknowledged_at is None:
+        return pill(t("alerts.not_acknowledged"), "warning", size="sm")
+    note = f" · {a.acknowledged_note}" if a.acknowledged_note else ""
+    return html.Span(f"{a.acknowledged_by}, {i18n.when(a.acknowledged_at)}{note}", className="alerts-ack")
+
+
+def open_table(settings: Settings, found: Sequence[AlertView], now: datetime) -> Any:
+    if not found:
+        return empty("alerts.none_title", "alerts.none_hint")
+    headers = [t(f"alerts.col.{c}") for c in ("id", "severity", "rule", "subject", "since", "state", "ack", "silenced")]
+    rows = [
+        [
+            f"#{a.id}",
+            badge("alert_severity", a.severity, size="sm"),
+            rule_name(settings, a.rule),
+            a.subject,
+            html.Span([i18n.when(a.started_at), html.Br(), i18n.age(a.started_at, now=now)]),
+            badge("alert", a.state, size="sm"),
+            acknowledged(a),
+            pill(t("admin.yes"), "unknown", size="sm") if a.silenced else t("admin.no"),
+        ]
+        for a in found
+    ]
+    return table(headers, rows, "alerts-open-table")
+
+
+def history_table(settings: Settings, found: Sequence[AlertView]) -> Any:
+    if not found:
+        return empty("alerts.history_none_title", "alerts.history_none_hint")
+    headers = [t(f"alerts.col.{c}") for c in ("id", "severity", "rule", "subject", "since", "ended", "state", "ack")]
+    rows = [
+        [
+            f"#{a.id}",
+            badge("alert_severity", a.severity, size="sm"),
+            rule_name(settings, a.rule),
+            a.subject,
+            i18n.datetime_wita(a.started_at),
+            i18n.datetime_wita(a.ended_at) if a.ended_at else t("alerts.still_open"),
+            badge("alert", a.state, size="sm"),
+            acknowledged(a),
+        ]
+        for a in found
+    ]
+    return table(headers, rows, "alerts-history-table")
+
+
+def silences_table(settings: Settings, found: Sequence[SilenceView], now: datetime) -> Any:
+    if not found:
+        return html.P(t("alerts.silences_none"), className="text-muted mb-0")
+    headers = [t(f"alerts.col.{c}") for c in ("id", "rule", "subject", "until", "reason", "by")]
+    rows = [
+        [
+            f"#{s.id}",
+            rule_name(settings, s.rule),
+            s.subject or t("alerts.every_subject"),
+            i18n.datetime_wita(s.ends_at) if s.in_force(now) else t("alerts.silence_over"),
+            s.reason,
+            s.created_by,
+        ]
+        for s in found
+    ]
+    return table(headers, rows, "alerts-silences-table")
+
+
+def ack_options(found: Sequence[AlertView]) -> list[dict[str, Any]]:
+    return [
+        {"label": f"#{a.id} · {t(f'alert_severity.{a.severity}')} · {a.subject}", "value": a.id}
+        for a in found
+        if not a.acknowledged
+    ]
+
+
+def lift_options(settings: Settings, found: Sequence[SilenceView], now: datetime) -> list[dict[str, Any]]:
+    return [
+        {"label": f"#{s.id} · {rule_name(settings, s.rule)} · {s.subject or t('alerts.every_subject')}", "value": s.id}
+        for s in found
+        if s.in_force(now)
+    ]
+
+
+def ack_form() -> html.Section:
+    return panel(
+        t("alerts.ack_title"),
+        html.Div(
+            [
+                dbc.Label(t("alerts.ack_pick"), html_for="alerts-ack-pick"),
+                dropdown(id="alerts-ack-pick", options=[], clearable=False),
+                dbc.Label(t("alerts.ack_note"), html_for="alerts-ack-note", className="mt-2"),
+                dbc.Input(id="alerts-ack-note", maxLength=500, type="text"),
+                dbc.Button(t("alerts.ack_button"), id="alerts-ack", color="primary", size="lg", className="mt-2"),
+                html.Div(id="alerts-ack-message", role="status", className="mt-2"),
+            ],
+            className="alerts-form",
+        ),
+        panel_id="alerts-ack-panel",
+    )
+
+
+def silence_form(settings: Settings) -> html.Section:
+    rules = [{"label": rule_name(settings, r.id), "value": r.id} for r in settings.alerts.rules]
+    spans = [{"label": t(f"alerts.span.{s}"), "value": s} for s in SILENCE_SPANS]
+    return panel(
+        t("alerts.silence_title"),
+        html.Div(
+            [
+                dbc.Label(t("alerts.silence_rule"), html_for="alerts-silence-rule"),
+                dropdown(id="alerts-silence-rule", options=rules, clearable=False),
+                dbc.Label(t("alerts.silence_subject"), html_for="alerts-silence-subject", className="mt-2"),
+                dbc.Input(id="alerts-silence-subject", maxLength=120, type="text"),
+                dbc.Label(t("alerts.silence_for"), html_for="alerts-silence-for", className="mt-2"),
+                dropdown(id="alerts-silence-for", options=spans, value="1h", clearable=False),
+                dbc.Label(t("alerts.silence_reason"), html_for="alerts-silence-reason", className="mt-2"),
+                dbc.Input(id="alerts-silence-reason", maxLength=500, type="text"),
+                dbc.Button(t("alerts.silence_button"), id="alerts-silence", color="secondary", className="mt-2"),
+                html.Div(id="alerts-silence-message", role="status", className="mt-2"),
+                html.Hr(),
+                dbc.Label(t("alerts.lift_pick"), html_for="alerts-lift-pick"),
+                dropdown(id="alerts-lift-pick", options=[], clearable=False),
+                dbc.Button(t("alerts.lift_button"), id="alerts-lift", color="secondary", className="mt-2"),
+                html.Div(id="alerts-lift-message", role="status", className="mt-2"),
+            ],
+            className="alerts-form",
+        ),
+        panel_id="alerts-silence-panel",
+    )
+
+
+def history_filters() -> html.Div:
+    def pick(name: str, values: Sequence[str], value: str) -> html.Div:
+        options = [{"label": t(f"alerts.filter.{name}.{v}"), "value": v} for v in values]
+        return html.Div(
+            [
+                dbc.Label(t(f"alerts.filter.{name}"), html_for=f"alerts-{name}"),
+                dropdown(id=f"alerts-{name}", options=options, value=value, clearable=False),
+            ],
+            className="alerts-filter",
+        )
+
+    return html.Div(
+        [
+            pick("state", STATE_FILTERS, "any"),
+            pick("severity", SEVERITY_FILTERS, "any"),
+            pick("range", RANGES, "24h"),
+        ],
+        className="alerts-filters",
+    )
+
+
+def message(key: str, color: str, **values: object) -> dbc.Alert:
+    return dbc.Alert(t(key, **values), color=color, className="mb-0")
+
+
+def refused(why: str, detail: str) -> dbc.Alert:
+    """A refusal in the page's language, with the service's own reason after it (in English) for the record."""
+    return dbc.Alert(
+        [html.Strong(t(f"alerts.why.{why}")), " ", html.Small(detail, lang="en")], color="danger", className="mb-0"
+    )
+
+
+def interval(ms: int) -> dcc.Interval:
+    return dcc.Interval(id="alerts-tick", interval=ms)
