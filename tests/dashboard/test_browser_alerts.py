@@ -1,0 +1,142 @@
+"""The alert bar and the alerts page in Chromium, on the seeded server: the real evaluator raises alerts from
+the seeded center's own state (a call nobody was sent to, dark cameras, silent units), an operator
+acknowledges one with a note on /alerts, and the bar on the page says one fewer is waiting. Screenshots of
+the page, the bar, and the wall in kiosk mode with the bar in its header."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from tests.dashboard.test_browser import ID, browser, fits_the_screen, sign_in
+from tests.dashboard.test_browser_readable import SIZES, look
+
+pytestmark = pytest.mark.browser
+
+__all__ = ["browser"]  # the module's one Chromium, as test_browser.py starts it
+
+TIMEOUT_MS = 15_000
+OWN = "dpmptsp-ruang-tunggu"  # a camera of DPMPTSP that the seed leaves dark
+UNSEEN = re.compile(r"(\d+) belum dilihat")
+
+
+@pytest.fixture(scope="module")
+def raised(seeded_server) -> dict[str, int]:
+    """Two rounds of the evaluator over the seeded database; the alerts in sight by subject."""
+    from scc.alerts import evaluator
+    from scc.alerts.queries import in_sight
+    from scc.clock import utcnow
+    from scc.settings import load_settings
+    from scc.storage import open_storage
+
+    engine = open_storage(seeded_server["db_url"])
+    settings = load_settings()
+    try:
+        now = utcnow()
+        for step in range(2):
+            evaluator.evaluate(engine, settings, now + timedelta(seconds=2 * step))
+        found = {a.subject: a.id for a in in_sight(engine)}
+    finally:
+        engine.dispose()
+    assert OWN in found, f"the seed no longer leaves {OWN} dark: {sorted(found)}"
+    return found
+
+
+@pytest.fixture
+def page_of(browser, seeded_server):
+    contexts = []
+
+    def open_as(username: str):
+        context = browser.new_context(viewport=SIZES["1920x1080"])
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        sign_in(page, seeded_server["url"], username)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def unseen(page) -> int:
+    found = UNSEEN.search(page.locator("#alerts-bar").inner_text())
+    return int(found.group(1)) if found else 0
+
+
+def test_operator_acknowledges_with_a_note_and_the_bar_changes(page_of, seeded_server, raised, screenshot_dir):
+    base = seeded_server["url"]
+    page = page_of("operator")
+    page.goto(base + "/alerts")
+    page.wait_for_selector("#alerts-open-table")
+    page.wait_for_selector("#alerts-bar .alerts-bar-unseen")
+    bar = page.locator("#alerts-bar").inner_text()
+    assert ID["alert_severity.critical"] in bar and ID["alert_severity.warning"] in bar, bar
+    assert page.locator("#alerts-bar .icon-alarm").count() == 1, "critical: its shape, not its colour alone"
+    before = unseen(page)
+    assert before == len(raised)
+    page.screenshot(path=str(screenshot_dir / "alerts-operator-id.png"))
+    page.locator("#alerts-strip").screenshot(path=str(screenshot_dir / "alerts-bar-operator.png"))
+
+    page.click("#alerts-ack-pick")
+    page.keyboard.type(OWN)
+    page.keyboard.press("Enter")
+    page.fill("#alerts-ack-note", "Teknisi menuju lokasi")
+    page.click("#alerts-ack")
+    page.wait_for_selector(f"#alerts-ack-message :text('#{raised[OWN]}')")
+    row = page.locator("#alerts-open-table tr", has_text=OWN)
+    row.filter(has_text="Teknisi menuju lokasi").wait_for()
+    assert "operator" in row.inner_text()
+    page.wait_for_function(  # the bar's own timer reads it again within a few seconds
+        "(n) => (document.querySelector('#alerts-bar').innerText.match(/(\\d+) belum dilihat/) || [0, 0])[1] == n",
+        arg=before - 1,
+    )
+    page.locator("#alerts-strip").screenshot(path=str(screenshot_dir / "alerts-bar-after-ack.png"))
+    page.screenshot(path=str(screenshot_dir / "alerts-operator-after-ack.png"))
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        assert not look(page, f"/alerts {size}"), look(page, f"/alerts {size}")
+
+
+def test_the_bupati_sees_every_alert_and_no_control(page_of, seeded_server, raised, screenshot_dir):
+    page = page_of("bupati")
+    page.goto(seeded_server["url"] + "/alerts")
+    page.wait_for_selector("#alerts-open-table")
+    assert page.locator("#alerts-open-table tbody tr").count() == len(raised)
+    for control in ("#alerts-ack", "#alerts-ack-pick", "#alerts-silence", "#alerts-lift"):
+        assert page.locator(control).count() == 0, control
+    page.screenshot(path=str(screenshot_dir / "alerts-bupati-id.png"))
+
+
+def test_skpd_staff_see_their_units_alerts(page_of, seeded_server, raised, screenshot_dir):
+    page = page_of("dpmptsp")
+    page.goto(seeded_server["url"] + "/alerts")
+    page.wait_for_selector("#alerts-open-table")
+    text = page.locator("#alerts-open-table").inner_text()
+    assert OWN in text and "damkar-pos" not in text
+    assert page.locator("#alerts-silence").count() == 0
+    page.screenshot(path=str(screenshot_dir / "alerts-dpmptsp-id.png"))
+
+
+def test_the_wall_shows_the_bar_in_its_header_without_scrolling(page_of, seeded_server, raised, screenshot_dir):
+    page = page_of("operator")
+    page.goto(seeded_server["url"] + "/?kiosk=1")
+    page.wait_for_selector("#alerts-bar .status")
+    header = page.locator("#scc-top").bounding_box()
+    strip = page.locator("#alerts-bar").bounding_box()
+    assert header and strip and strip["y"] + strip["height"] <= header["y"] + header["height"] + 1, (header, strip)
+    page.locator("#scc-top").screenshot(path=str(screenshot_dir / "alerts-bar-kiosk-1920.png"))
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        page.wait_for_timeout(200)  # scc.js fits the panels to the new size on its next frames
+        fit = fits_the_screen(page)
+        assert fit["scrollHeight"] <= fit["innerHeight"] and fit["scrollWidth"] <= fit["innerWidth"], (size, fit)
+        bar, brand, clock = (page.locator(s).bounding_box() for s in ("#alerts-bar", "#brand", "#wita-clock"))
+        assert bar and brand and clock
+        assert brand["x"] + brand["width"] <= bar["x"], (size, "the bar over the wordmark")
+        assert bar["x"] + bar["width"] <= clock["x"], (size, "the bar over the clock")
+        assert ID["alert_severity.critical"] in page.locator("#alerts-bar").inner_text(), size
+        assert not look(page, f"kiosk / {size}", kiosk=True), look(page, f"kiosk / {size}", kiosk=True)
+        page.screenshot(path=str(screenshot_dir / f"alerts-kiosk-overview-{size}.png"))
