@@ -127,7 +127,7 @@ def cmd_setup(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def broker_secrets(settings: Settings) -> tuple[str, ...]:
-    """The variables holding the broker's passwords: one per SKPD, ingest's and admin's."""
+    """The variables holding the broker's passwords: one per SKPD, and the service accounts'."""
     return tuple(password_env(user) for user in accounts(unit.code for unit in settings.skpd))
 
 

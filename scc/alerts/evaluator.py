@@ -2,9 +2,10 @@
 
 The round reads the facts, the open alerts (through uq_alerts_open) and the silences in force (through
 ix_alert_silences_ends), asks each rule's condition and each alert's lifecycle what changes, and writes
-only that, with an audit row for each transition and silence mark, in the same transaction. Nothing is
-kept between rounds but what is stored: a round killed before its commit leaves nothing, and the next one
-computes the same transitions again from the same stored state.
+only that, with an audit row for each transition and silence mark, and the event other systems are told
+(scc.alerts.events), in the same transaction. Nothing is kept between rounds but what is stored: a round
+killed before its commit leaves nothing, and the next one computes the same transitions again from the
+same stored state.
 
 Every write is conditional on what the round read: an alert opens with INSERT ... ON CONFLICT DO NOTHING
 on the one-open-alert-per-rule-and-subject index, and changes with UPDATE ... WHERE its state (and
@@ -29,7 +30,7 @@ from scc.settings import Settings
 from scc.settings.alerts import Rule
 from scc.storage.alerts import alert_silences, alerts
 
-from . import conditions, facts, lifecycle
+from . import conditions, events, facts, lifecycle
 from .conditions import Verdict
 
 log = logging.getLogger("scc.alerts")
@@ -110,6 +111,9 @@ def _apply(
         why = {"why": "its rule is gone or disabled"} if condition == "retired" else {}
         audit.record(conn, ACTOR, f"alert.{change.state}", f"alert #{alert_id}", about | why | verdict.detail)
         done.transitions.append(f"{rule_id} {subject}: {before} -> {change.state}")
+        event = events.event_of(change.state)
+        if event is not None:
+            events.record(conn, alert_id, event, now)
         log.info("alert #%s %s %s: %s -> %s", alert_id, rule_id, subject, before, change.state)
     if "silence_id" in change.values and (alert is not None or silence is not None):
         action = "alert.silenced" if silence is not None else "alert.unsilenced"

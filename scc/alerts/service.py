@@ -18,6 +18,7 @@ from scc.clock import utcnow
 from scc.settings import Settings
 from scc.storage.alerts import alert_silences, alerts
 
+from . import events
 from .queries import AlertView, get
 
 NOTE_MAX = 500
@@ -65,6 +66,8 @@ def acknowledge(engine: Engine, alert_id: int, by: str, note: str = "", now: dat
             raise Refused("acknowledged", f"alert #{alert_id} was acknowledged already")
         detail = {"rule": row.rule, "subject": row.subject, "state": row.state, "note": note}
         audit.record(conn, by, "alert.acknowledge", f"alert #{alert_id}", detail)
+        if row.fired_at is not None:  # one still pending was never raised: nobody outside knows of it
+            events.record(conn, alert_id, "acknowledged", now)
     view = get(engine, alert_id)
     assert view is not None
     return view

@@ -12,7 +12,12 @@ from .base import Strict
 
 INGEST_USER = "scc-ingest"
 ADMIN_USER = "scc-admin"
-SERVICE_USERS = (INGEST_USER, ADMIN_USER)
+# The alerts process publishes every alert's raised, acknowledged and resolved on ALERTS_TOPIC/<severity>
+# (docs/design.md §3.7); the reader is the one account other systems are given to read them, and only them.
+ALERTS_USER = "scc-alerts"
+ALERTS_READER_USER = "scc-alerts-reader"
+ALERTS_TOPIC = "scc/v1/alerts"
+SERVICE_USERS = (INGEST_USER, ADMIN_USER, ALERTS_USER, ALERTS_READER_USER)
 
 
 def password_env(user: str) -> str:
@@ -26,7 +31,7 @@ def password(user: str) -> SecretStr | None:
 
 
 def accounts(skpd_codes: Iterable[str]) -> tuple[str, ...]:
-    """Every broker user: one per SKPD (its code), then ingest and admin."""
+    """Every broker user: one per SKPD (its code), then ingest, admin, the alerts publisher and its reader."""
     return (*skpd_codes, *SERVICE_USERS)
 
 

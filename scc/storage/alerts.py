@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
 
 from .base import UTC, Id, metadata, status_column_type
 
@@ -91,4 +91,31 @@ alerts = Table(
     Index("ix_alerts_subject", "rule", "subject", "started_at"),  # one subject's history
     Index("ix_alerts_skpd", "skpd_code", "started_at"),  # one unit's alerts
     Index("ix_alerts_ended", "ended_at"),  # retention; an open alert (NULL) never goes
+)
+
+# What other systems are told (docs/design.md §3.7): one row per alert and event, written in the transaction
+# that makes the change, so a change is never lost and never told twice in two versions. The alerts
+# process's publisher sends the rows with no published_at, in id order, and sets it once the broker has them.
+AlertEvent = Literal["raised", "acknowledged", "resolved"]
+ALERT_EVENTS: tuple[AlertEvent, ...] = get_args(AlertEvent)
+
+alert_events = Table(
+    "alert_events",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("alert_id", Id, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    Column("event", status_column_type(AlertEvent, "alert_event"), nullable=False),
+    Column("at", UTC, nullable=False),
+    Column("payload", JSON, nullable=False),  # the message as it is published, made when the change was
+    Column("published_at", UTC),
+    # Each event of an alert happens once: what lets a consumer de-duplicate by alert id and event.
+    UniqueConstraint("alert_id", "event", name="uq_alert_events_alert_event"),
+    # The outbox: what is left to publish, however many were published before.
+    Index(
+        "ix_alert_events_unpublished",
+        "id",
+        sqlite_where=text("published_at IS NULL"),
+        postgresql_where=text("published_at IS NULL"),
+    ),
+    Index("ix_alert_events_at", "at"),  # retention
 )

@@ -10,7 +10,8 @@ stderr, all but the per-packet lines. If that reading fails, it stops Mosquitto
 and exits with 1, so that the supervisor restarts the broker.
 
     mosquitto.conf   listeners, persistence, queue limits, logging to stderr
-    passwd           one account per SKPD (user = its code), scc-ingest, scc-admin;
+    passwd           one account per SKPD (user = its code), scc-ingest, scc-admin,
+                     scc-alerts (publishes scc/v1/alerts/#), scc-alerts-reader (reads it);
                      PBKDF2-SHA512 hashes, the passwords come from the environment
     acl              each unit writes its own telemetry and status and reads its own
                      errors; ingest reads every unit's telemetry and status and
@@ -42,7 +43,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from scc import boot, refusals
 from scc.settings import Settings
-from scc.settings.metrics_broker import ADMIN_USER, INGEST_USER, accounts, password, password_env
+from scc.settings.metrics_broker import (
+    ADMIN_USER,
+    ALERTS_READER_USER,
+    ALERTS_TOPIC,
+    ALERTS_USER,
+    INGEST_USER,
+    accounts,
+    password,
+    password_env,
+)
 from scc.storage.db import connect
 from streams.agent.contract import ERRORS, PREFIX, STATUS, TELEMETRY
 
@@ -137,6 +147,12 @@ def acl_text() -> str:
             "# Admin: everything, for diagnosis.",
             f"user {ADMIN_USER}",
             "topic readwrite #",
+            "",
+            "# The alerts process alone publishes the alerts; other systems read them with the reader's account.",
+            f"user {ALERTS_USER}",
+            f"topic write {ALERTS_TOPIC}/#",
+            f"user {ALERTS_READER_USER}",
+            f"topic read {ALERTS_TOPIC}/#",
             "",
             "# Each SKPD unit: its own telemetry and status (its will), and its own errors, nothing else.",
             f"pattern write {unit}/{TELEMETRY}",

@@ -110,7 +110,7 @@ def test_self_signed_certificate_for_the_lan(tmp_path):
 def test_setup_generates_a_broker_password_for_every_account_once(tmp_path):
     from scc import secrets
     from scc.settings import load_settings
-    from scc.settings.metrics_broker import ADMIN_USER, INGEST_USER, password_env
+    from scc.settings.metrics_broker import ADMIN_USER, ALERTS_READER_USER, ALERTS_USER, INGEST_USER, password_env
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCC_MQTT_PASSWORD_")}
     env["SCC_DATA_DIR"] = str(tmp_path)
@@ -120,7 +120,8 @@ def test_setup_generates_a_broker_password_for_every_account_once(tmp_path):
     assert done.returncode == 0, done.stderr
     generated = secrets.read(tmp_path / secrets.FILE)
     codes = [unit.code for unit in load_settings().skpd]
-    expected = {password_env(user) for user in (*codes, INGEST_USER, ADMIN_USER)} - {"SCC_MQTT_PASSWORD_BPKD"}
+    services = (INGEST_USER, ADMIN_USER, ALERTS_USER, ALERTS_READER_USER)
+    expected = {password_env(user) for user in (*codes, *services)} - {"SCC_MQTT_PASSWORD_BPKD"}
     assert len(codes) == 38 and {name for name in generated if name.startswith("SCC_MQTT_")} == expected
     values = [generated[name] for name in expected]
     assert len(set(values)) == len(values) and min(len(value) for value in values) >= 32

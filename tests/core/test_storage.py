@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from scc import audit, health, signin, users
 from scc.clock import as_utc, utcnow
-from scc.storage import callcenter, cameras, connect, metadata, migrate, open_storage, platform
+from scc.storage import alerts, callcenter, cameras, connect, metadata, migrate, open_storage, platform
 from scc.storage.db import MIGRATIONS, alembic_config
 
 T0 = datetime(2026, 11, 23, 1, 5, 7, tzinfo=UTC)
@@ -265,7 +265,7 @@ def test_migrations_match_the_schema(database_url):
 
 def test_round_trip_of_every_table(database_url):
     engine = open_storage(database_url)
-    linked = {"incident_events", "incident_units", "sessions"}  # rows that need another's id
+    linked = {"incident_events", "incident_units", "sessions", "alert_events"}  # rows that need another's id
     assert set(ROWS) | linked == set(metadata.tables), "a new table needs a round trip here"
     with engine.begin() as conn:
         for name, row in ROWS.items():
@@ -281,6 +281,9 @@ def test_round_trip_of_every_table(database_url):
                 incident_id=incident_id, unit_code="truk-citta", assigned_at=T0, assigned_by="operator"
             )
         )
+        alert_id = conn.execute(select(alerts.alerts.c.id)).scalar_one()
+        payload = {"alert_id": alert_id, "event": "raised", "detail": {"cameras": ["pasar-citta"]}}
+        conn.execute(alerts.alert_events.insert().values(alert_id=alert_id, event="raised", at=T0, payload=payload))
         user_id = conn.execute(select(platform.users.c.id)).scalar_one()
         conn.execute(
             platform.sessions.insert().values(
@@ -303,6 +306,8 @@ def test_round_trip_of_every_table(database_url):
         assert event.incident_id == incident_id and as_utc(event.at) == T0 and event.kind == "status"
         unit = conn.execute(select(callcenter.incident_units)).one()
         assert unit.incident_id == incident_id and unit.released_at is None
+        told = conn.execute(select(alerts.alert_events)).one()
+        assert told.payload == payload and told.published_at is None and as_utc(told.at) == T0
         session = conn.execute(select(platform.sessions)).one()
         assert session.user_id == user_id and session.expires_at == T0 + timedelta(hours=12)
     engine.dispose()

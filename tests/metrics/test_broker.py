@@ -204,7 +204,7 @@ def test_the_files_are_private_and_hold_no_password(scc_broker):
     for secret in scc_broker.passwords.values():
         assert secret not in text
     lines = files["passwd"].read_text().splitlines()
-    assert len(lines) == 38 + 2 and {line.split(":")[0] for line in lines} == set(scc_broker.passwords)
+    assert len(lines) == 38 + 4 and {line.split(":")[0] for line in lines} == set(scc_broker.passwords)
     assert all(line.split(":", 1)[1].startswith("$7$101$") for line in lines)
     conf = files["mosquitto.conf"].read_text()
     for expected in ("allow_anonymous false", "persistence true", "max_queued_messages 500000", "log_dest stderr"):
