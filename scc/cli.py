@@ -146,6 +146,8 @@ def cmd_run(args: argparse.Namespace, data_dir: Path) -> int:
     if args.demo:
         # The demo's cameras are the local RTSP simulator's; every process inherits this.
         os.environ.setdefault("SCC_CAMERAS_SIMULATED", "true")
+        # And the units' websites are the local sites' (streams.metrics.sim.sites), never the real ones.
+        os.environ.setdefault("SCC_PROBES_SIMULATED", "true")
     cmd_setup(args, data_dir)  # migrates
     settings = load_settings()
     engine = connect(settings.database_url)

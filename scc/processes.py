@@ -54,6 +54,13 @@ def plan(settings: Settings, *, demo: bool) -> list[ProcessSpec]:
     if demo:
         # Every SKPD's unit, publishing plausible readings through the broker like a real one.
         specs.append(ProcessSpec("metrics-sim", "metrics", [python, "-m", "streams.metrics.sim"]))
+        # The units' websites on loopback, for `probes` (probes.simulate): some up, some down in each way.
+        port = settings.app.probes.simulator_port
+        specs.append(
+            ProcessSpec(
+                "metrics-sites-sim", "metrics", [python, "-m", "streams.metrics.sim.sites"], probe=listening(port)
+            )
+        )
         # Calls ringing, units dispatched, incidents closed, through the call center's own services;
         # on an empty database it first writes a few weeks of past incidents for the KPI pages.
         specs.append(ProcessSpec("callcenter-sim", "callcenter", [python, "-m", "callcenter.sim"]))

@@ -25,6 +25,12 @@ class ProbesConfig(Strict):
         description="Probe addresses beyond this machine. Off, every service URL must be a loopback address (the "
         "demo, the tests); a real install turns it on to reach the units' sites.",
     )
+    simulate: bool = Field(
+        default=False,
+        description="The demo: probe every unit at the local simulator's site (http://127.0.0.1:<simulator_port>/"
+        "<code>/, its short name expected on the page) instead of skpd.yaml's services.",
+    )
+    simulator_port: int = Field(default=8470, ge=1, le=65535, description="The demo's sites, on loopback.")
     ca_file: Path | None = Field(
         default=None, description="A CA certificate (PEM) trusted besides the system's, e.g. the regency's own CA."
     )

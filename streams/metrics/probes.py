@@ -145,6 +145,14 @@ async def round_of_checks(services: dict[str, PublicService], config: ProbesConf
 
 
 def services_of(settings: Settings) -> dict[str, PublicService]:
+    """skpd.yaml's services; in the demo, every unit's site at the local simulator, which answers for
+    each unit in its own way (streams.metrics.sim.sites)."""
+    config = settings.app.probes
+    if config.simulate:
+        base = f"http://127.0.0.1:{config.simulator_port}"
+        return {
+            u.code: PublicService.model_validate({"url": f"{base}/{u.code}/", "expect": u.short}) for u in settings.skpd
+        }
     return {unit.code: unit.service for unit in settings.skpd if unit.service is not None}
 
 

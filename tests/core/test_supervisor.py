@@ -148,6 +148,7 @@ def test_scc_run_starts_the_command_center_and_stops_on_ctrl_c(tmp_path):
         "SCC_MQTT_PORT": str(free_port()),
         "SCC_RTSP_PORT": str(free_port()),
         "SCC_RELAY_PORT": str(free_port()),
+        "SCC_SITES_PORT": str(free_port()),
     }
     env.pop("SCC_SECRET_KEY", None)  # setup generates it into secrets.env
     proc = subprocess.Popen(
@@ -184,7 +185,8 @@ def test_scc_run_starts_the_command_center_and_stops_on_ctrl_c(tmp_path):
             wait_for(lambda: online_cameras(engine) >= 8, timeout=60)
             beats = {c.name for c in health.read_all(engine) if c.beat_at is not None}
             assert {
-                "cameras-sim", "cameras-worker-0", "cameras-worker-1", "cameras-relay", "housekeeping", "alerts"
+                "cameras-sim", "cameras-worker-0", "cameras-worker-1", "cameras-relay", "housekeeping", "alerts",
+                "probes", "metrics-sites-sim",
             } <= beats, beats  # fmt: skip
         finally:
             engine.dispose()
