@@ -45,8 +45,7 @@ def unpublished(engine) -> list[str]:
         return [r.event for r in conn.execute(select(e.event).where(e.published_at.is_(None)).order_by(e.id))]
 
 
-def test_raised_acknowledged_and_resolved_arrive_in_the_documented_shape(scc_broker, storage):
-    _, engine = storage
+def test_raised_acknowledged_and_resolved_arrive_in_the_documented_shape(scc_broker, engine):
     s = rules(scc_broker.settings)
     seen = reader(scc_broker)
     out = publisher(scc_broker, engine)
@@ -102,8 +101,7 @@ def test_raised_acknowledged_and_resolved_arrive_in_the_documented_shape(scc_bro
         seen.close()
 
 
-def test_a_pending_alert_withdrawn_is_told_to_nobody(scc_broker, storage):
-    _, engine = storage
+def test_a_pending_alert_withdrawn_is_told_to_nobody(scc_broker, engine):
     s = with_rules(scc_broker.settings, rule("cam", "camera_down", cameras=[CAMERA], keep_for="0s", **{"for": "5m"}))
     camera(engine, CAMERA, "offline", at(1), at(0))
     run(engine, s, 1)
@@ -135,8 +133,7 @@ def test_only_the_alerts_account_publishes_there_and_only_there(scc_broker):
         client.close()
 
 
-def test_with_the_broker_away_events_wait_and_go_once_it_is_back(scc_broker, storage):
-    _, engine = storage
+def test_with_the_broker_away_events_wait_and_go_once_it_is_back(scc_broker, engine):
     s = rules(scc_broker.settings)
     out = publisher(scc_broker, engine)
     wait_for(out.connected.is_set, "connection")
