@@ -4,16 +4,24 @@ shape, who may publish and read there, and nothing lost or changed when the brok
 from __future__ import annotations
 
 import json
+import os
+import signal
+import sys
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from scc import health
 from scc.alerts import service
 from scc.alerts.publisher import Publisher
+from scc.clock import utcnow
 from scc.settings.metrics_broker import ALERTS_READER_USER, ALERTS_USER, INGEST_USER
+from scc.storage import open_storage
 from scc.storage.alerts import alert_events
-from tests.alerts.conftest import at, camera, rule, run, with_rules
+from tests.alerts.conftest import at, camera, incident, rule, run, with_rules
+from tests.support.procs import ChildProcess
 
 CAMERA = "rsud-lobi"
 
@@ -172,3 +180,38 @@ def test_with_the_broker_away_events_wait_and_go_once_it_is_back(scc_broker, eng
     finally:
         out.stop()
         seen.close()
+
+
+def test_the_alerts_process_publishes_with_its_own_account(scc_broker, tmp_path):
+    settings = scc_broker.settings
+    engine = open_storage(settings.database_url)
+    waiting = incident(engine, utcnow() - timedelta(minutes=10), priority=1)  # past any dispatch target
+    seen = reader(scc_broker)
+    child = ChildProcess(tmp_path / "alerts.log")
+    env = {
+        **os.environ,  # the broker's passwords, as `scc run` loads them from secrets.env
+        "SCC_CONFIG_DIR": str(scc_broker.config_dir),
+        "SCC_DATA_DIR": str(scc_broker.data_dir),
+        "SCC_MQTT_PORT": str(scc_broker.port),
+    }
+    child.launch([sys.executable, "-m", "scc.alerts"], env)
+    try:
+        topic, payload, _, _ = seen.receive(timeout=60)
+        raised = json.loads(payload)
+        assert topic == "scc/v1/alerts/critical"
+        assert (raised["rule"], raised["subject"], raised["event"]) == ("call-not-dispatched", str(waiting), "raised")
+        wait_for(
+            lambda: (
+                "MQTT connected, 0 to publish" in {c.name: c.detail for c in health.read_all(engine)}.get("alerts", "")
+            ),
+            "the heartbeat's word on MQTT",
+            timeout_s=30,
+        )
+        assert scc_broker.password(ALERTS_USER) not in child.log_text()
+        assert child.process is not None
+        child.process.send_signal(signal.SIGTERM)
+        assert child.process.wait(timeout=30) == 0, child.log_text()[-2000:]
+    finally:
+        child.kill()
+        seen.close()
+        engine.dispose()
