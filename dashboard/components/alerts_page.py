@@ -52,7 +52,13 @@ def open_table(settings: Settings, found: Sequence[AlertView], now: datetime) ->
             badge("alert_severity", a.severity, size="sm"),
             rule_name(settings, a.rule),
             a.subject,
-            html.Span([i18n.when(a.started_at), html.Br(), i18n.age(a.started_at, now=now)]),
+            html.Span(
+                [
+                    html.Span(i18n.when(a.started_at), className="alerts-when"),
+                    html.Br(),
+                    html.Span(i18n.age(a.started_at, now=now), className="alerts-when"),
+                ]
+            ),
             badge("alert", a.state, size="sm"),
             acknowledged(a),
             pill(t("admin.yes"), "unknown", size="sm") if a.silenced else t("admin.no"),

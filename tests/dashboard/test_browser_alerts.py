@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.dashboard.test_browser import ID, browser, fits_the_screen, sign_in
+from tests.dashboard.test_browser import EN, ID, browser, fits_the_screen, reset_language, sign_in
 from tests.dashboard.test_browser_readable import SIZES, look
 
 pytestmark = pytest.mark.browser
@@ -108,6 +108,16 @@ def test_the_bupati_sees_every_alert_and_no_control(page_of, seeded_server, rais
     for control in ("#alerts-ack", "#alerts-ack-pick", "#alerts-silence", "#alerts-lift"):
         assert page.locator(control).count() == 0, control
     page.screenshot(path=str(screenshot_dir / "alerts-bupati-id.png"))
+    base = seeded_server["url"]
+    try:
+        page.request.post(base + "/language", form={"lang": "en", "next": "/alerts"}, headers={"Origin": base})
+        page.goto(base + "/alerts")
+        page.wait_for_selector("#alerts-open-table")
+        assert page.locator("h2.page-title").inner_text() == EN["alerts.title"]
+        assert EN["alert_severity.critical"] in page.locator("#alerts-bar").inner_text()
+        page.screenshot(path=str(screenshot_dir / "alerts-bupati-en.png"))
+    finally:
+        reset_language(base, "bupati")
 
 
 def test_skpd_staff_see_their_units_alerts(page_of, seeded_server, raised, screenshot_dir):
