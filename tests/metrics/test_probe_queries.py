@@ -5,12 +5,15 @@ behind them no read takes a table whole."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from dashboard.queries import metrics_probes as q
-from scc.storage.metrics import service_probe_hours
+from scc import housekeeping
+from scc.clock import as_utc
+from scc.storage.metrics import service_probe_hours, service_probes
 from streams.metrics.probes import Probe, store
 from tests.support.plans import selects_during, whole_reads
 
@@ -73,3 +76,17 @@ def test_the_reads_stay_on_their_indexes_with_three_months_behind(engine):
     )
     assert len(seen) == 3
     assert [step for _statement, step in whole_reads(engine, seen, ["service_probes", "service_probe_hours"])] == []
+
+
+def test_housekeeping_lets_old_checks_go_and_keeps_their_hours_longer(engine, settings):
+    """Checks go after three months, their hours after two years (config/retention.yaml), by housekeeping's
+    own pass: uptime over a past year still reads, a unit's detailed history does not."""
+    young, old, ancient = NOW - timedelta(days=10), NOW - timedelta(days=100), NOW - timedelta(days=800)
+    store(engine, [Probe("dinsos", at, True, 200, 90) for at in (young, old, ancient)])
+    removed: dict[str, int] = {}
+    assert housekeeping.prune(engine, settings.retention, NOW, time.monotonic() + 30, removed)
+    assert removed == {"service_probes": 2, "service_probe_hours": 1}
+    with engine.connect() as conn:
+        assert [as_utc(at) for at in conn.scalars(select(service_probes.c.at))] == [young]
+        hours = {as_utc(h) for h in conn.scalars(select(service_probe_hours.c.hour))}
+    assert hours == {young.replace(minute=0), old.replace(minute=0)}
