@@ -214,6 +214,37 @@ def test_viewer_cannot_write(app):
     assert post_callback(client(app, "operator"), body).status_code == 403
 
 
+def test_acknowledging_an_alert_is_refused_to_the_viewer_and_to_another_units_staff(app):
+    """Issue 21: by every route. The only way to acknowledge is the alerts page's callback (no route of the
+    server names alerts); the bupati gets 403 for it, DPMPTSP's staff 403 for an alert about RSUD, and the
+    alert stays unacknowledged."""
+    from datetime import timedelta
+
+    from scc.alerts import evaluator
+    from scc.alerts.queries import get, in_sight
+    from tests.alerts.conftest import camera
+
+    ctx = app.server.config["SCC_CONTEXT"]
+    now = utcnow()
+    for cam in ctx.settings.cameras:  # every camera lit but one of RSUD's: one camera alert, about RSUD
+        if cam.status == "active":
+            camera(ctx.engine, cam.id, "offline" if cam.id == "rsud-lobi" else "online", now, now - timedelta(hours=1))
+    for step in range(2):
+        evaluator.evaluate(ctx.engine, ctx.settings, now + timedelta(seconds=2 * step))
+    (alert,) = [a for a in in_sight(ctx.engine) if a.subject == "rsud-lobi"]
+    assert alert.skpd_code == "rsud"
+    assert not [r.rule for r in app.server.url_map.iter_rules() if "alert" in r.rule], "a route beside the page"
+    key = next(k for k in app.callback_map if k.startswith("..alerts-ack-message.children"))
+    body = callback_body(app, key)
+    body["state"][0]["value"], body["state"][1]["value"] = alert.id, "seen"
+    assert post_callback(client(app, "bupati"), body).status_code == 403
+    assert post_callback(client(app, "dpmptsp"), body).status_code == 403
+    assert post_callback(client(app), body).status_code == 401
+    assert get(ctx.engine, alert.id).acknowledged_at is None
+    assert post_callback(client(app, "operator"), body).status_code == 200
+    assert get(ctx.engine, alert.id).acknowledged_by == "operator"
+
+
 def test_session_cookie_flags(app):
     r = client(app).post("/login", data={"username": "admin", "password": PASSWORDS["admin"]})
     cookie = r.headers["Set-Cookie"]
