@@ -64,7 +64,7 @@ from scc.percentiles import percentile  # noqa: E402
 from scc.settings import load_settings  # noqa: E402
 from scc.storage import open_storage  # noqa: E402
 from tests.dashboard.test_page_plans import CALLBACKS  # noqa: E402
-from tests.support.dashapp import body_from_spec  # noqa: E402
+from tests.support.dashapp import body_from_spec, callback_key  # noqa: E402
 from tests.support.web import PASSWORDS, seed_users  # noqa: E402
 
 PAGE_GOAL_MS, RATIO_GOAL, DB_GOAL_MB, HOUSEKEEPING_GOAL_S, COMMIT_GOAL_MS, SPEED_GOAL = 150, 1.5, 2048, 60, 250, 0.8
@@ -105,12 +105,8 @@ def measure_pages(r: ingest_bench.Rig, rounds: int) -> dict[str, Any]:
         }
         bodies = {}
         for user, output, values in CALLBACKS:
-            deps = deps_of[user]
-            found = [k for k in deps if k == output or (output.startswith("..") and k.startswith(output))]
-            if len(found) != 1:
-                raise RuntimeError(f"{output}: {len(found)} callbacks match among {sorted(deps)[:40]}")
-            key = found[0]
-            bodies[page_name(output)] = (user, body_from_spec(key, deps[key], values))
+            key = callback_key(deps_of[user], output)
+            bodies[page_name(output)] = (user, body_from_spec(key, deps_of[user][key], values))
         first = {name: post(sessions[user], url, body) for name, (user, body) in bodies.items()}
         web.warm_workers(url, any_session.cookies.get_dict())
         times: dict[str, list[float]] = {name: [] for name in bodies}

@@ -21,7 +21,7 @@ from scc.storage.callcenter import call_log, incident_events, incident_units, in
 from scc.storage.cameras import camera_activity, camera_outages
 from scc.storage.metrics import metric_corrections, metric_daily, metric_samples, rejected_messages
 from scc.storage.platform import audit_log, refusals
-from tests.support.dashapp import callback_body, client, make_app, post_callback
+from tests.support.dashapp import callback_body, callback_key, client, make_app, post_callback
 from tests.support.plans import selects_during, whole_reads
 
 GROWING = (
@@ -174,12 +174,6 @@ def app(request, tmp_path_factory):
     ctx.engine.dispose()
 
 
-def _key(app: Any, output: str) -> str:
-    found = [k for k in app.callback_map if k == output or (output.startswith("..") and k.startswith(output))]
-    assert len(found) == 1, (output, found)
-    return found[0]
-
-
 def _call(app: Any, user: Any, key: str, values: dict[str, Any]) -> None:
     body = callback_body(app, key)
     for item in body["inputs"] + body["state"]:
@@ -210,7 +204,7 @@ def test_no_page_reads_a_growing_table_whole(app):
         statements = selects_during(engine, partial(_call, app, user, ROUTER, opened))
         ran += [(path, statement, parameters) for statement, parameters in statements]
     for name, output, values in CALLBACKS:
-        user, key = signed_in[name], _key(app, output)
+        user, key = signed_in[name], callback_key(app.callback_map, output)
         statements = selects_during(engine, partial(_call, app, user, key, values))
         assert statements, f"{output} read nothing: is it still the page's data callback?"
         ran += [(output, statement, parameters) for statement, parameters in statements]

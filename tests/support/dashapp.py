@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from dash._utils import split_callback_id
@@ -35,6 +36,15 @@ def client(app: Any, username: str | None = None, addr: str = "127.0.0.1") -> An
         r = c.post("/login", data={"username": username, "password": PASSWORDS[username]})
         assert r.status_code == 302, r.status_code
     return c
+
+
+def callback_key(keys: Iterable[str], output: str) -> str:
+    """The one callback among `keys` (an app's callback map, or the server's dependencies by output)
+    that fills `output`; one with several outputs is named by its first, written "..first.property"."""
+    found = [k for k in keys if k == output or (output.startswith("..") and k.startswith(output))]
+    if len(found) != 1:
+        raise LookupError(f"{output}: {len(found)} callbacks match: {found[:5]}")
+    return found[0]
 
 
 def callback_body(app: Any, key: str) -> dict[str, Any]:
