@@ -30,11 +30,13 @@ def raised(seeded_server) -> dict[str, int]:
     from scc.clock import utcnow
     from scc.settings import load_settings
     from scc.storage import open_storage
+    from tests.support.seed import cameras_report
 
     engine = open_storage(seeded_server["db_url"])
     settings = load_settings()
     try:
         now = utcnow()
+        cameras_report(engine, now)  # the seed may be minutes old, its camera rows with it
         for step in range(2):
             evaluator.evaluate(engine, settings, now + timedelta(seconds=2 * step))
         found = {a.subject: a.id for a in in_sight(engine)}

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, update
 
 from scc import users
 from scc.clock import utcnow
@@ -151,6 +151,14 @@ def seed(
         "metric_latest": len(newest),
         "rejected_messages": len(refused),
     }
+
+
+def cameras_report(engine: Engine, now: datetime | None = None) -> None:
+    """The camera workers' word of `now` on every seeded camera, as they rewrite their rows every second: a test
+    that reads cameras' state minutes after the seed (the session's first browser test) still sees them
+    watched, not their workers gone."""
+    with engine.begin() as conn:
+        conn.execute(update(camera_state).values(updated_at=now or utcnow()))
 
 
 def latest_of(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
