@@ -18,6 +18,7 @@ from scc.settings import Settings
 from .. import i18n
 from ..i18n import t
 from ..queries.alerts import RANGES, STATE_FILTERS, AlertView, SilenceView
+from .cameras_tiles import link_label
 from .forms import dropdown
 from .states import empty
 from .status import badge, pill
@@ -33,6 +34,34 @@ def rule_name(settings: Settings, rule_id: str) -> str:
     if found is None:
         return rule_id
     return found.name.en if i18n.current_language() == "en" else found.name.id
+
+
+# Kinds whose subject is an incident's id (a complaint is an incident too), or a unit's code.
+INCIDENT_KINDS = frozenset({"incident_not_dispatched", "incident_on_scene", "complaint_overdue"})
+UNIT_KINDS = frozenset({"unit_silent", "metric_threshold", "service_down", "unit_rejections"})
+
+
+def subject_name(settings: Settings, kind: str, subject: str) -> str:
+    """What an alert is about, as the wall names it: a camera's name, a link, a unit's short name, an
+    incident's number; a subject no longer in config by its id."""
+    if kind == "camera_down":
+        return next((c.name for c in settings.cameras if c.id == subject), subject)
+    if kind == "uplink_down":
+        return t("alerts.subject.uplink", name=link_label(subject))
+    if kind in INCIDENT_KINDS:
+        return t("alerts.subject.incident", id=subject)
+    if kind in UNIT_KINDS:
+        return next((u.short for u in settings.skpd if u.code == subject), subject)
+    if kind == "disk_full":
+        return t("alerts.subject.disk")
+    return subject
+
+
+def silenced_subject(settings: Settings, s: SilenceView) -> str:
+    if s.subject is None:
+        return t("alerts.every_subject")
+    rule = next((r for r in settings.alerts.rules if r.id == s.rule), None)
+    return s.subject if rule is None else subject_name(settings, rule.kind, s.subject)
 
 
 def acknowledged(a: AlertView) -> Any:
@@ -51,7 +80,7 @@ def open_table(settings: Settings, found: Sequence[AlertView], now: datetime) ->
             f"#{a.id}",
             badge("alert_severity", a.severity, size="sm"),
             rule_name(settings, a.rule),
-            a.subject,
+            subject_name(settings, a.kind, a.subject),
             html.Span(
                 [
                     html.Span(i18n.when(a.started_at), className="alerts-when"),
@@ -77,7 +106,7 @@ def history_table(settings: Settings, found: Sequence[AlertView]) -> Any:
             f"#{a.id}",
             badge("alert_severity", a.severity, size="sm"),
             rule_name(settings, a.rule),
-            a.subject,
+            subject_name(settings, a.kind, a.subject),
             i18n.datetime_wita(a.started_at),
             i18n.datetime_wita(a.ended_at) if a.ended_at else t("alerts.still_open"),
             badge("alert", a.state, size="sm"),
@@ -96,7 +125,7 @@ def silences_table(settings: Settings, found: Sequence[SilenceView], now: dateti
         [
             f"#{s.id}",
             rule_name(settings, s.rule),
-            s.subject or t("alerts.every_subject"),
+            silenced_subject(settings, s),
             i18n.datetime_wita(s.ends_at) if s.in_force(now) else t("alerts.silence_over"),
             s.reason,
             s.created_by,
@@ -106,9 +135,13 @@ def silences_table(settings: Settings, found: Sequence[SilenceView], now: dateti
     return table(headers, rows, "alerts-silences-table")
 
 
-def ack_options(found: Sequence[AlertView]) -> list[dict[str, Any]]:
+def ack_options(settings: Settings, found: Sequence[AlertView]) -> list[dict[str, Any]]:
     return [
-        {"label": f"#{a.id} · {t(f'alert_severity.{a.severity}')} · {a.subject}", "value": a.id}
+        {
+            "label": f"#{a.id} · {t(f'alert_severity.{a.severity}')} · {rule_name(settings, a.rule)} · "
+            f"{subject_name(settings, a.kind, a.subject)}",
+            "value": a.id,
+        }
         for a in found
         if not a.acknowledged
     ]
@@ -116,7 +149,7 @@ def ack_options(found: Sequence[AlertView]) -> list[dict[str, Any]]:
 
 def lift_options(settings: Settings, found: Sequence[SilenceView], now: datetime) -> list[dict[str, Any]]:
     return [
-        {"label": f"#{s.id} · {rule_name(settings, s.rule)} · {s.subject or t('alerts.every_subject')}", "value": s.id}
+        {"label": f"#{s.id} · {rule_name(settings, s.rule)} · {silenced_subject(settings, s)}", "value": s.id}
         for s in found
         if s.in_force(now)
     ]

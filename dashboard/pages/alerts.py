@@ -4,9 +4,10 @@ Open alerts first (the most severe, then the oldest: scc.alerts.queries.in_sight
 words, its subject, since when, its state, who acknowledged it and when with their note, and whether a
 silence covers it; then the history, filtered by state, severity and time range. Operators and admins
 acknowledge with a note, silence a rule for a subject (or all of its subjects) for a set time with a reason,
-and lift a silence; SKPD staff see and acknowledge the alerts about their own unit only (an alert's
-`skpd_code`, the unit always taken from their session); the bupati (viewer) sees every alert and is given
-no control. Every change goes through scc.alerts.service, which audits it.
+and lift a silence. Each user is shown the rules routed to their role (scc.alerts.routing): SKPD staff
+see and acknowledge those about their own unit only (an alert's `skpd_code`, the unit always taken from
+their session); the bupati (viewer) sees every alert and is given no control. Every change goes through
+scc.alerts.service, which audits it.
 
 The alert bar of every page is filled here too (components.alerts_bar): it is the same capability.
 """
@@ -24,6 +25,7 @@ from flask_login import current_user
 from pydantic import StringConstraints
 
 from scc.alerts import service
+from scc.alerts.routing import Audience, audience
 from scc.alerts.service import Refused
 from scc.clock import utcnow
 
@@ -33,7 +35,7 @@ from ..components import alerts_page as parts
 from ..components.tables import panel
 from ..context import AppContext
 from ..i18n import t
-from ..queries.alerts import Range, SeverityFilter, StateFilter, get, history_of, in_sight, silences, summary
+from ..queries.alerts import Range, SeverityFilter, StateFilter, get, history_of, in_sight_of, silences, summary
 
 PATH = "/alerts"
 ROLES = EVERYONE
@@ -47,13 +49,11 @@ Reason = Annotated[str, StringConstraints(max_length=service.REASON_MAX)] | None
 Choice = Annotated[str, StringConstraints(max_length=120)] | None
 
 
-def own_unit() -> str | None:
-    """The unit whose alerts the signed-in user sees: SKPD staff their own, everyone else all (None)."""
-    if current_user.role == "skpd":
-        if not current_user.skpd_code:
-            abort(403)
-        return str(current_user.skpd_code)
-    return None
+def shown(ctx: AppContext) -> Audience:
+    """The alerts the signed-in user is shown: the rules routed to their role, SKPD staff only their unit's."""
+    if current_user.role == "skpd" and not current_user.skpd_code:
+        abort(403)
+    return audience(ctx.settings, current_user.role, current_user.skpd_code)
 
 
 def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
@@ -71,7 +71,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         roles=EVERYONE,
     )
     def bar(_n: int | None):
-        found = summary(ctx.engine, own_unit())
+        found = summary(ctx.engine, shown(ctx))
         return alerts_bar.contents(found), alerts_bar.tone_class(found)
 
     @access.callback(
@@ -82,7 +82,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         roles=ROLES,
     )
     def refresh(_n: int | None, _changed: int | None):
-        return parts.open_table(ctx.settings, in_sight(ctx.engine, skpd=own_unit()), utcnow())
+        return parts.open_table(ctx.settings, in_sight_of(ctx.engine, shown(ctx)), utcnow())
 
     @access.callback(
         app,
@@ -102,7 +102,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         _changed: int | None,
     ):
         found = history_of(
-            ctx.engine, span=span or "24h", state=state or "any", severity=severity or "any", skpd=own_unit()
+            ctx.engine, span=span or "24h", state=state or "any", severity=severity or "any", audience=shown(ctx)
         )
         return parts.history_table(ctx.settings, found)
 
@@ -114,7 +114,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         roles=ACKNOWLEDGERS,
     )
     def choices(_n: int | None, _changed: int | None):
-        return parts.ack_options(in_sight(ctx.engine, skpd=own_unit()))
+        return parts.ack_options(ctx.settings, in_sight_of(ctx.engine, shown(ctx)))
 
     @access.callback(
         app,
@@ -133,10 +133,9 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
             abort(403)
         if alert_id is None:
             return parts.message("alerts.ack_pick_first", "warning"), dash.no_update, dash.no_update
-        unit = own_unit()
         found = get(ctx.engine, alert_id)
-        if unit is not None and (found is None or found.skpd_code != unit):
-            abort(403)  # not an alert about this unit (or none at all): one answer for both
+        if found is None or not shown(ctx).sees(found.rule, found.skpd_code):
+            abort(403)  # not an alert shown to this user (or none at all): one answer for both
         try:
             service.acknowledge(ctx.engine, alert_id, current_user.username, note or "")
         except Refused as exc:

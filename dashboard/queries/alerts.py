@@ -1,6 +1,7 @@
 """Alerts as the pages read them: the bar's summary, the alerts page's lists (scc.alerts.queries underneath).
 
-SKPD staff are always given their unit (`skpd`): they see the alerts about it and no other. The history's
+Every read is for an audience (scc.alerts.routing): SKPD staff see the alerts about their unit and no other,
+and each role only the rules routed to it. The history's
 filters on state and severity apply to the newest HISTORY_LIMIT alerts of the time range, read through the
 started_at index; a range holding more than that shows its newest.
 """
@@ -14,10 +15,11 @@ from typing import Literal, get_args
 from sqlalchemy import Engine
 
 from scc.alerts.queries import AlertView, SilenceView, get, history, in_sight, silences
+from scc.alerts.routing import EVERY_ALERT, Audience
 from scc.clock import utcnow
 from scc.storage.alerts import SEVERITIES, Severity
 
-__all__ = ["AlertView", "SilenceView", "Summary", "get", "history_of", "in_sight", "silences", "summary"]
+__all__ = ["AlertView", "SilenceView", "Summary", "get", "history_of", "in_sight_of", "silences", "summary"]
 
 Range = Literal["24h", "7d", "30d"]
 RANGES: tuple[Range, ...] = get_args(Range)
@@ -45,9 +47,14 @@ class Summary:
         return next((s for s in SEVERITIES if self.counts[s]), None)
 
 
-def summary(engine: Engine, skpd: str | None = None) -> Summary:
+def in_sight_of(engine: Engine, audience: Audience = EVERY_ALERT) -> list[AlertView]:
+    """The alerts in sight that `audience` is shown (scc.alerts.routing)."""
+    return in_sight(engine, skpd=audience.skpd, rules=audience.rules)
+
+
+def summary(engine: Engine, audience: Audience = EVERY_ALERT) -> Summary:
     """The bar's figures from the alerts in sight (open firing ones, and fired ones never acknowledged)."""
-    found = in_sight(engine, skpd=skpd)
+    found = in_sight_of(engine, audience)
     counts: dict[Severity, int] = dict.fromkeys(SEVERITIES, 0)
     for a in found:
         counts[a.severity] += 1
@@ -61,11 +68,13 @@ def history_of(
     span: Range = "24h",
     state: StateFilter = "any",
     severity: SeverityFilter = "any",
-    skpd: str | None = None,
+    audience: Audience = EVERY_ALERT,
     now: datetime | None = None,
 ) -> list[AlertView]:
-    """The alerts begun within `span`, newest first, narrowed to a state and a severity."""
-    found = history(engine, (now or utcnow()) - RANGE_SPAN[span], skpd=skpd)
+    """The alerts begun within `span` that `audience` is shown, newest first, narrowed to a state and a
+    severity."""
+    since = (now or utcnow()) - RANGE_SPAN[span]
+    found = history(engine, since, skpd=audience.skpd, rules=audience.rules)
     if severity != "any":
         found = [a for a in found if a.severity == severity]
     if state == "unacknowledged":

@@ -4,6 +4,7 @@ the history, the silences. Each read goes through an index; none reads the histo
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,16 +66,20 @@ class SilenceView:
         return self.starts_at <= now < self.ends_at and self.lifted_at is None
 
 
-def in_sight(engine: Engine, *, skpd: str | None = None, pending: bool = False) -> list[AlertView]:
+def in_sight(
+    engine: Engine, *, skpd: str | None = None, rules: Collection[str] | None = None, pending: bool = False
+) -> list[AlertView]:
     """What needs someone: the open alerts (firing; pending too if asked) and those that fired, ended and were
     never acknowledged. The most severe first, the open before the ended, then the oldest (by when its condition
-    began); `skpd`: only that unit's."""
+    began); `skpd`: only that unit's; `rules`: only those rules' (scc.alerts.routing)."""
     a = alerts.c
     states = ("pending", "firing") if pending else ("firing",)
     open_q = select(alerts).where(a.ended_at.is_(None), a.state.in_(states))
     unseen_q = select(alerts).where(a.acknowledged_at.is_(None), a.fired_at.is_not(None), a.ended_at.is_not(None))
     if skpd is not None:
         open_q, unseen_q = open_q.where(a.skpd_code == skpd), unseen_q.where(a.skpd_code == skpd)
+    if rules is not None:
+        open_q, unseen_q = open_q.where(a.rule.in_(sorted(rules))), unseen_q.where(a.rule.in_(sorted(rules)))
     with engine.connect() as conn:
         rows = [*conn.execute(open_q), *conn.execute(unseen_q)]
     found = [_view(r) for r in rows]
@@ -95,6 +100,7 @@ def history(
     rule: str | None = None,
     subject: str | None = None,
     skpd: str | None = None,
+    rules: Collection[str] | None = None,
     limit: int = HISTORY_LIMIT,
 ) -> list[AlertView]:
     """Alerts whose condition began in [since, until), newest first (withdrawn ones included: they are
@@ -109,6 +115,8 @@ def history(
             query = query.where(a.subject == subject)
     if skpd is not None:
         query = query.where(a.skpd_code == skpd)
+    if rules is not None:
+        query = query.where(a.rule.in_(sorted(rules)))
     with engine.connect() as conn:
         rows = conn.execute(query.order_by(a.started_at.desc(), a.id.desc()).limit(limit))
         return [_view(r) for r in rows]

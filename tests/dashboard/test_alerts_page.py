@@ -10,17 +10,20 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 
 from dashboard.access import ROUTER
 from scc.alerts import evaluator
 from scc.alerts.queries import get, in_sight
 from scc.clock import utcnow
+from scc.storage.alerts import alerts
 from scc.storage.platform import audit_log
 from tests.alerts.conftest import camera
 from tests.support.dashapp import callback_body, client, post_callback
 
 DARK = ("rsud-lobi", "dpmptsp-loket")
+# The cameras' names as the wall shows them (config/cameras.yaml), not their ids.
+NAMED = {"rsud-lobi": "RSUD Latemmamala - Lobi", "dpmptsp-loket": "DPMPTSP - Loket Pelayanan Satu Pintu"}
 
 
 def key_of(app, output: str) -> str:
@@ -92,11 +95,13 @@ def test_the_bar_counts_by_severity_in_words_and_shapes_each_role_its_own(app, r
 
 def test_skpd_staff_see_their_own_units_alerts_only(app, raised):
     unit = call(app, "dpmptsp", "alerts-open.children", {}).get_data(as_text=True)
-    assert "dpmptsp-loket" in unit and "rsud-lobi" not in unit
+    assert NAMED["dpmptsp-loket"] in unit and NAMED["rsud-lobi"] not in unit
+    assert "dpmptsp-loket" not in unit, "the camera by its name, not its id"
     options = call(app, "dpmptsp", "alerts-ack-pick.options", {}).get_json()["response"]["alerts-ack-pick"]
     assert [o["value"] for o in options["options"]] == [raised["dpmptsp-loket"]]
+    assert NAMED["dpmptsp-loket"] in options["options"][0]["label"]
     everyone = call(app, "bupati", "alerts-open.children", {}).get_data(as_text=True)
-    assert "dpmptsp-loket" in everyone and "rsud-lobi" in everyone
+    assert NAMED["dpmptsp-loket"] in everyone and NAMED["rsud-lobi"] in everyone
     assert "Kamera tanpa gambar" in everyone, "the rule in words, in Bahasa Indonesia"
 
 
@@ -166,9 +171,38 @@ def test_history_filters(app, raised):
         body = {f"alerts-{k}.value": v for k, v in values.items()}
         return call(app, "bupati", "alerts-history.children", body).get_data(as_text=True)
 
-    assert "rsud-lobi" in shown(state="any", severity="any", range="24h")
-    assert "rsud-lobi" not in shown(state="resolved", severity="any", range="24h")
-    assert "rsud-lobi" not in shown(state="any", severity="critical", range="7d")
-    assert "rsud-lobi" in shown(state="firing", severity="warning", range="30d")
+    lobby = NAMED["rsud-lobi"]
+    assert lobby in shown(state="any", severity="any", range="24h")
+    assert lobby not in shown(state="resolved", severity="any", range="24h")
+    assert lobby not in shown(state="any", severity="critical", range="7d")
+    assert lobby in shown(state="firing", severity="warning", range="30d")
     r = call(app, "bupati", "alerts-history.children", {"alerts-range.value": "1y"})
     assert r.status_code == 400, "a range no picker offers"
+
+
+def test_each_role_is_shown_the_rules_routed_to_it(app, raised):
+    """uplink-down is routed to operators and admins only (config/alerts.yaml): its alert about a link of
+    DPMPTSP's own cameras is not on that unit's staff's screens, nor theirs to acknowledge; the bupati sees it."""
+    ctx = app.server.config["SCC_CONTEXT"]
+    now = utcnow()
+    with ctx.engine.begin() as conn:
+        link = conn.execute(
+            insert(alerts).values(
+                rule="uplink-down", kind="uplink_down", subject="radio-dpmptsp", skpd_code="dpmptsp",
+                severity="warning", state="firing", started_at=now - timedelta(minutes=5), fired_at=now,
+                detail={}, updated_at=now,
+            )
+        ).inserted_primary_key[0]  # fmt: skip
+    try:
+        for user in ("operator", "bupati"):
+            seen = call(app, user, "alerts-open.children", {}).get_data(as_text=True)
+            assert "Jalur Radio Dpmptsp" in seen, f"{user}: the link by its name"
+        unit = call(app, "dpmptsp", "alerts-open.children", {}).get_data(as_text=True)
+        assert "Jalur Radio Dpmptsp" not in unit and NAMED["dpmptsp-loket"] in unit
+        bar = json.dumps(call(app, "dpmptsp", "alerts-bar.children", {}).get_json()["response"])
+        assert "1 peringatan" in bar, "the bar counts what the unit is shown"
+        assert acknowledge(app, "dpmptsp", link).status_code == 403, "not routed to SKPD staff"
+        assert get(ctx.engine, link).acknowledged_at is None
+    finally:
+        with ctx.engine.begin() as conn:
+            conn.execute(delete(alerts).where(alerts.c.id == link))
