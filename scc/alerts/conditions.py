@@ -17,17 +17,21 @@ from scc.settings import Settings
 from scc.settings.alerts import (
     CameraDown,
     ComplaintOverdue,
+    DiskFull,
     IncidentNotDispatched,
     IncidentOnScene,
     MetricThreshold,
     ProcessDown,
     Rule,
     Selection,
+    ServiceDown,
+    UnitRejections,
     UnitSilent,
     UplinkDown,
 )
 from scc.settings.cameras import Camera
 from scc.settings.metrics import shortest_interval
+from scc.settings.regency import Skpd
 
 from . import facts
 from .facts import Facts
@@ -42,6 +46,10 @@ DOWN = frozenset({"offline", "stale", "error"})
 DARK = frozenset({"offline", "stale"})
 # Health statuses of a process that is not doing its work.
 NOT_WORKING = frozenset({"stale", "failed", "restarting", "stopped", "down"})
+# The subject of the data disk's alert (the page names it).
+DATA_DISK = "data"
+# A rejection's reason comes partly from what the unit sent: enough of it to see what to fix.
+REASON_KEPT = 200
 
 
 @dataclass(frozen=True)
@@ -216,6 +224,71 @@ def process_down(rule: ProcessDown, seen: Facts, settings: Settings) -> Verdicts
     return out
 
 
+def service_down(rule: ServiceDown, seen: Facts, settings: Settings) -> Verdicts:
+    """Its newest `failed_checks` checks all failed; or, watching the certificate, the newest one seen has
+    fewer than `certificate_days_below` days left. Fewer checks than that, all failed: cannot tell yet."""
+    out: Verdicts = {}
+    for unit in _probed(settings):
+        if not picks(rule.units, unit.code, {"district": unit.district}):
+            continue
+        checks = seen.checks.get(unit.code, ())
+        if rule.certificate_days_below is not None:
+            out[unit.code] = _certificate(rule.certificate_days_below, checks, unit.code)
+            continue
+        newest = checks[: rule.failed_checks]
+        if any(c.ok for c in newest):
+            out[unit.code] = Verdict(False, skpd=unit.code)
+        elif len(newest) < rule.failed_checks:
+            out[unit.code] = Verdict(None, skpd=unit.code)
+        else:
+            last, first = newest[0], newest[-1]
+            detail = {
+                "error": last.error, "status_code": last.status_code, "failed_checks": len(newest),
+                "first_failed_at": _iso(first.at), "checked_at": _iso(last.at),
+            }  # fmt: skip
+            out[unit.code] = Verdict(True, first.at, detail, unit.code)
+    return out
+
+
+def _probed(settings: Settings) -> list[Skpd]:
+    """The units whose service the probes process checks: those with one in skpd.yaml, or in the demo every
+    unit at the simulator (as streams.metrics.probes.services_of has it)."""
+    return [u for u in settings.skpd if settings.app.probes.simulate or u.service is not None]
+
+
+def _certificate(days_below: int, checks: tuple[facts.Check, ...], code: str) -> Verdict:
+    seen = next((c for c in checks if c.tls_days_left is not None), None)
+    if seen is None:
+        return Verdict(None, skpd=code)  # plain HTTP, or no handshake lately
+    days = seen.tls_days_left
+    assert days is not None
+    detail = {"tls_days_left": days, "expired": days < 0, "checked_at": _iso(seen.at)}
+    return Verdict(days < days_below, detail=detail, skpd=code)
+
+
+def disk_full(rule: DiskFull, seen: Facts, settings: Settings) -> Verdicts:
+    if seen.disk is None:
+        return {DATA_DISK: Verdict(None)}
+    used = seen.disk.used_percent
+    detail = {"used_percent": round(used, 1), "free_gb": round(seen.disk.free / 1e9, 1), "above": rule.above_percent}
+    return {DATA_DISK: Verdict(used > rule.above_percent, detail=detail)}
+
+
+def unit_rejections(rule: UnitRejections, seen: Facts, settings: Settings) -> Verdicts:
+    """A unit with no rejection in the window is left out: clear."""
+    out: Verdicts = {}
+    for code, got in seen.rejected.get(rule.id, {}).items():
+        unit = settings.skpd_by_code.get(code)
+        if unit is None or not picks(rule.units, code, {"district": unit.district}):
+            continue
+        detail = {
+            "count": got.count, "within_s": int(rule.within.total_seconds()), "newest_at": _iso(got.newest_at),
+            "reason": None if got.reason is None else got.reason[:REASON_KEPT],
+        }  # fmt: skip
+        out[code] = Verdict(got.count > rule.more_than, detail=detail, skpd=code)
+    return out
+
+
 def _about(inc: facts.Incident) -> dict[str, Any]:
     return {"line": inc.line_code, "priority": inc.priority, "received_at": _iso(inc.received_at)}
 
@@ -234,4 +307,7 @@ KINDS: dict[str, Callable[[Any, Facts, Settings], Verdicts]] = {
     "incident_on_scene": incident_on_scene,
     "complaint_overdue": complaint_overdue,
     "process_down": process_down,
+    "service_down": service_down,
+    "disk_full": disk_full,
+    "unit_rejections": unit_rejections,
 }

@@ -239,6 +239,61 @@ class ProcessDown(Rule):
     )
 
 
+class ServiceDown(Rule):
+    kind: Literal["service_down"] = Field(
+        description="A unit's public service (skpd.yaml `service`) failing its probe: HTTP error, no answer in "
+        "time, its word missing from the page, or its TLS certificate refused. With `certificate_days_below` "
+        "the rule watches the certificate instead. A unit with no service is not watched."
+    )
+    units: Annotated[Selection, _selection("district")] = Field(
+        default=ALL, description="SKPD codes, or the units of a district; `all`: every unit with a service."
+    )
+    failed_checks: int = Field(
+        default=2,
+        ge=1,
+        le=20,
+        description="How many checks in a row must fail (the newest ones); `for` counts from the first of them.",
+    )
+    certificate_days_below: int | None = Field(
+        default=None,
+        ge=1,
+        le=365,
+        description="Watch the certificate instead of the checks: alerting when the newest certificate seen has "
+        "fewer days left than this (expired ones too). Empty: the rule watches failed checks.",
+    )
+
+    @model_validator(mode="after")
+    def _one_watch(self) -> ServiceDown:
+        if self.certificate_days_below is not None and "failed_checks" in self.model_fields_set:
+            raise ValueError("a rule watches failed checks or the certificate (`certificate_days_below`): make two")
+        return self
+
+
+class DiskFull(Rule):
+    kind: Literal["disk_full"] = Field(
+        description="The disk of the data directory (database, backups, snapshots) fuller than `above_percent`, "
+        "as df counts it (the space left for root not counted free). Its subject is `data`."
+    )
+    above_percent: float = Field(default=90, gt=0, lt=100, description="Alerting when more of the disk is used.")
+
+
+class UnitRejections(Rule):
+    kind: Literal["unit_rejections"] = Field(
+        description="Ingest refusing one unit's messages (rejected_messages: bad topic, shape, value or time) "
+        "more than `more_than` times within `within`: its system or agent is sending something wrong."
+    )
+    units: Annotated[Selection, _selection("district")] = Field(
+        default=ALL, description="SKPD codes, or the units of a district."
+    )
+    more_than: int = Field(default=20, ge=0, description="Alerting when more rejections than this are in the window.")
+    within: Duration = Field(
+        default=timedelta(minutes=10),
+        gt=timedelta(0),
+        le=timedelta(days=1),
+        description="The window the rejections are counted in, up to now; at most a day.",
+    )
+
+
 AlertRule = Annotated[
     CameraDown
     | UplinkDown
@@ -247,7 +302,10 @@ AlertRule = Annotated[
     | IncidentNotDispatched
     | IncidentOnScene
     | ComplaintOverdue
-    | ProcessDown,
+    | ProcessDown
+    | ServiceDown
+    | DiskFull
+    | UnitRejections,
     Field(discriminator="kind"),
 ]
 # Each kind's field naming its subjects, for the cross-checks and the evaluator.
@@ -260,7 +318,9 @@ SUBJECTS_FIELD: dict[str, str] = {
     "incident_on_scene": "lines",
     "complaint_overdue": "units",
     "process_down": "processes",
-}
+    "service_down": "units",
+    "unit_rejections": "units",
+}  # disk_full watches the one data disk: no subjects to name
 
 
 class AlertsFile(Strict):

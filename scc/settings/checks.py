@@ -238,6 +238,8 @@ _SUBJECTS = {
     "incident_not_dispatched": ("call line", "lines"),
     "incident_on_scene": ("call line", "lines"),
     "process_down": ("process", "processes"),
+    "service_down": ("SKPD", "units"),
+    "unit_rejections": ("SKPD", "units"),
 }
 _GROUPS = {"uplink": ("uplink", "uplinks"), "district": ("district", "districts"), "skpd": ("SKPD", "units")}
 
@@ -267,7 +269,9 @@ def alert_rules(doc: Document, rules: Sequence[Any], names: AlertNames) -> Itera
     """Rule ids are unique; each subject, group and metric a rule names exists."""
     yield from unique(doc, "rules", rules, "id")
     for i, rule in enumerate(rules):
-        field_name = SUBJECTS_FIELD[rule.kind]
+        field_name = SUBJECTS_FIELD.get(rule.kind)
+        if field_name is None:  # a kind with no subjects to name (the data disk)
+            continue
         selection = getattr(rule, field_name)
         what, known_field = _GROUPS[selection.group] if selection.group else _SUBJECTS[rule.kind]
         known = getattr(names, known_field)

@@ -30,12 +30,17 @@ def test_the_shipped_rules_load_with_their_timing():
     rules = {r.id: r for r in s.alerts.rules}
     assert {r.kind for r in rules.values()} == {
         "camera_down", "uplink_down", "unit_silent", "metric_threshold", "incident_not_dispatched",
-        "incident_on_scene", "complaint_overdue", "process_down",
+        "incident_on_scene", "complaint_overdue", "process_down", "service_down", "disk_full", "unit_rejections",
     }  # fmt: skip
     assert rules["camera-down"].for_ == timedelta(minutes=3)
     assert rules["dukcapil-queue"].above == 30 and rules["dukcapil-queue"].window == timedelta(minutes=15)
     assert rules["complaint-overdue"].renotify == timedelta(days=1)
     assert rules["on-scene-long"].renotify is None
+    assert rules["service-down"].failed_checks == 2 and rules["service-down"].certificate_days_below is None
+    assert rules["service-certificate"].kind == "service_down" and rules["service-certificate"].severity == "info"
+    assert rules["service-certificate"].certificate_days_below == 14
+    assert rules["disk-full"].above_percent == 90 and rules["disk-full"].route == ["admin"]
+    assert rules["unit-rejections"].more_than == 20 and rules["unit-rejections"].within == timedelta(minutes=10)
 
 
 @pytest.mark.parametrize(
@@ -57,6 +62,10 @@ def test_the_shipped_rules_load_with_their_timing():
         ("kind: incident_not_dispatched\nlines: [psc-119, psc-911]", "psc-911", "lines[1]",
          "unknown call line 'psc-911'"),
         ("kind: complaint_overdue\nunits: {district: narnia}", "narnia", "units.district", "unknown district 'narnia'"),
+        ("kind: service_down\nunits: [dukcapil, dinas-web]", "dinas-web", "units[1]", "unknown SKPD 'dinas-web'"),
+        ("kind: service_down\ncertificate_days_below: 14\nunits: {district: [mordor]}", "mordor", "units.district[0]",
+         "unknown district 'mordor'"),
+        ("kind: unit_rejections\nunits: [rsud, rsud-lama]", "rsud-lama", "units[1]", "unknown SKPD 'rsud-lama'"),
     ],
 )  # fmt: skip
 def test_an_unknown_name_is_an_error_with_file_line_and_key(config_dir, body, needle, key, message):
@@ -81,6 +90,9 @@ def test_mistakes_inside_a_rule_name_the_rules_own_keys(config_dir):
         "id: r1\n" + BASE + "kind: uplink_down\nuplinks: {skpd: [rsud]}",
         "id: r6\n" + BASE + "kind: metric_threshold\nmetric: dukcapil_queue_length",
         "id: r7\n" + BASE + "kind: incident_not_dispatched\nwithin: [{priority: 1, after: 2m}]",
+        "id: r8\n" + BASE + "kind: service_down\nfailed_checks: 3\ncertificate_days_below: 14",
+        "id: r9\n" + BASE + "kind: disk_full\nunits: [rsud]",
+        "id: r10\n" + BASE + "kind: unit_rejections\nwithin: 0s",
     )
     errors = errors_of(config_dir)
     expected = [
@@ -92,6 +104,9 @@ def test_mistakes_inside_a_rule_name_the_rules_own_keys(config_dir):
         f"{path}:{line_of(path, 'uplinks: {skpd')}: rules[4].uplinks: a group here is one of district, not 'skpd'",
         f"{path}:{line_of(path, 'id: r6')}: rules[5]: give `above`, `below` or both (a band)",
         f"{path}:{line_of(path, 'id: r7')}: rules[6]: priority 2 is watched but has no delay in `within`",
+        f"{path}:{line_of(path, 'id: r8')}: rules[7]: a rule watches failed checks or the certificate",
+        f"{path}:{line_of(path, 'units: [rsud]')}: rules[8].units: unknown key (not allowed here; check the spelling)",
+        f"{path}:{line_of(path, 'within: 0s')}: rules[9].within: ",
     ]
     for want in expected:
         assert any(e.startswith(want) for e in errors), (want, errors)

@@ -1,6 +1,6 @@
 """A round stays cheap however long the command center has run: with 100,000 past incidents, three months of
-a busy metric's samples, years of alerts and silences behind it, no query of a round reads a growing table
-whole, on SQLite or PostgreSQL (tests/support/plans.py)."""
+a busy metric's samples, a week of service checks and of rejected messages, years of alerts and silences
+behind it, no query of a round reads a growing table whole, on SQLite or PostgreSQL (tests/support/plans.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from sqlalchemy import insert
 from scc.alerts import evaluator, queries
 from scc.storage.alerts import alert_silences, alerts
 from scc.storage.callcenter import incidents
-from scc.storage.metrics import metric_samples
+from scc.storage.metrics import metric_samples, rejected_messages, service_probes
 from tests.alerts.conftest import T0, cameras, incident, installed, unit
 from tests.support.plans import selects_during, whole_reads
 
-GROWING = ("incidents", "metric_samples", "alerts", "alert_silences")
+GROWING = ("incidents", "metric_samples", "alerts", "alert_silences", "service_probes", "rejected_messages")
+PROBED = ("dukcapil", "rsud", "bpkd", "dinsos", "dinkes", "disdik", "bappeda", "pupr", "kec-citta", "kec-ganra")
 PAST_INCIDENTS = 100_000
 
 
@@ -70,14 +71,37 @@ def history(engine, settings) -> None:
     incident(engine, T0 - timedelta(days=4), category="complaint", skpd_code="dinsos", due_at=T0 - timedelta(days=1))
 
 
+def checks_and_rejections(engine) -> None:
+    """Ten units' sites checked every five minutes and a unit's message refused every minute for a week (long
+    beside the rounds' windows, a quarter of an hour at most), and now another unit's refused again and again."""
+    checks = [
+        dict(skpd_code=code, at=T0 - timedelta(minutes=5 * k), ok=k % 7 != 0, status_code=200, tls_days_left=40)
+        for k in range(7 * 24 * 12)
+        for code in PROBED
+    ]
+    refused = [
+        dict(received_at=T0 - timedelta(minutes=k + 1), topic="scc/v1/skpd/rsud/x", skpd_code="rsud", payload="{}",
+             reason="unknown metric")
+        for k in range(7 * 24 * 60)
+    ] + [
+        dict(received_at=T0 - timedelta(seconds=10 * k), topic="scc/v1/skpd/bpkd/x", skpd_code="bpkd", payload="{}",
+             reason="not a number")
+        for k in range(30)
+    ]  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(insert(service_probes), checks)
+        conn.execute(insert(rejected_messages), refused)
+
+
 def test_a_round_reads_no_growing_table_whole(engine, settings):
     history(engine, settings)
+    checks_and_rejections(engine)
     evaluator.evaluate(engine, settings, T0)  # the shipped rules
     statements = selects_during(engine, lambda: evaluator.evaluate(engine, settings, T0 + timedelta(seconds=2)))
-    assert len(statements) >= 8, "every kind's facts, the open alerts, the silences"
+    assert len(statements) >= 11, "every kind's facts, the open alerts, the silences"
     assert whole_reads(engine, statements, GROWING) == []
     firing = {v.rule for v in queries.in_sight(engine)}
-    assert {"uplink-down", "call-not-dispatched", "complaint-overdue", "rsud-beds-full"} <= firing, firing
+    assert {"uplink-down", "call-not-dispatched", "complaint-overdue", "rsud-beds-full", "unit-rejections"} <= firing
 
 
 def test_what_the_wall_reads_of_alerts_reads_no_growing_table_whole(engine, settings):
