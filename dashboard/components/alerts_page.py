@@ -64,14 +64,25 @@ def silenced_subject(settings: Settings, s: SilenceView) -> str:
     return s.subject if rule is None else subject_name(settings, rule.kind, s.subject)
 
 
-def acknowledged(a: AlertView) -> Any:
+# A row's own "acknowledge" button: it picks that alert in the form, where the note goes.
+ACK_ROW = "alerts-ack-row"
+
+
+def acknowledged(a: AlertView, can_act: bool = False) -> Any:
     if a.acknowledged_at is None:
-        return pill(t("alerts.not_acknowledged"), "warning", size="sm")
+        waiting = pill(t("alerts.not_acknowledged"), "warning", size="sm")
+        if not can_act:
+            return waiting
+        pick = dbc.Button(
+            t("alerts.ack_button"), id={"type": ACK_ROW, "id": a.id}, color="primary", size="sm", className="ms-2"
+        )
+        return html.Span([waiting, pick], className="alerts-ack-row")
     note = f" · {a.acknowledged_note}" if a.acknowledged_note else ""
     return html.Span(f"{a.acknowledged_by}, {i18n.when(a.acknowledged_at)}{note}", className="alerts-ack")
 
 
-def open_table(settings: Settings, found: Sequence[AlertView], now: datetime) -> Any:
+def open_table(settings: Settings, found: Sequence[AlertView], now: datetime, can_act: bool = False) -> Any:
+    """The alerts in sight; `can_act`: each one not yet acknowledged has its own button to pick it."""
     if not found:
         return empty("alerts.none_title", "alerts.none_hint")
     headers = [t(f"alerts.col.{c}") for c in ("id", "severity", "rule", "subject", "since", "state", "ack", "silenced")]
@@ -89,7 +100,7 @@ def open_table(settings: Settings, found: Sequence[AlertView], now: datetime) ->
                 ]
             ),
             badge("alert", a.state, size="sm"),
-            acknowledged(a),
+            acknowledged(a, can_act),
             pill(t("admin.yes"), "unknown", size="sm") if a.silenced else t("admin.no"),
         ]
         for a in found

@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Annotated
 
 import dash
-from dash import Input, Output, State, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
 from dash.development.base_component import Component
 from flask import abort
 from flask_login import current_user
@@ -82,7 +82,22 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         roles=ROLES,
     )
     def refresh(_n: int | None, _changed: int | None):
-        return parts.open_table(ctx.settings, in_sight_of(ctx.engine, shown(ctx)), utcnow())
+        can_act = current_user.role in ACKNOWLEDGERS
+        return parts.open_table(ctx.settings, in_sight_of(ctx.engine, shown(ctx)), utcnow(), can_act)
+
+    @access.callback(
+        app,
+        Output("alerts-ack-pick", "value"),
+        Input({"type": parts.ACK_ROW, "id": ALL}, "n_clicks"),
+        roles=ACKNOWLEDGERS,
+        prevent_initial_call=True,
+    )
+    def pick_row(clicks: list[int | None]):
+        picked = dash.ctx.triggered_id
+        # A table redrawn by its timer "triggers" with its new buttons unclicked: only a click picks.
+        if not isinstance(picked, dict) or not any(clicks or []):
+            return dash.no_update
+        return picked["id"]
 
     @access.callback(
         app,

@@ -206,3 +206,26 @@ def test_each_role_is_shown_the_rules_routed_to_it(app, raised):
     finally:
         with ctx.engine.begin() as conn:
             conn.execute(delete(alerts).where(alerts.c.id == link))
+
+
+def test_a_row_button_picks_its_alert_for_those_who_act(app, raised):
+    own = raised["rsud-lobi"]  # not acknowledged by the tests before
+    button = f'"type": "alerts-ack-row", "id": {own}'.replace(" ", "")
+    for user, has in (("operator", True), ("bupati", False)):
+        table = call(app, user, "alerts-open.children", {}).get_data(as_text=True).replace(" ", "")
+        assert (button in table) is has, f"{user}: a row button is a control"
+    key = key_of(app, "alerts-ack-pick.value")
+    row = {"type": "alerts-ack-row", "id": own}
+    body = {
+        "output": key,
+        "outputs": {"id": "alerts-ack-pick", "property": "value"},
+        "inputs": [[{"id": row, "property": "n_clicks", "value": 1}]],
+        "state": [],
+        "changedPropIds": ['{"id":' + str(own) + ',"type":"alerts-ack-row"}.n_clicks'],
+    }
+    r = post_callback(client(app, "operator"), body)
+    assert r.status_code == 200 and r.get_json()["response"]["alerts-ack-pick"]["value"] == own
+    body["inputs"] = [[{"id": row, "property": "n_clicks", "value": None}]]
+    redrawn = post_callback(client(app, "operator"), body)
+    assert "alerts-ack-pick" not in redrawn.get_data(as_text=True), "redrawn, not clicked: nothing picked"
+    assert post_callback(client(app, "bupati"), body).status_code == 403
