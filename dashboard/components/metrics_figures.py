@@ -98,10 +98,11 @@ def tile(latest: Latest) -> html.Li:
     )
 
 
-def headline(report: UnitReport, n: int = 2) -> list[Latest]:
-    """A unit's figures for the wall: its own first metrics; for a unit with none, its service and website."""
+def headline(report: UnitReport, n: int = 1) -> list[Latest]:
+    """A unit's figures for the wall: its own first metric; for a unit with none, its service. Its website
+    has a line of its own on the tile (components.metrics_probes.tile_line)."""
     own = [x for x in report.latest.values() if x.metric.key not in ("service_up", "website_up")]
-    return (own or list(report.latest.values()))[:n]
+    return (own or [x for x in report.latest.values() if x.metric.key == "service_up"])[:n]
 
 
 def state_line(report: UnitReport, *, short: bool = False) -> html.Div:

@@ -19,13 +19,15 @@ from dash import Input, Output, dcc, html
 
 from .. import i18n
 from ..access import STAFF, Access
-from ..components import status
+from ..components import metrics_probes, status
 from ..components.metrics_figures import amount, flag, headline, metrics_tabs, name, state_line
 from ..components.status import attrs
 from ..components.tables import fit_more, kpi
 from ..context import AppContext
 from ..i18n import t
-from ..queries.metrics import Latest, UnitReport, flag_count, regency, state_counts
+from ..queries import metrics_probes as probes
+from ..queries.metrics import Latest, UnitReport, flag_count, state_counts
+from ..queries.metrics_probes import Services
 
 PATH = "/metrics"
 
@@ -62,8 +64,8 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
 
 
 def body(ctx: AppContext) -> list:
-    reports = regency(ctx.engine, ctx.settings)
-    return [counts(reports), grid(reports)]
+    reports, seen = probes.regency(ctx.engine, ctx.settings)  # a unit's website judged by its probe if it has one
+    return [counts(reports), grid(reports, seen)]
 
 
 def counts(reports: list[UnitReport]) -> html.Div:
@@ -88,12 +90,14 @@ def counts(reports: list[UnitReport]) -> html.Div:
         up, known, should = flag_count(reports, key)
         parts = [t(down, n=known - up)] if known > up else []
         parts += [t("metrics.not_reported", n=should - known)] if should > known else []
-        hint = " · ".join(parts) or t("metrics.all_up")
+        hint: Any = " · ".join(parts) or t("metrics.all_up")
+        if key == "website_up":  # what the tiles' site lines read: the last check, then uptime by window
+            hint = [hint, html.Span(t("probe.grid_legend"), className="probe-legend")]
         cards.append(kpi(card, t(label), f"{up} / {should}", hint, status.share_tone(up, should, known)))
     return html.Div(cards, className="kpis kpis-3 kpis-compact")
 
 
-def grid(reports: list[UnitReport]) -> html.Section:
+def grid(reports: list[UnitReport], seen: Services) -> html.Section:
     """Every unit, worst first (so what is cut on a small screen is the good news); no panel head, so
     that all 38 fit a full-HD wall with the counts above them."""
     order = {tone: i for i, tone in enumerate(status.SEVERITY)}
@@ -102,7 +106,7 @@ def grid(reports: list[UnitReport]) -> html.Section:
     return html.Section(
         [
             html.Div(
-                html.Ul([unit_tile(r) for r in ranked], className="unit-grid", id="metrics-grid", title=title),
+                html.Ul([unit_tile(r, seen) for r in ranked], className="unit-grid", id="metrics-grid", title=title),
                 className="panel-body fit",
             ),
             fit_more(),
@@ -113,13 +117,14 @@ def grid(reports: list[UnitReport]) -> html.Section:
     )
 
 
-def unit_tile(report: UnitReport) -> html.Li:
+def unit_tile(report: UnitReport, seen: Services) -> html.Li:
     code = report.skpd.code
     return html.Li(
         dcc.Link(
             [
                 html.Span(report.skpd.short, className="unit-name"),
                 state_line(report, short=True),
+                metrics_probes.tile_line(report, seen),
                 None
                 if report.state == "never"
                 else html.Dl([part for x in headline(report) for part in figure_row(x)], className="unit-figs"),

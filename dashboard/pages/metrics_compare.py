@@ -27,7 +27,8 @@ from ..components.status import attrs
 from ..components.tables import panel
 from ..context import AppContext
 from ..i18n import t
-from ..queries.metrics import RANGES, Range, UnitReport, regency, uptime_by_unit
+from ..queries import metrics_probes as probes
+from ..queries.metrics import RANGES, Range, UnitReport, uptime_by_unit
 
 PATH = "/metrics/compare"
 REFRESH_MS = 60_000
@@ -75,7 +76,7 @@ def pick_range(value: object) -> Range:
 
 
 def body(ctx: AppContext, range_: Range) -> list:
-    reports = regency(ctx.engine, ctx.settings)
+    reports, _ = probes.regency(ctx.engine, ctx.settings)  # a unit's website judged by its probe if it has one
     items = [progress(*goal[:4], item_id=goal[4], freshness=goal[5]) for goal in goals(reports)]
     top = panel(
         t("compare.targets"),

@@ -21,13 +21,15 @@ from flask_login import current_user
 
 from .. import i18n
 from ..access import EVERYONE, Access
-from ..components import charts, metrics_charts, status
+from ..components import charts, metrics_charts, metrics_probes, status
 from ..components.metrics_figures import name, state_line, value_view
 from ..components.states import empty
 from ..components.tables import panel
 from ..context import AppContext
 from ..i18n import t
-from ..queries.metrics import RANGES, SPANS, Latest, Point, Range, UnitReport, series, unit
+from ..queries import metrics_probes as probes
+from ..queries.metrics import RANGES, SPANS, Latest, Point, Range, UnitReport, series
+from ..queries.metrics_probes import UnitService
 
 PATH = "/metrics/<code>"
 REFRESH_MS = 60_000  # a chart of hours or days needs no redraw every few seconds
@@ -43,7 +45,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
 
     def layout(code: str | None = None, **query: Any):
         range_ = pick_range(query.get("range"))
-        report = unit(ctx.engine, ctx.settings, str(code))  # a known code: allow() answered 404 otherwise
+        report, service = probes.unit(ctx.engine, ctx.settings, str(code))  # allow() answered 404 for no unit
         back = ("/metrics/own", "metrics.back_own") if current_user.role == "skpd" else ("/metrics", "metrics.back")
         return html.Div(
             [
@@ -67,7 +69,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
                 ),
                 dcc.Store(id="unit-which", data={"code": code, "range": range_}),
                 dcc.Interval(id="unit-tick", interval=REFRESH_MS),
-                html.Div(id="unit-body", className="metrics unit-page", children=body(ctx, report, range_)),
+                html.Div(id="unit-body", className="metrics unit-page", children=body(ctx, report, service, range_)),
             ],
             className="page wall-page fit-screen",
         )
@@ -92,8 +94,8 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
             abort(400)
         if not verdict:
             abort(403)  # an SKPD's staff asking for another unit's figures
-        report = unit(ctx.engine, ctx.settings, which["code"])
-        return body(ctx, report, pick_range(which["range"])), state_line(report)
+        report, service = probes.unit(ctx.engine, ctx.settings, which["code"])
+        return body(ctx, report, service, pick_range(which["range"])), state_line(report)
 
 
 def pick_range(value: object) -> Range:
@@ -103,13 +105,19 @@ def pick_range(value: object) -> Range:
     return "24h"
 
 
-def body(ctx: AppContext, report: UnitReport, range_: Range) -> list:
+def body(ctx: AppContext, report: UnitReport, service: UnitService | None, range_: Range) -> list:
     points = series(ctx.engine, ctx.settings, report.skpd.code, range_)
     own = [x for x in report.latest.values() if x.metric.kind != "flag"]
-    flags = [x for x in report.latest.values() if x.metric.kind == "flag"]
+    # A probed unit's website is its service panel's: the simulated figure's history would contradict it.
+    flags = [
+        x
+        for x in report.latest.values()
+        if x.metric.kind == "flag" and not (service is not None and x.metric.key == probes.WEBSITE)
+    ]
     blocks = [chart_panel(x, points.get(x.metric.key, []), range_) for x in own]
     if flags:
         blocks.append(availability_panel(flags, points, range_))
+    blocks.append(metrics_probes.service_panel(service))
     silent = [empty("metrics.empty_title", "metrics.empty_hint")] if report.state == "never" else []
     return [*silent, html.Div(blocks, className=f"chart-grid charts-{min(len(blocks), 8)} grow", id="unit-charts")]
 

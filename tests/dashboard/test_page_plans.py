@@ -19,7 +19,14 @@ from dashboard.access import ROUTER
 from scc.clock import utcnow, wita_day_start
 from scc.storage.callcenter import call_log, incident_events, incident_units, incidents
 from scc.storage.cameras import camera_activity, camera_outages
-from scc.storage.metrics import metric_corrections, metric_daily, metric_samples, rejected_messages
+from scc.storage.metrics import (
+    metric_corrections,
+    metric_daily,
+    metric_samples,
+    rejected_messages,
+    service_probe_hours,
+    service_probes,
+)
 from scc.storage.platform import audit_log, refusals
 from tests.support.dashapp import callback_body, callback_key, client, make_app, post_callback
 from tests.support.plans import selects_during, whole_reads
@@ -27,12 +34,13 @@ from tests.support.plans import selects_during, whole_reads
 GROWING = (
     "metric_samples", "metric_hourly", "metric_daily", "metric_corrections", "rejected_messages",
     "camera_activity", "camera_outages", "incidents", "incident_events", "incident_units", "call_log",
-    "audit_log", "login_attempts", "refusals",
+    "audit_log", "login_attempts", "refusals", "service_probes", "service_probe_hours",
 )  # fmt: skip
 DAYS = 730  # the tables kept forever, or two years
 RAW_DAYS = 90  # raw samples, as retention keeps them (config/retention.yaml)
 ACTIVITY_DAYS = 7
 REJECTED_DAYS = 30
+PROBE_DAYS = 90  # the checks, as retention keeps them; their hourly counts for DAYS
 # Every page by its path, as the admin opens it (an SKPD's own page as its staff); a path template's
 # parts filled in. The data callbacks each page runs after it is drawn are listed apart, below.
 PAGES = {
@@ -151,6 +159,16 @@ def _history(ctx: Any) -> int:
                   first_at=now - timedelta(hours=k), last_at=now - timedelta(hours=k), last_reason="unknown_account",
                   last_detail="guess") for k in range(3000)],
         )  # fmt: skip
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    with ctx.engine.begin() as conn:  # every unit probed (the demo's settings): a check every 6 hours, kept
+        conn.execute(insert(service_probes), [  # 3 months; an hour counted each day, for 2 years
+            dict(skpd_code=u.code, at=now - timedelta(hours=k), ok=k % 9 > 0, status_code=200, latency_ms=90)
+            for u in s.skpd for k in range(0, PROBE_DAYS * 24, 6)
+        ])  # fmt: skip
+        conn.execute(insert(service_probe_hours), [
+            dict(skpd_code=u.code, hour=hour - timedelta(days=k), checks=12, up=11)
+            for u in s.skpd for k in range(DAYS)
+        ])  # fmt: skip
     fire = dict(line_code="damkar-citta", caller_number="0812 3456 7890", district="citta", category="fire",
                 priority=1, summary="Rumah terbakar")  # fmt: skip
     return take_call(ctx.engine, ctx.settings, fire, operator="admin").incident_id
@@ -158,6 +176,12 @@ def _history(ctx: Any) -> int:
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def app(request, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SCC_PROBES_SIMULATED", "true")  # every unit has a service URL: the probes' reads run too
+        yield from _app(request, tmp_path_factory)
+
+
+def _app(request: Any, tmp_path_factory: Any) -> Any:
     if request.param == "sqlite":
         db: Any = tmp_path_factory.mktemp("plans") / "scc.db"
     else:

@@ -45,6 +45,7 @@ from scc.settings.metrics_office_days import OfficeCalendar
 from scc.settings.regency import Skpd
 from scc.storage.db import connect
 from streams.agent.publisher import Publisher
+from streams.metrics.probes import services_of
 
 log = logging.getLogger("scc.metrics.sim")
 
@@ -55,6 +56,9 @@ CEILING_S = 30.0  # every metric at least this often, so the wall shows movement
 FLAKY_UNITS = 4
 FLAKY_UP_S = (240.0, 720.0)  # how long a flaky link holds
 FLAKY_DOWN_S = (60.0, 240.0)  # how long it stays down
+# When each flaky link first drops after a start: within minutes, at a random moment, so that a demo shows a
+# unit dropping off (and its alert) early; from then on it holds for FLAKY_UP_S between drops.
+FLAKY_FIRST_S = (60.0, 300.0)
 
 # (from hour, to hour, activity) in WITA; outside these, the office is closed.
 WORKDAY = ((7.5, 9.0, 0.7), (9.0, 12.0, 1.0), (12.0, 13.0, 0.5), (13.0, 16.0, 0.8), (16.0, 18.0, 0.15))
@@ -207,6 +211,16 @@ def flaky_units(units: Sequence[Skpd], count: int = FLAKY_UNITS) -> list[str]:
     return [unit.code for unit in ordered[:count]]
 
 
+def published(settings: Settings, code: str, probed: frozenset[str]) -> list[Metric]:
+    """The metrics unit `code` publishes in the demo. Not what the call center counts itself (`from_calls`),
+    nor `website_up` where the probes check the unit's site (`probed`): each figure has one source."""
+    return [
+        m
+        for m in settings.metrics
+        if m.skpd == code and m.from_calls is None and not (m.key == "website_up" and code in probed)
+    ]
+
+
 @dataclass
 class Unit:
     code: str
@@ -231,10 +245,11 @@ class Simulator:
         seed: int | None = None,
         flaky_up_s: tuple[float, float] = FLAKY_UP_S,
         flaky_down_s: tuple[float, float] = FLAKY_DOWN_S,
+        flaky_first_s: tuple[float, float] = FLAKY_FIRST_S,
         reconnect_delay: tuple[float, float] = (1, 10),
     ) -> None:
         self.settings, self.speed = settings, speed
-        self.flaky_up_s, self.flaky_down_s = flaky_up_s, flaky_down_s
+        self.flaky_up_s, self.flaky_down_s, self.flaky_first_s = flaky_up_s, flaky_down_s, flaky_first_s
         self.reconnect_delay = reconnect_delay
         self.rng = random.Random(seed)
         self.flaky = flaky_units(settings.skpd, flaky)
@@ -250,6 +265,7 @@ class Simulator:
             raise RuntimeError(f"{missing[0]} and {len(missing) - 1} more are not set: run `scc setup`")
         mqtt = self.settings.app.mqtt
         outboxes = self.settings.data_dir / "simulator"
+        probed = frozenset(services_of(self.settings))
         now = time.monotonic()
         for unit in self.settings.skpd:
             secret = password(unit.code)
@@ -263,12 +279,11 @@ class Simulator:
                 client_id=f"scc-sim-{unit.code}",
                 reconnect_delay=self.reconnect_delay,
             )
-            # What the call center counts itself (`from_calls`) is not the unit's to publish: one source.
-            metrics = [m for m in self.settings.metrics if m.skpd == unit.code and m.from_calls is None]
+            metrics = published(self.settings, unit.code, probed)
             sim = Unit(unit.code, metrics, publisher, unit.code in self.flaky, unit.code not in self.dead_sites)
             sim.due = {m.key: now for m in metrics}
             if sim.flaky:
-                sim.switch_at = now + self.rng.uniform(*self.flaky_up_s)
+                sim.switch_at = now + self.rng.uniform(*self.flaky_first_s)
             self.units[unit.code] = sim
         log.info("%d units publishing to %s:%s; flaky links: %s", len(self.units), mqtt.host, mqtt.port, self.flaky)
         return self
