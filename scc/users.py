@@ -54,6 +54,7 @@ class User:
     language: str
     active: bool
     kiosk: bool = False
+    alert_sound: bool = False
 
 
 def from_row(row: Any) -> User:
@@ -66,6 +67,7 @@ def from_row(row: Any) -> User:
         language=row.language,
         active=row.active,
         kiosk=row.kiosk,
+        alert_sound=row.alert_sound,
     )
 
 
@@ -221,6 +223,11 @@ def set_language(engine: Engine, username: str, language: str, actor: str) -> No
 def set_kiosk(engine: Engine, username: str, kiosk: bool, actor: str) -> None:
     """A wall account: every page opens in kiosk mode (no navigation, no scrollbar)."""
     _update(engine, username, actor, "user.kiosk", {"kiosk": kiosk}, kiosk=kiosk)
+
+
+def set_alert_sound(engine: Engine, username: str, on: bool, actor: str) -> None:
+    """The user's screens sound a tone for a new critical alert, again at each re-notify, until acknowledged."""
+    _update(engine, username, actor, "user.alert_sound", {"alert_sound": on}, alert_sound=on)
 
 
 def ensure_admin(engine: Engine, password: str | None = None, language: str = "id") -> str | None:

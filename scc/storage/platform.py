@@ -44,6 +44,9 @@ users = Table(
     Column("active", Boolean, nullable=False, default=True),
     # A wall account opens every page in kiosk mode: no navigation, no scrollbar.
     Column("kiosk", Boolean, nullable=False, default=False, server_default=false()),
+    # The user's screens sound a tone for a new critical alert (and again at its rule's `renotify`); a wall
+    # browser may say otherwise for itself (`?sound=0|1`, dashboard/assets/alerts_sound.js).
+    Column("alert_sound", Boolean, nullable=False, default=False, server_default=false()),
     Column("created_at", UTC, nullable=False),
     Column("updated_at", UTC, nullable=False),
 )

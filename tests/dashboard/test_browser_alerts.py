@@ -1,7 +1,9 @@
 """The alert bar and the alerts page in Chromium, on the seeded server: the real evaluator raises alerts from
 the seeded center's own state (a call nobody was sent to, dark cameras, silent units), an operator
 acknowledges one with a note on /alerts, and the bar on the page says one fewer is waiting. Screenshots of
-the page, the bar, and the wall in kiosk mode with the bar in its header."""
+the page, the bar, and the wall in kiosk mode with the bar in its header. The sound: a wall browser plays the
+tone for the critical alerts and stops once they are acknowledged; one that holds sound back shows the button
+that unlocks it."""
 
 from __future__ import annotations
 
@@ -19,7 +21,9 @@ __all__ = ["browser"]  # the module's one Chromium, as test_browser.py starts it
 
 TIMEOUT_MS = 15_000
 OWN = "dpmptsp-ruang-tunggu"  # a camera of DPMPTSP that the seed leaves dark
+OWN_NAME = "DPMPTSP - Ruang Tunggu"  # its name, as the page shows it (config/cameras.yaml)
 UNSEEN = re.compile(r"(\d+) belum dilihat")
+AUTOPLAY = "--autoplay-policy=no-user-gesture-required"  # as the README starts the wall's browser
 
 
 @pytest.fixture(scope="module")
@@ -83,12 +87,12 @@ def test_operator_acknowledges_with_a_note_and_the_bar_changes(page_of, seeded_s
     page.locator("#alerts-strip").screenshot(path=str(screenshot_dir / "alerts-bar-operator.png"))
 
     page.click("#alerts-ack-pick")
-    page.keyboard.type(OWN)
+    page.keyboard.type(OWN_NAME)
     page.keyboard.press("Enter")
     page.fill("#alerts-ack-note", "Teknisi menuju lokasi")
     page.click("#alerts-ack")
     page.wait_for_selector(f"#alerts-ack-message :text('#{raised[OWN]}')")
-    row = page.locator("#alerts-open-table tr", has_text=OWN)
+    row = page.locator("#alerts-open-table tr", has_text=OWN_NAME)
     row.filter(has_text="Teknisi menuju lokasi").wait_for()
     assert "operator" in row.inner_text()
     page.wait_for_function(  # the bar's own timer reads it again within a few seconds
@@ -127,7 +131,7 @@ def test_skpd_staff_see_their_units_alerts(page_of, seeded_server, raised, scree
     page.goto(seeded_server["url"] + "/alerts")
     page.wait_for_selector("#alerts-open-table")
     text = page.locator("#alerts-open-table").inner_text()
-    assert OWN in text and "damkar-pos" not in text
+    assert OWN_NAME in text and "Pemadam Kebakaran" not in text
     assert page.locator("#alerts-silence").count() == 0
     page.screenshot(path=str(screenshot_dir / "alerts-dpmptsp-id.png"))
 
@@ -152,3 +156,103 @@ def test_the_wall_shows_the_bar_in_its_header_without_scrolling(page_of, seeded_
         assert ID["alert_severity.critical"] in page.locator("#alerts-bar").inner_text(), size
         assert not look(page, f"kiosk / {size}", kiosk=True), look(page, f"kiosk / {size}", kiosk=True)
         page.screenshot(path=str(screenshot_dir / f"alerts-kiosk-overview-{size}.png"))
+
+
+def test_the_wall_sounds_a_critical_alert_until_it_is_acknowledged(browser, seeded_server, raised, screenshot_dir):
+    """A wall browser told `?sound=1` (its account left silent) plays the tone for the seeded critical alerts,
+    with Chromium started as the README starts the wall's (autoplay allowed); once they are acknowledged it
+    plays no more. The tone is counted by alerts_sound.js's hook, no sound card needed."""
+    from scc.alerts import service
+    from scc.alerts.queries import in_sight
+    from scc.storage import open_storage
+    from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+
+    base = seeded_server["url"]
+    wall = browser.browser_type.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, AUTOPLAY])
+    engine = open_storage(seeded_server["db_url"])
+    try:
+        context = wall.new_context(viewport=SIZES["1920x1080"])
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        sign_in(page, base, "operator")
+        page.goto(base + "/?kiosk=1&sound=1")
+        page.wait_for_function("() => window.sccAlertTones >= 1")
+        critical = [a.id for a in in_sight(engine) if a.severity == "critical" and not a.acknowledged]
+        assert critical, "the seed no longer raises a critical alert"
+        heard = page.get_attribute("html", "data-alert-tone-for") or ""
+        assert sorted(int(i) for i in heard.split()) == sorted(critical), (heard, critical)
+        assert page.locator("#alerts-sound-unlock").is_hidden(), "autoplay allowed: nothing to click"
+        tones = page.evaluate("window.sccAlertTones")
+        for alert_id in critical:
+            service.acknowledge(engine, alert_id, by="operator", note="ditangani")
+        page.wait_for_function("() => document.getElementById('alerts-sound').getAttribute('data-due') === ''")
+        assert page.evaluate("window.sccAlertTones") == tones, "acknowledged: no tone again"
+        page.locator("#scc-top").screenshot(path=str(screenshot_dir / "alerts-sound-kiosk.png"))
+    finally:
+        engine.dispose()
+        wall.close()
+
+
+# A browser that holds sound back until a click, as Chromium does for a page nobody touched: resume() waits
+# for a click (not for user activation: Playwright's evaluate() grants that). No server: the asset alone, on a
+# page with the shell's feed and button.
+HELD_BACK = """
+let clicked = false;
+document.addEventListener("click", () => { clicked = true; }, true);
+window.AudioContext = class {
+  constructor() { this.state = "suspended"; this.currentTime = 0; this.destination = {}; }
+  resume() {
+    return new Promise((done) => {
+      const start = () => { this.state = "running"; done(); };
+      if (clicked) { start(); } else { document.addEventListener("click", start); }
+    });
+  }
+  createOscillator() { return { frequency: {}, connect: (g) => g, start() {}, stop() {} }; }
+  createGain() { return { gain: { setValueAtTime() {}, exponentialRampToValueAtTime() {} }, connect: (d) => d }; }
+};
+"""
+SHELL = """<!doctype html><html><body>
+<button id="alerts-sound-unlock" type="button" hidden>Klik untuk mengaktifkan suara</button>
+<div id="alerts-sound" hidden data-on="0" data-due=""></div></body></html>"""
+
+
+def test_held_back_sound_waits_for_a_click_then_plays_each_generation_once(browser):
+    from pathlib import Path
+
+    context = browser.new_context()
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        page.add_init_script(HELD_BACK)
+        page.route("http://scc.test/", lambda route: route.fulfill(body=SHELL, content_type="text/html"))
+        page.goto("http://scc.test/")
+        page.add_script_tag(path=str(Path("dashboard/assets/alerts_sound.js").resolve()))
+
+        def feed(on: str, due: str) -> None:
+            page.evaluate(
+                "([on, due]) => { const f = document.getElementById('alerts-sound');"
+                " f.setAttribute('data-due', due); f.setAttribute('data-on', on); }",
+                [on, due],
+            )
+
+        def tones() -> int:
+            return page.evaluate("window.sccAlertTones || 0")
+
+        feed("1", "7:1")
+        page.wait_for_selector("#alerts-sound-unlock", state="visible")
+        assert tones() == 0, "held back: nothing played yet"
+        page.click("#alerts-sound-unlock")
+        page.wait_for_function("() => window.sccAlertTones === 1")
+        page.wait_for_selector("#alerts-sound-unlock", state="hidden")
+        feed("1", "7:1 9:1")
+        page.wait_for_function("() => window.sccAlertTones === 2")
+        assert page.get_attribute("html", "data-alert-tone-for") == "9", "only the new one was not heard yet"
+        feed("1", "7:2 9:1")  # 7's re-notify time came
+        page.wait_for_function("() => window.sccAlertTones === 3")
+        feed("1", "9:1")  # 7 acknowledged
+        feed("0", "")  # the screen turned silent
+        feed("0", "11:1")
+        page.evaluate("() => new Promise((done) => setTimeout(done))")  # past the observer's turn: any tone is played
+        assert tones() == 3
+    finally:
+        context.close()

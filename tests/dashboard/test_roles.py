@@ -1,7 +1,7 @@
 """What each role may call, written here, not read from the access table it checks.
 
 README, "Who sees what": the bupati (viewer) reads and writes nothing but his
-own language and password; SKPD staff write their unit's figures and the
+own language, password and alert sound; SKPD staff write their unit's figures and the
 complaints routed to it, and acknowledge their unit's alerts; operators take
 calls, work incidents, import call logs, close settled complaints, acknowledge
 and silence alerts; the admin does what operators do, enters
@@ -32,6 +32,8 @@ EVERYONE = {
     "title",
     "clock",
     "account.change",
+    "account.sound",
+    "account.tones",
     "cameras.turn",
     "cameras.remember",
     "cameras.refresh",
@@ -93,6 +95,7 @@ MAY_CALL = {
 # Of those, the ones that change something. The viewer's language is a route (/language), not a callback.
 WRITES = {
     "account.change",
+    "account.sound",
     "metrics_own.submit",
     "metrics_own.upload",
     "callcenter_complaints.write",
@@ -141,11 +144,12 @@ def test_what_each_role_writes():
         "callcenter_incident.act",
         "callcenter_incident.save",
     }
-    assert MAY_CALL["viewer"] & WRITES == {"account.change"}, "the bupati: nothing but his own password"
+    own = {"account.change", "account.sound"}
+    assert MAY_CALL["viewer"] & WRITES == own, "the bupati: nothing but his own password and alert sound"
     unit = {"metrics_own.submit", "metrics_own.upload", "callcenter_complaints.write", "alerts.acknowledge"}
-    assert MAY_CALL["skpd"] & WRITES == {"account.change"} | unit, "their unit's figures, complaints and alerts"
+    assert MAY_CALL["skpd"] & WRITES == own | unit, "their unit's figures, complaints and alerts"
     alerts = {"alerts.acknowledge", "alerts.silence", "alerts.lift"}
-    assert MAY_CALL["operator"] & WRITES == {"account.change", "callcenter_complaints.close"} | calls | alerts
+    assert MAY_CALL["operator"] & WRITES == own | {"callcenter_complaints.close"} | calls | alerts
     assert MAY_CALL["admin"] & WRITES == WRITES - {"callcenter_complaints.write"}, "notes on a complaint are its unit's"
 
 
