@@ -55,7 +55,7 @@ def tile_line(report: UnitReport, seen: Services) -> html.Div:
     if code not in seen.probed:
         own = report.latest.get(WEBSITE)
         value = None if own is None else own.value
-        state, tone = ("unknown", "unknown") if value is None else ("up", "ok") if value >= 0.5 else ("down", "alarm")
+        state, tone = ("nodata", "unknown") if value is None else ("up", "ok") if value >= 0.5 else ("down", "alarm")
         return html.Div(
             [
                 status.icon(tone, "probe-icon"),

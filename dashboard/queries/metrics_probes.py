@@ -35,8 +35,9 @@ HOUR = timedelta(hours=1)
 WEBSITE = "website_up"  # the catalog's metric the probes stand in for
 FRESH_ROUNDS = 3  # a unit's newest check speaks for now while younger than this many rounds
 # A check that was up, as the wall words it: slow past SLOW_MS to the headers (a reader gives up on a public
-# page after a couple of seconds; the demo's slow site takes 3 s), its certificate expiring within
-# EXPIRING_DAYS (two weeks: time to renew it before browsers refuse it). A check that failed is down.
+# page after a couple of seconds; the demo's slow site takes 3 s), its certificate with fewer than
+# EXPIRING_DAYS left (two weeks to renew it before browsers refuse it; the shipped service-certificate alert
+# rule, config/alerts.yaml, says the same). A check that failed is down.
 SLOW_MS = 2000
 EXPIRING_DAYS = 14
 ProbeState = Literal["up", "slow", "expiring", "down"]
@@ -67,7 +68,7 @@ class Check:
     def state(self) -> ProbeState:
         if not self.ok:
             return "down"
-        if self.tls_days_left is not None and self.tls_days_left <= EXPIRING_DAYS:
+        if self.tls_days_left is not None and self.tls_days_left < EXPIRING_DAYS:
             return "expiring"
         if self.latency_ms is not None and self.latency_ms >= SLOW_MS:
             return "slow"
@@ -153,7 +154,9 @@ def probed(settings: Settings) -> frozenset[str]:
 
 
 def fresh_since(settings: Settings, now: datetime) -> datetime:
-    return now - FRESH_ROUNDS * timedelta(seconds=settings.app.probes.interval_s)
+    """The oldest check that still speaks for now: FRESH_ROUNDS rounds back, and a round's longest check."""
+    probes = settings.app.probes
+    return now - timedelta(seconds=FRESH_ROUNDS * probes.interval_s + probes.timeout_s)
 
 
 def latest_checks(engine: Engine, settings: Settings, now: datetime) -> dict[str, Check]:

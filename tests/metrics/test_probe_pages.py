@@ -34,8 +34,8 @@ def app(tmp_path_factory):
     engine = open_storage(f"sqlite:///{tmp_path_factory.mktemp('probe-pages') / 'scc.db'}")
     seed_users(engine)
     now = utcnow()
-    # Every unit says its website is up, but setda, whose site is down by its own word; the probed units'
-    # figures are not what the pages go by.
+    # Every unit says its website is up, but setda, whose site is down by its own word, and disdik, which
+    # says nothing; the probed units' figures are not what the pages go by.
     with engine.begin() as conn:
         conn.execute(
             insert(metric_latest),
@@ -43,6 +43,7 @@ def app(tmp_path_factory):
                 dict(skpd_code=u.code, metric_key="website_up", ts=now - MIN, value=0.0 if u.code == "setda" else 1.0,
                      received_at=now - MIN)
                 for u in load_settings().skpd
+                if u.code != "disdik"
             ],
         )  # fmt: skip
     # dinsos: up for two hours, down (HTTP 503) for the last 25 minutes; dukcapil slow; dppkb's certificate
@@ -105,9 +106,10 @@ def probe_line(tree: Any, code: str) -> dict[str, Any]:
 def test_the_grid_judges_each_website_by_its_probe_or_its_figure(app):
     body = run(app, "operator", "metrics-body", {"metrics-tick.n_intervals": 1})
     websites = text(by_id(body, "kpi-websites"))
-    # Up: the 33 units without a URL but setda by their word, dukcapil and dppkb by their probes; down:
-    # dinsos by its probe (though it says up), setda by its word; bpkd has a URL and no check: not known.
-    assert "35 / 38" in websites and "2 tidak aktif" in websites and "1 belum melapor" in websites, websites
+    # Up: the 34 units without a URL but setda and disdik by their word, dukcapil and dppkb by their probes;
+    # down: dinsos by its probe (though it says up), setda by its word; not known: bpkd, which has a URL and
+    # no check, and disdik.
+    assert "34 / 38" in websites and "2 tidak aktif" in websites and "2 belum melapor" in websites, websites
     down = probe_line(body, "dinsos")
     assert down["props"]["data-probe"] == "down" and "Situs mati" in text(down)  # a word, and an icon's shape:
     assert "icon-alarm" in down["props"]["children"][0]["props"]["className"]
@@ -118,9 +120,10 @@ def test_the_grid_judges_each_website_by_its_probe_or_its_figure(app):
     assert expiring["props"]["data-probe"] == "expiring" and "9" in text(expiring)
     assert probe_line(body, "bpkd")["props"]["data-probe"] == "unknown"
     setda = probe_line(body, "setda")  # no URL: its own word that its site is down, and that it has none
-    assert setda["props"]["data-probe"] == "no_url" and text(setda).split() == ["Situs", "mati", "tanpa", "alamat"]
+    assert setda["props"]["data-probe"] == "no_url" and text(setda).split() == ["Situs", "mati", "tanpa", "URL"]
     assert "Tanpa alamat layanan" in setda["props"]["title"]
     assert "Situs aktif" in text(probe_line(body, "dinkes"))  # no URL, up by its word
+    assert "Belum lapor" in text(probe_line(body, "disdik"))  # no URL, and no word
     english = run(app, "bupati", "metrics-body", {"metrics-tick.n_intervals": 1}, lang="en")
     assert "No service URL" in probe_line(english, "setda")["props"]["title"]
     assert text(probe_line(english, "setda")).split()[-2:] == ["no", "URL"]
@@ -132,7 +135,7 @@ def test_the_comparisons_count_the_same_websites_down(app):
     body = run(app, "operator", "compare-body", {"compare-tick.n_intervals": 1, "compare-which.data": {"range": "7d"}})
     down = by_id(body, "compare-sites-down")
     chips = [c["props"]["data-skpd"] for c in components(down) if "data-skpd" in c["props"]]
-    assert chips[:2] == ["setda", "dinsos"] and chips[2:] == ["bpkd"]  # down in the regency's order, then unknown
+    assert chips == ["setda", "dinsos", "bpkd", "disdik"]  # down in the regency's order, then not known
 
 
 def test_a_probed_units_page_shows_its_checks_and_one_without_says_so(app):

@@ -85,7 +85,8 @@ def test_a_check_reads_up_slow_expiring_or_down():
     assert check().state == "up"
     assert check(tls_days_left=60).state == "up"
     assert check(latency_ms=3000).state == "slow"  # the demo's slow site: 3 s to answer
-    assert check(tls_days_left=10).state == "expiring"
+    assert check(tls_days_left=10).state == "expiring" and check(tls_days_left=13).state == "expiring"
+    assert check(tls_days_left=14).state == "up"  # two weeks left: as the certificate alert, not yet
     assert check(latency_ms=3000, tls_days_left=10).state == "expiring"  # the graver news first
     assert check(ok=False, tls_days_left=-7).state == "down"  # an expired certificate is refused: down
 
