@@ -17,14 +17,11 @@ from flask_login import current_user
 from pydantic import StringConstraints
 
 from scc import signin, users
-from scc.alerts.routing import audience
 from scc.users import MAX_PASSWORD, UserError
 
 from ..access import EVERYONE, Access
-from ..components import alerts_bar
 from ..context import AppContext
 from ..i18n import t
-from ..queries.alerts import in_sight_of
 from ..security import client_addr
 
 PATH = "/account"
@@ -115,24 +112,6 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
     def sound(on: bool | None) -> object:
         users.set_alert_sound(ctx.engine, current_user.username, bool(on), actor=current_user.username)
         return html.Span(t("account.sound_on" if on else "account.sound_off"), id="account-sound-saved")
-
-    @access.callback(
-        app,
-        Output("alerts-sound", "data-on"),
-        Output("alerts-sound", "data-due"),
-        Input("alerts-bar-tick", "n_intervals"),
-        roles=EVERYONE,
-    )
-    def tones(_n: int | None) -> tuple[str, str]:
-        # The session's user row is read afresh on every request, so a change on this page reaches every
-        # screen of the account at its next tick.
-        if not alerts_bar.sounds(current_user.user.alert_sound, request.cookies.get(alerts_bar.DISPLAY_COOKIE)):
-            return "0", ""
-        try:  # the alerts this user is shown, as the bar and /alerts show them
-            shown = audience(ctx.settings, current_user.role, current_user.skpd_code)
-        except ValueError:  # SKPD staff without a unit are shown none
-            return "1", ""
-        return "1", alerts_bar.tones_due(in_sight_of(ctx.engine, shown))
 
 
 def _password(input_id: str, autocomplete: str, min_length: int = 0) -> dcc.Input:

@@ -20,7 +20,7 @@ from typing import Annotated
 import dash
 from dash import ALL, Input, Output, State, dcc, html
 from dash.development.base_component import Component
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 from pydantic import StringConstraints
 
@@ -73,6 +73,20 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
     def bar(_n: int | None):
         found = summary(ctx.engine, shown(ctx))
         return alerts_bar.contents(found), alerts_bar.tone_class(found)
+
+    @access.callback(
+        app,
+        Output("alerts-sound", "data-on"),
+        Output("alerts-sound", "data-due"),
+        Input("alerts-bar-tick", "n_intervals"),
+        roles=EVERYONE,
+    )
+    def tones(_n: int | None) -> tuple[str, str]:
+        # The session's user row is read afresh on every request, so a change on the account page reaches
+        # every screen of the account at its next tick.
+        if not alerts_bar.sounds(current_user.user.alert_sound, request.cookies.get(alerts_bar.DISPLAY_COOKIE)):
+            return "0", ""
+        return "1", alerts_bar.tones_due(in_sight_of(ctx.engine, shown(ctx)))
 
     @access.callback(
         app,

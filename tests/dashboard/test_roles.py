@@ -33,7 +33,6 @@ EVERYONE = {
     "clock",
     "account.change",
     "account.sound",
-    "account.tones",
     "cameras.turn",
     "cameras.remember",
     "cameras.refresh",
@@ -47,6 +46,7 @@ EVERYONE = {
     "callcenter_history.opened",
     # the alert bar of every page, the alerts page's lists (SKPD staff: their unit's alerts only)
     "alerts.bar",
+    "alerts.tones",
     "alerts.refresh",
     "alerts.history",
 }
@@ -82,7 +82,7 @@ CALL_WORK = {
 # admin's alone, these and any added later.
 # Alerts: acknowledging one with a note (SKPD staff: about their own unit), the list to pick from; silencing a
 # rule for a while and lifting a silence, with the silences in force.
-ALERT_ACK = {"alerts.acknowledge", "alerts.choices"}
+ALERT_ACK = {"alerts.acknowledge", "alerts.choices", "alerts.pick_row"}
 ALERT_SILENCE = {"alerts.silence", "alerts.lift", "alerts.silenced"}
 ADMIN_PAGE = {"admin.create", "admin.change", "admin.show_kiosk", "admin.rejected_for"}
 
