@@ -2,7 +2,7 @@
 the grid and a unit's page, a unit's checks newest first, and whether each unit's website is up.
 
 "Website up" has one source per unit, decided in `judge_websites` and nowhere else: a unit with a service
-URL (streams.metrics.probes.services_of: skpd.yaml, or every unit in the demo) by its newest check, one
+URL (Settings.probed_services: skpd.yaml, or every unit in the demo) by its newest check, one
 without by the `website_up` figure it reports itself. A check older than FRESH_ROUNDS rounds says
 nothing of now (the probes process has stopped): the site is then "not known", not up nor down.
 
@@ -24,7 +24,6 @@ from scc.clock import as_utc, utcnow
 from scc.settings import Settings
 from scc.storage.metrics import service_probe_hours as h
 from scc.storage.metrics import service_probes as p
-from streams.metrics.probes import services_of
 
 from . import metrics
 from .metrics import Latest, UnitReport
@@ -150,7 +149,7 @@ def history(engine: Engine, skpd_code: str, until: datetime, limit: int = HISTOR
 
 def probed(settings: Settings) -> frozenset[str]:
     """The units with a service URL: the ones the probes process checks, by its own list."""
-    return frozenset(services_of(settings))
+    return frozenset(settings.probed_services)
 
 
 def fresh_since(settings: Settings, now: datetime) -> datetime:
@@ -216,7 +215,7 @@ def unit(
     """One unit as metrics.unit reads it, its website judged, and its service (None: it has no URL)."""
     now = now or utcnow()
     report = metrics.unit(engine, settings, code, now)
-    url = services_of(settings).get(code)
+    url = settings.probed_services.get(code)
     if url is None:
         return report, None
     checks = history(engine, code, now, limit)

@@ -31,7 +31,6 @@ from scc.settings.alerts import (
 )
 from scc.settings.cameras import Camera
 from scc.settings.metrics import shortest_interval
-from scc.settings.regency import Skpd
 
 from . import facts
 from .facts import Facts
@@ -228,7 +227,7 @@ def service_down(rule: ServiceDown, seen: Facts, settings: Settings) -> Verdicts
     """Its newest `failed_checks` checks all failed; or, watching the certificate, the newest one seen has
     fewer than `certificate_days_below` days left. Fewer checks than that, all failed: cannot tell yet."""
     out: Verdicts = {}
-    for unit in _probed(settings):
+    for unit in (settings.skpd_by_code[code] for code in settings.probed_services):
         if not picks(rule.units, unit.code, {"district": unit.district}):
             continue
         checks = seen.checks.get(unit.code, ())
@@ -248,12 +247,6 @@ def service_down(rule: ServiceDown, seen: Facts, settings: Settings) -> Verdicts
             }  # fmt: skip
             out[unit.code] = Verdict(True, first.at, detail, unit.code)
     return out
-
-
-def _probed(settings: Settings) -> list[Skpd]:
-    """The units whose service the probes process checks: those with one in skpd.yaml, or in the demo every
-    unit at the simulator (as streams.metrics.probes.services_of has it)."""
-    return [u for u in settings.skpd if settings.app.probes.simulate or u.service is not None]
 
 
 def _certificate(days_below: int, checks: tuple[facts.Check, ...], code: str) -> Verdict:

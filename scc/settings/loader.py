@@ -19,7 +19,7 @@ from .callcenter_complaints import ComplaintTopic, ComplaintTopicsFile
 from .cameras import Camera, CamerasFile
 from .metrics import Metric, MetricsFile
 from .metrics_office_days import OfficeCalendar
-from .regency import District, DistrictsFile, Skpd, SkpdFile
+from .regency import District, DistrictsFile, PublicService, Skpd, SkpdFile
 from .retention import BackupPolicy, RetentionFile, TablePolicy
 from .source import ConfigError, Document, read_document
 
@@ -105,6 +105,19 @@ class Settings:
     @cached_property
     def complaint_topic_by_code(self) -> dict[str, ComplaintTopic]:
         return {topic.code: topic for topic in self.complaint_topics}
+
+    @cached_property
+    def probed_services(self) -> dict[str, PublicService]:
+        """The units' public services the `probes` process checks, by unit: skpd.yaml's; in the demo, every
+        unit's site at the local simulator, which answers for each unit in its own way (its short name on
+        the page). The alerts, the pages and the simulator take this list, so they agree on who is probed."""
+        config = self.app.probes
+        if config.simulate:
+            base = f"http://127.0.0.1:{config.simulator_port}"
+            return {
+                u.code: PublicService.model_validate({"url": f"{base}/{u.code}/", "expect": u.short}) for u in self.skpd
+            }
+        return {u.code: u.service for u in self.skpd if u.service is not None}
 
 
 def default_config_dir(environ: Mapping[str, str] | None = None) -> Path:

@@ -30,7 +30,6 @@ from sqlalchemy.engine import Engine
 from scc import boot
 from scc.clock import utcnow
 from scc.health import Heartbeat
-from scc.settings import Settings
 from scc.settings.metrics_probes import ProbesConfig
 from scc.settings.regency import PublicService
 from scc.storage.db import connect
@@ -144,18 +143,6 @@ async def round_of_checks(services: dict[str, PublicService], config: ProbesConf
         return list(await asyncio.gather(*(one(code, s) for code, s in services.items())))
 
 
-def services_of(settings: Settings) -> dict[str, PublicService]:
-    """skpd.yaml's services; in the demo, every unit's site at the local simulator, which answers for
-    each unit in its own way (streams.metrics.sim.sites)."""
-    config = settings.app.probes
-    if config.simulate:
-        base = f"http://127.0.0.1:{config.simulator_port}"
-        return {
-            u.code: PublicService.model_validate({"url": f"{base}/{u.code}/", "expect": u.short}) for u in settings.skpd
-        }
-    return {unit.code: unit.service for unit in settings.skpd if unit.service is not None}
-
-
 def store(engine: Engine, probes: list[Probe]) -> None:
     """The checks, and each one counted in its unit's hour, in one transaction: a crash between the two
     would have an hour count a check that is not there, or miss one that is."""
@@ -202,7 +189,7 @@ def main() -> None:
     settings = boot.settings_or_exit()
     engine = connect(settings.database_url)
     config = settings.app.probes
-    services = services_of(settings)
+    services = settings.probed_services
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -45,7 +45,7 @@ def test_the_demo_sites_fail_each_in_their_way_and_the_rest_are_up(tmp_path):
         deadline = time.monotonic() + 20
         while not _listening(port) and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.1)
-        services = probes.services_of(settings)
+        services = settings.probed_services
         assert len(services) == 38 and all(
             str(s.url).startswith(f"http://127.0.0.1:{port}/") for s in services.values()
         )

@@ -45,7 +45,6 @@ from scc.settings.metrics_office_days import OfficeCalendar
 from scc.settings.regency import Skpd
 from scc.storage.db import connect
 from streams.agent.publisher import Publisher
-from streams.metrics.probes import services_of
 
 log = logging.getLogger("scc.metrics.sim")
 
@@ -265,7 +264,7 @@ class Simulator:
             raise RuntimeError(f"{missing[0]} and {len(missing) - 1} more are not set: run `scc setup`")
         mqtt = self.settings.app.mqtt
         outboxes = self.settings.data_dir / "simulator"
-        probed = frozenset(services_of(self.settings))
+        probed = frozenset(self.settings.probed_services)
         now = time.monotonic()
         for unit in self.settings.skpd:
             secret = password(unit.code)
