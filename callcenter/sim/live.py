@@ -57,6 +57,18 @@ HEARTBEAT_S = 5
 DEFAULT_SPEED = 2.0
 DEFAULT_PACE = 1.0  # an incident's steps take the time they take in life
 MAX_LAG = timedelta(minutes=2)  # after an outage, calls not taken meanwhile are not made up in a burst
+# Now and then a crash on the main road hurts several people at once: several P1 calls from one district
+# within minutes, from different callers, to PSC 119. With two ambulances in the regency, the later ones
+# wait for one to come back, past their dispatch target: what the wall's "call not dispatched" alert is for.
+# Once every CRASH_EVERY_H hours of life (our estimate), `speed` times faster like every call; those calls
+# are part of PSC 119's daily count, not more. The first comes within minutes of a start, so that a demo
+# shows the board, and its alert, under pressure early (the rain does the same for the cameras).
+CRASH_LINE = "psc-119"
+CRASH_EVERY_H = 48.0
+CRASH_CALLS = (3, 4)
+CRASH_SPREAD_S = 120.0  # the calls of one crash ring within this
+FIRST_CRASH_MIN = (0.5, 2.0)
+CRASH_SUMMARY = "Kecelakaan di jalan poros, beberapa korban luka berat"
 LOST_SHARE = 0.06
 REPEAT_SHARE = 0.06
 DEMO_HISTORY_DAYS = 60
@@ -74,6 +86,7 @@ class CallSimulator:
         pace: float = DEFAULT_PACE,
         seed: int | None = None,
         clock: Callable[[], datetime] = utcnow,
+        crashes: bool = False,
     ) -> None:
         if speed <= 0 or pace <= 0:
             raise ValueError("speed and pace must be positive")
@@ -82,9 +95,15 @@ class CallSimulator:
         self.maker = CallMaker(settings, self.rng)
         # Thinning: candidate calls come at the busiest hour's rate, and each is kept with
         # probability busyness/peak, which makes a Poisson process whose rate follows the day.
-        self.peak_per_s = {
-            line: daily * callmix.PEAK * speed / 86_400 for line, daily in callmix.line_rates(settings).items()
-        }
+        daily = callmix.line_rates(settings)
+        crash_daily = 24 / CRASH_EVERY_H * sum(CRASH_CALLS) / 2
+        crashes = crashes and CRASH_LINE in daily  # the demo has them; the tests of the services' rules not
+        if crashes:
+            daily[CRASH_LINE] = max(0.0, daily[CRASH_LINE] - crash_daily)
+        self.peak_per_s = {line: rate * callmix.PEAK * speed / 86_400 for line, rate in daily.items()}
+        self.crash_every = timedelta(hours=CRASH_EVERY_H / speed) if crashes else None
+        self.next_crash: datetime | None = None
+        self.crash_calls: list[tuple[datetime, str]] = []  # (when it rings, the district) of a crash under way
         self.next_call: dict[str, datetime] = {}
         self.counts: Counter[str] = Counter()
         self.desk = Desk(engine, settings, self.rng, pace, self.counts)
@@ -95,7 +114,7 @@ class CallSimulator:
     def step(self) -> int:
         """Take the calls that rang since the last step and move every incident that is due; the writes done."""
         now = self.clock()
-        return self._arrivals(now) + self.desk.work(now)
+        return self._arrivals(now) + self._crashes(now) + self.desk.work(now)
 
     def adopt(self) -> int:
         """Carry on the open incidents a previous run of the simulator left."""
@@ -113,6 +132,34 @@ class CallSimulator:
                 at += timedelta(seconds=self.rng.expovariate(rate))
             self.next_call[line] = at
         return done
+
+    def _crashes(self, now: datetime) -> int:
+        """A crash's calls, as they ring; the next crash drawn when one begins (a Poisson process)."""
+        if self.crash_every is None:
+            return 0
+        if self.next_crash is None:
+            self.next_crash = now + timedelta(minutes=self.rng.uniform(*FIRST_CRASH_MIN))
+        if now >= self.next_crash:
+            district = self.maker.district(self.rng)
+            spread = [
+                timedelta(seconds=self.rng.uniform(0, CRASH_SPREAD_S)) for _ in range(self.rng.randint(*CRASH_CALLS))
+            ]
+            self.crash_calls = sorted([*self.crash_calls, *((now + d, district) for d in spread)])
+            self.next_crash = now + self.crash_every * self.rng.expovariate(1.0)
+            log.info("a crash in %s: %d calls to come; the next crash at %s", district, len(spread), self.next_crash)
+        ringing = [c for c in self.crash_calls if c[0] <= now]
+        self.crash_calls = self.crash_calls[len(ringing) :]
+        for _, district in ringing:
+            made = self.maker.call(CRASH_LINE)
+            village = self.rng.choice(callmix.VILLAGES.get(district, ("",)))
+            hurt = {"category": "medical", "priority": 1, "district": district, "village": village,
+                    "landmark": "jalan poros", "summary": CRASH_SUMMARY, "skpd_code": None}  # fmt: skip
+            call = Call(made.fields | hurt, "medical", 1)
+            taken = take_call(self.engine, self.settings, call.fields, operator=self.desk.operator())
+            self.counts["repeats" if taken.linked else "calls"] += 1
+            if not taken.linked:
+                self.desk.open(taken.incident_id, taken.version, call, now)
+        return len(ringing)
 
     def _ring(self, line: str, now: datetime) -> int:
         r = self.rng.random()
@@ -232,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error("--speed and --pace must be positive, --history not negative, --history-days at least 1")
     settings = boot.settings_or_exit()
     engine = connect(settings.database_url)
-    simulator = CallSimulator(engine, settings, speed=args.speed, pace=args.pace, seed=args.seed)
+    simulator = CallSimulator(engine, settings, speed=args.speed, pace=args.pace, seed=args.seed, crashes=True)
     history = history_size(settings, args.speed, args.history_days) if args.history is None else args.history
     try:
         seeded = seed_if_empty(engine, settings, history, args.history_days) if history else 0
