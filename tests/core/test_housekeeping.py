@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, insert, select
 
 from scc import housekeeping
-from scc.clock import wita_day_start
+from scc.clock import as_utc, wita_day_start
 from scc.storage.cameras import camera_outages
 from scc.storage.metrics import metric_daily, metric_hourly, metric_samples, rejected_messages
 from scc.storage.platform import audit_log, housekeeping_marks
@@ -237,8 +237,11 @@ def test_a_writer_gets_its_turn_between_two_batches(tmp_path, settings, monkeypa
 def test_a_backlog_is_rolled_up_an_hour_at_a_time_giving_way_between(tmp_path, monkeypatch):
     """A day of arrivals waiting (housekeeping was stopped) goes an hour per transaction, with the same
     pause after each as the removals take (the test above shows what the pause does for ingest). Back to
-    back, a waiting ingest's commit stalled for 0.8 s in the year benchmark while a day was rolled up."""
+    back, a waiting ingest's commit stalled for 0.8 s in the year benchmark while a day was rolled up.
+    Each hour here holds more arrivals than a transaction takes in when they are few (10, set here)."""
     from scc.storage import open_storage
+
+    monkeypatch.setattr(housekeeping, "ROLLUP_ROWS", 10)
 
     engine = open_storage(f"sqlite:///{tmp_path / 'scc.db'}")
     start = NOW - timedelta(days=1)
@@ -254,3 +257,33 @@ def test_a_backlog_is_rolled_up_an_hour_at_a_time_giving_way_between(tmp_path, m
     engine.dispose()
     assert hours >= 24
     assert len(pauses) == 23, "a pause between every two of the 24 transactions"
+
+
+def test_a_sparse_backlog_goes_in_few_transactions(tmp_path, monkeypatch):
+    """A year of one gauge every half hour (17,520 readings, two an hour) is not 8,760 transactions and
+    pauses (over 200 s of pauses alone, before): at most ROLLUP_ROWS (500, set here) arrivals are taken
+    in together, and the roll-up equals what it was an hour at a time."""
+    from scc.storage import open_storage
+
+    monkeypatch.setattr(housekeeping, "ROLLUP_ROWS", 500)
+    engine = open_storage(f"sqlite:///{tmp_path / 'scc.db'}")
+    start = NOW - timedelta(days=365)
+    readings = [Sample(UNIT, METRIC, start + timedelta(minutes=30 * i), float(i % 7), f"r{i}") for i in range(17_520)]
+    for i in range(0, len(readings), 2_000):
+        part = readings[i : i + 2_000]
+        write(engine, part, part[-1].ts + timedelta(seconds=1))
+    with engine.begin() as conn:
+        conn.execute(insert(housekeeping_marks), dict(job=housekeeping.JOB, upto=start, updated_at=start))
+    pauses: list[float] = []
+    monkeypatch.setattr(housekeeping, "_give_way", pauses.append)
+    hours, days = housekeeping.roll_up(engine, NOW)
+    with engine.connect() as conn:
+        rolled = conn.execute(select(metric_hourly.c.hour, metric_hourly.c.n, metric_hourly.c.total)).all()
+    engine.dispose()
+    assert hours >= 8_760 and days >= 365
+    assert len(pauses) <= 17_520 // 500 + 1, f"{len(pauses)} transactions"
+    assert len(rolled) >= 8_760
+    expected: dict[datetime, list[float]] = {}  # each hour's two readings, counted and summed here
+    for r in readings:
+        expected.setdefault(r.ts.replace(minute=0), []).append(r.value)
+    assert all((n, total) == (len(expected[as_utc(h)]), sum(expected[as_utc(h)])) for h, n, total in rolled)
