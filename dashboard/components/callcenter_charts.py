@@ -261,7 +261,7 @@ def response_rows(
         now = times.get(code)
         before = previous.get(code)
         if now is None:
-            rows.append([name, "0", "-", "-", "-", "-", trend(None, None)])
+            rows.append([name, "0", "-", "-", "-", "-", trend(None, None, short=True)])
             continue
         rows.append(
             [

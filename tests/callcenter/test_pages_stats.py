@@ -189,6 +189,24 @@ def test_the_kpi_and_map_callbacks_answer_staff_and_refuse_others(app):
         assert post(app, "bupati", output, {window: "1y"}).status_code == 400  # not a range of the picker
 
 
+def test_a_line_with_nothing_today_keeps_its_row_short(app, db):
+    """Just after midnight one line has had an incident and the others none yet: each empty row of the
+    response-time tables says "belum ada" in its trend cell, as a row with figures says its trend in a word,
+    not the cards' longer "belum ada pembanding", which (kept on one line) pushed the page past a 1366 px
+    screen."""
+    with db.begin() as conn:
+        first = conn.execute(insert(incidents).values(**emergency(datetime.now(UTC), 2, 9))).inserted_primary_key[0]
+    try:
+        r = post(app, "bupati", "kpi-body.children", {"kpi-window.value": "today"})
+    finally:
+        with db.begin() as conn:
+            conn.execute(incidents.delete().where(incidents.c.id == first))
+    assert r.status_code == 200
+    text = r.get_data(as_text=True)
+    assert text.count('"belum ada"') >= 10, "the empty rows' trend, in a word"
+    assert text.count("belum ada pembanding") <= 5, "the long words are the five cards' alone"
+
+
 def test_an_skpd_sees_and_settles_only_its_own_complaint(app, db):
     mine, theirs = seed_complaints(db)
     assert post(app, "dpmptsp", "complaint-detail.children", {"complaint-pick.value": theirs}).status_code == 403
