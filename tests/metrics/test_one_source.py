@@ -21,7 +21,7 @@ from dashboard.queries import callcenter_stats, metrics
 from scc.clock import utcnow
 from scc.settings import InvalidConfig, load_settings
 from scc.storage.callcenter import call_log
-from tests.support.dashapp import callback_body, client, make_app, post_callback
+from tests.support.dashapp import callback_body, client, make_app, nodes, post_callback
 from tests.support.metrics_own import key_of
 
 
@@ -45,18 +45,6 @@ def rendered(app, username: str, key: str, state: Any = None) -> Any:
     r = post_callback(client(app, username), body)
     assert r.status_code == 200, r.get_data(as_text=True)[:400]
     return json.loads(r.get_data(as_text=True))
-
-
-def nodes(tree: Any):
-    """Every component of a rendered tree."""
-    if isinstance(tree, dict):
-        if "props" in tree:
-            yield tree
-        for value in tree.values():
-            yield from nodes(value)
-    elif isinstance(tree, list):
-        for item in tree:
-            yield from nodes(item)
 
 
 def text(tree: Any) -> str:

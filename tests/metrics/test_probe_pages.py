@@ -4,7 +4,6 @@ states in words and icons, both languages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +16,7 @@ from scc.settings import load_settings
 from scc.storage import open_storage
 from scc.storage.metrics import metric_latest
 from streams.metrics.probes import Probe, store
-from tests.support.dashapp import callback_body, client, post_callback
+from tests.support.dashapp import callback_body, client, nodes, post_callback
 from tests.support.metrics_own import key_of
 from tests.support.web import seed_users
 
@@ -72,19 +71,8 @@ def run(app: Any, user: str, start: str, values: dict[str, Any], lang: str = "id
     return r.get_json()["response"]
 
 
-def components(tree: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(tree, dict):
-        if "props" in tree:
-            yield tree
-        for value in tree.values():
-            yield from components(value)
-    elif isinstance(tree, list):
-        for value in tree:
-            yield from components(value)
-
-
 def by_id(tree: Any, wanted: str) -> dict[str, Any]:
-    return next(c for c in components(tree) if c["props"].get("id") == wanted)
+    return next(c for c in nodes(tree) if c["props"].get("id") == wanted)
 
 
 def text(tree: Any) -> str:
@@ -100,7 +88,7 @@ def text(tree: Any) -> str:
 
 def probe_line(tree: Any, code: str) -> dict[str, Any]:
     tile = by_id(tree, f"unit-{code}")
-    return next(c for c in components(tile) if "probe-line" in c["props"].get("className", ""))
+    return next(c for c in nodes(tile) if "probe-line" in c["props"].get("className", ""))
 
 
 def test_the_grid_judges_each_website_by_its_probe_or_its_figure(app):
@@ -134,7 +122,7 @@ def test_the_grid_judges_each_website_by_its_probe_or_its_figure(app):
 def test_the_comparisons_count_the_same_websites_down(app):
     body = run(app, "operator", "compare-body", {"compare-tick.n_intervals": 1, "compare-which.data": {"range": "7d"}})
     down = by_id(body, "compare-sites-down")
-    chips = [c["props"]["data-skpd"] for c in components(down) if "data-skpd" in c["props"]]
+    chips = [c["props"]["data-skpd"] for c in nodes(down) if "data-skpd" in c["props"]]
     assert chips == ["setda", "dinsos", "bpkd", "disdik"]  # down in the regency's order, then not known
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from dash._utils import split_callback_id
@@ -92,3 +92,15 @@ def post_callback(c: Any, body: dict[str, Any]) -> Any:
 def server_side(app: Any) -> list[str]:
     """Keys of the callbacks the server runs (clientside ones have no Python function)."""
     return [key for key, spec in app.callback_map.items() if "callback" in spec]
+
+
+def nodes(tree: Any) -> Iterator[dict[str, Any]]:
+    """Every component of a rendered tree (a callback's response, a layout as JSON), depth first."""
+    if isinstance(tree, dict):
+        if "props" in tree:
+            yield tree
+        for value in tree.values():
+            yield from nodes(value)
+    elif isinstance(tree, list):
+        for item in tree:
+            yield from nodes(item)
