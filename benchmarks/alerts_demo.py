@@ -34,6 +34,7 @@ from sqlalchemy import select
 from callcenter import lifecycle
 from callcenter.intake import take_call
 from callcenter.sim.live import CRASH_SPREAD_S, FIRST_CRASH_MIN
+from dashboard.components.alerts_bar import BAR_MS
 from scc.alerts.routing import audience
 from scc.clock import utcnow
 from scc.percentiles import percentile
@@ -286,8 +287,8 @@ def bench_demo(template: Path, work: Path, *, quick: bool) -> dict[str, Any]:
         "wall_missed": [f"{t['subject']} fired {t['fired_at']:%H:%M:%S}" for t in trials if t.get("wall_s") is None],
         "floor_evaluate_every_s": every,
         "raise_ratio": round(max(t["late_s"] for t in clean) / every, 2),
-        "floor_bar_refresh_s": 5.0,
-        "wall_ratio": round(max(walls) / 5.0, 2) if walls else None,
+        "floor_bar_refresh_s": BAR_MS / 1000,
+        "wall_ratio": round(max(walls) / (BAR_MS / 1000), 2) if walls else None,
         "eval_cpu_pct_demo": None if cpu_pct is None else round(cpu_pct, 2),
         "demo_window_s": round(cpu_wall),
         "demo_cameras": sum(c.status == "active" for c in demo.settings.cameras),
