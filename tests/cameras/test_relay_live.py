@@ -300,9 +300,9 @@ def playing(page: Page, tile_id: str) -> bool:
 
 
 def test_short_soak_two_tiles_through_flapping_cameras(stack, open_page):
-    """The suite's short soak (the benchmark runs ten minutes): two watched cameras drop and return
-    five times, alternately vanished and stalled; each time both tiles play again, the relay keeps
-    running, and its memory, once warm, stays flat."""
+    """The suite's short soak (the benchmark runs ten minutes and watches memory over it): two watched
+    cameras drop and return three times, vanished, stalled and vanished again; each time both tiles play
+    again, the relay keeps running, and its memory, once warm, stays flat."""
     page = open_page("operator")
     cameras = ["gasis-1", "gasis-2"]
     for k, camera in enumerate(cameras):
@@ -311,7 +311,7 @@ def test_short_soak_two_tiles_through_flapping_cameras(stack, open_page):
         wait_state(page, f"s{k}", "live", 20)
     sim, relay = stack["sim"], stack["relay"]
     warm_kb = 0
-    for cycle in range(5):
+    for cycle in range(3):
         fault = sim.down if cycle % 2 == 0 else sim.freeze
         for camera in cameras:
             fault(camera)
@@ -326,5 +326,5 @@ def test_short_soak_two_tiles_through_flapping_cameras(stack, open_page):
             warm_kb = relay_rss_kb(relay)
     grown = 100 * (relay_rss_kb(relay) - warm_kb) / warm_kb
     FIGURES.update(short_soak_relay_rss_growth_pct=round(grown, 1))
-    assert grown <= 10, f"the relay grew {grown:.1f} % over four flaps"
+    assert grown <= 10, f"the relay grew {grown:.1f} % over two flaps"
     assert {s["camera"] for s in relay.state()["sources"]} >= set(cameras)
