@@ -12,7 +12,7 @@ nobody acknowledged it (scc.alerts.lifecycle), so the browser plays when it sees
 not played yet, and nothing once the alert is acknowledged. Whether a screen sounds is the account's choice
 (the Akun page) unless the browser was told otherwise for itself with `?sound=1` / `?sound=0` (a wall's
 screens share one account); the browser keeps that in its localStorage and hands it to the server in the
-cookie DISPLAY_COOKIE, so the feed (filled by dashboard.pages.account) is what the screen plays.
+cookie DISPLAY_COOKIE, so the feed (filled by dashboard.pages.alerts) is what the screen plays.
 """
 
 from __future__ import annotations
