@@ -14,6 +14,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from scc.settings import Settings
+from scc.settings.alerts import Rule
 
 from .. import i18n
 from ..i18n import t
@@ -28,9 +29,14 @@ SILENCE_SPANS = ("30m", "1h", "4h", "1d", "7d")
 SEVERITY_FILTERS = ("any", "critical", "warning", "info")
 
 
+def rule_of(settings: Settings, rule_id: str) -> Rule | None:
+    """The rule of alerts.yaml with this id; None for one no longer there."""
+    return next((r for r in settings.alerts.rules if r.id == rule_id), None)
+
+
 def rule_name(settings: Settings, rule_id: str) -> str:
     """A rule in words, in the page's language; a rule no longer in alerts.yaml by its id."""
-    found = next((r for r in settings.alerts.rules if r.id == rule_id), None)
+    found = rule_of(settings, rule_id)
     if found is None:
         return rule_id
     return found.name.en if i18n.current_language() == "en" else found.name.id
@@ -45,13 +51,15 @@ def subject_name(settings: Settings, kind: str, subject: str) -> str:
     """What an alert is about, as the wall names it: a camera's name, a link, a unit's short name, an
     incident's number; a subject no longer in config by its id."""
     if kind == "camera_down":
-        return next((c.name for c in settings.cameras if c.id == subject), subject)
+        camera = settings.camera_by_id.get(subject)
+        return subject if camera is None else camera.name
     if kind == "uplink_down":
         return t("alerts.subject.uplink", name=link_label(subject))
     if kind in INCIDENT_KINDS:
         return t("alerts.subject.incident", id=subject)
     if kind in UNIT_KINDS:
-        return next((u.short for u in settings.skpd if u.code == subject), subject)
+        unit = settings.skpd_by_code.get(subject)
+        return subject if unit is None else unit.short
     if kind == "disk_full":
         return t("alerts.subject.disk")
     return subject
@@ -60,7 +68,7 @@ def subject_name(settings: Settings, kind: str, subject: str) -> str:
 def silenced_subject(settings: Settings, s: SilenceView) -> str:
     if s.subject is None:
         return t("alerts.every_subject")
-    rule = next((r for r in settings.alerts.rules if r.id == s.rule), None)
+    rule = rule_of(settings, s.rule)
     return s.subject if rule is None else subject_name(settings, rule.kind, s.subject)
 
 
