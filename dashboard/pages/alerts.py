@@ -35,7 +35,7 @@ from ..components import alerts_page as parts
 from ..components.tables import panel
 from ..context import AppContext
 from ..i18n import t
-from ..queries.alerts import Range, SeverityFilter, StateFilter, get, history_of, in_sight_of, silences, summary
+from ..queries.alerts import Range, SeverityFilter, StateFilter, get, history_of, in_sight_of, silences, summary_of
 
 PATH = "/alerts"
 ROLES = EVERYONE
@@ -67,26 +67,20 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         app,
         Output("alerts-bar", "children"),
         Output("alerts-bar", "className"),
-        Input("alerts-bar-tick", "n_intervals"),
-        roles=EVERYONE,
-    )
-    def bar(_n: int | None):
-        found = summary(ctx.engine, shown(ctx))
-        return alerts_bar.contents(found), alerts_bar.tone_class(found)
-
-    @access.callback(
-        app,
         Output("alerts-sound", "data-on"),
         Output("alerts-sound", "data-due"),
         Input("alerts-bar-tick", "n_intervals"),
         roles=EVERYONE,
     )
-    def tones(_n: int | None) -> tuple[str, str]:
+    def bar(_n: int | None) -> tuple[object, str, str, str]:
+        """The bar and, beside it, the sound's feed: one read of the alerts in sight for both."""
+        found = in_sight_of(ctx.engine, shown(ctx))
+        seen = summary_of(found)
         # The session's user row is read afresh on every request, so a change on the account page reaches
         # every screen of the account at its next tick.
-        if not alerts_bar.sounds(current_user.user.alert_sound, request.cookies.get(alerts_bar.DISPLAY_COOKIE)):
-            return "0", ""
-        return "1", alerts_bar.tones_due(in_sight_of(ctx.engine, shown(ctx)))
+        on = alerts_bar.sounds(current_user.user.alert_sound, request.cookies.get(alerts_bar.DISPLAY_COOKIE))
+        due = alerts_bar.tones_due(found) if on else ""
+        return alerts_bar.contents(seen), alerts_bar.tone_class(seen), "1" if on else "0", due
 
     @access.callback(
         app,

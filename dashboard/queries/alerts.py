@@ -8,6 +8,7 @@ started_at index; a range holding more than that shows its newest.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, get_args
@@ -19,7 +20,16 @@ from scc.alerts.routing import EVERY_ALERT, Audience
 from scc.clock import utcnow
 from scc.storage.alerts import SEVERITIES, Severity
 
-__all__ = ["AlertView", "SilenceView", "Summary", "get", "history_of", "in_sight_of", "silences", "summary"]
+__all__ = [
+    "AlertView",
+    "SilenceView",
+    "Summary",
+    "get",
+    "history_of",
+    "in_sight_of",
+    "silences",
+    "summary_of",
+]
 
 Range = Literal["24h", "7d", "30d"]
 RANGES: tuple[Range, ...] = get_args(Range)
@@ -52,9 +62,9 @@ def in_sight_of(engine: Engine, audience: Audience = EVERY_ALERT) -> list[AlertV
     return in_sight(engine, skpd=audience.skpd, rules=audience.rules)
 
 
-def summary(engine: Engine, audience: Audience = EVERY_ALERT) -> Summary:
-    """The bar's figures from the alerts in sight (open firing ones, and fired ones never acknowledged)."""
-    found = in_sight_of(engine, audience)
+def summary_of(found: Sequence[AlertView]) -> Summary:
+    """The bar's figures from the alerts in sight (in_sight_of: open firing ones, and fired ones never
+    acknowledged)."""
     counts: dict[Severity, int] = dict.fromkeys(SEVERITIES, 0)
     for a in found:
         counts[a.severity] += 1

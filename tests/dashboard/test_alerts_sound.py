@@ -63,7 +63,7 @@ def feed(app, username: str, display: str | None = None) -> tuple[str, str]:
     c = client(app, username)
     if display is not None:
         c.set_cookie(DISPLAY_COOKIE, display)
-    key = callback_key(app.callback_map, "..alerts-sound.data-on")
+    key = callback_key(app.callback_map, "..alerts-bar.children")
     r = post_callback(c, body_from_spec(key, app.callback_map[key], {"alerts-bar-tick.n_intervals": 1}))
     assert r.status_code == 200, r.data[:300]
     out = r.get_json()["response"]["alerts-sound"]

@@ -46,7 +46,6 @@ EVERYONE = {
     "callcenter_history.opened",
     # the alert bar of every page, the alerts page's lists (SKPD staff: their unit's alerts only)
     "alerts.bar",
-    "alerts.tones",
     "alerts.refresh",
     "alerts.history",
 }
