@@ -211,6 +211,48 @@ def _responses(conn: Connection, period: Period) -> tuple[Times, dict[str | None
     return every, joined(1), joined(0)
 
 
+def calls_in(engine: Engine, period: Period) -> Calls:
+    """The calls of `period`: by line, district, outcome and WITA hour (as the KPI page counts them)."""
+    with engine.connect() as conn:
+        return _calls(conn, period)
+
+
+def responses_in(engine: Engine, period: Period) -> tuple[Times, dict[str | None, Times], dict[str | None, Times]]:
+    """Response times of the emergencies received in `period`: (overall, per district, per line)."""
+    with engine.connect() as conn:
+        return _responses(conn, period)
+
+
+def on_scene_in_time(
+    engine: Engine, period: Period, allowed_s: dict[int, int], now: datetime | None = None
+) -> dict[str | None, tuple[int, int]]:
+    """Per line, (emergencies received in `period` with a unit on scene within the time their priority
+    allows, emergencies received): `allowed_s` is seconds by priority (config/call_lines.yaml `targets`).
+    One still waiting for a unit counts as late once its time has passed, and is left out until then."""
+    now = as_utc(now or utcnow())
+    minutes = {p: s / 60.0 for p, s in allowed_s.items()}
+    out: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                incidents.c.line_code,
+                incidents.c.priority,
+                minutes_between(conn, incidents.c.on_scene_at, incidents.c.received_at),
+                incidents.c.received_at,
+            ).where(_in(incidents.c.received_at, period), incidents.c.category != "complaint")
+        ).all()
+    for line, priority, scene, received in rows:
+        allowed = minutes.get(priority)
+        if allowed is None:
+            continue
+        if scene is None and (now - as_utc(received)).total_seconds() / 60.0 < allowed:
+            continue  # still within its time: neither kept nor missed yet
+        counted = out[line]
+        counted[1] += 1
+        counted[0] += scene is not None and 0 <= scene <= allowed
+    return {line: (kept, n) for line, (kept, n) in out.items()}
+
+
 def mean_minutes_to_scene(
     engine: Engine, lines: Sequence[str], window: Window, now: datetime | None = None
 ) -> float | None:

@@ -306,3 +306,15 @@ def _metric_reported(doc: Document, i: int, rule: Any, raw: Any, names: AlertNam
         for where, unit in _named(raw):
             if unit in names.units and unit not in reporting:
                 yield doc.error(("rules", i, "units", *where), f"SKPD {unit!r} does not report {rule.metric!r}")
+
+
+def desk_services_are_reported(doc: Document, services: Sequence[Any], metrics: list[Any]) -> Iterator[ConfigError]:
+    """Each service on the bupati's desk names a metric one unit reports, and its target metric is that
+    unit's too: a figure nobody sends would sit on his desk empty for ever."""
+    owner = {m.key: m.skpd for m in metrics}
+    for i, service in enumerate(services):
+        unit = owner.get(service.metric)
+        if unit is None:
+            yield doc.error(("services", i, "metric"), f"unknown metric {service.metric!r} (of one unit)")
+        elif service.target_metric is not None and owner.get(service.target_metric) != unit:
+            yield doc.error(("services", i, "target_metric"), f"{service.target_metric!r} is not {unit!r}'s")

@@ -20,6 +20,7 @@ from .cameras import Camera, CamerasFile
 from .metrics import Metric, MetricsFile
 from .metrics_office_days import OfficeCalendar
 from .regency import District, DistrictsFile, PublicService, Skpd, SkpdFile
+from .regent import RegentFile
 from .retention import BackupPolicy, RetentionFile, TablePolicy
 from .source import ConfigError, Document, read_document
 
@@ -36,6 +37,7 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "office_days": ("office_days.yaml", OfficeCalendar),
     "retention": ("retention.yaml", RetentionFile),
     "alerts": ("alerts.yaml", AlertsFile),
+    "regent": ("regent.yaml", RegentFile),
 }
 
 
@@ -60,6 +62,7 @@ class Settings:
     cameras: tuple[Camera, ...]
     metrics: tuple[Metric, ...] = field(repr=False)
     office_days: OfficeCalendar = field(repr=False)
+    regent: RegentFile = field(repr=False)  # the bupati's desk (config/regent.yaml)
     complaint_topics: tuple[ComplaintTopic, ...] = ()
     retention: Mapping[str, TablePolicy] = field(default_factory=dict, repr=False)  # table -> its policy
     backups: BackupPolicy = field(default_factory=BackupPolicy, repr=False)
@@ -178,6 +181,7 @@ def load_settings(
         retention=models["retention"].tables,
         backups=backups,
         alerts=models["alerts"],
+        regent=models["regent"],
     )
     # Last, as the process names come from the plan `scc run` makes of these settings.
     errors.extend(checks.alert_rules(docs["alerts"], settings.alerts.rules, checks.alert_names(settings)))
@@ -270,6 +274,7 @@ def _cross_check(docs: dict[str, Document], models: dict[str, Any]) -> list[Conf
         *checks.unique(docs["complaint_topics"], "topics", topics, "code"),
         *checks.references(docs["complaint_topics"], "topics", topics, "skpd", skpd_codes, "SKPD"),
         *checks.retention_fits_the_schema(docs["retention"], models["retention"].tables),
+        *checks.desk_services_are_reported(docs["regent"], models["regent"].services, metrics.metrics),
     ]
     return found + _office_day_references(docs, models)
 
