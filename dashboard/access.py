@@ -49,6 +49,7 @@ class Access:
         self.functions: dict[str, Callable[..., Any]] = {}
         self.hidden: set[str] = set()  # pages reached from elsewhere than the navigation bar
         self.nav_roles: dict[str, frozenset[str]] = {}  # pages in the navigation bar of some roles only
+        self.homes: dict[str, str] = {}  # role -> the page it lands on, where it is not the first in order
         # Pages whose path is a template (`/metrics/<code>`): its pattern, its variables, and who may see which.
         self.templates: dict[str, tuple[re.Pattern[str], Callable[..., bool | None] | None]] = {}
         self.text_limits: dict[str, int] = {}  # callbacks that take one long text (an uploaded file)
@@ -66,8 +67,11 @@ class Access:
         layout: Callable[..., object],
         nav: bool | Iterable[str] = True,
         allow: Callable[..., bool | None] | None = None,
+        home_of: Iterable[str] = (),
     ) -> None:
         """Register a Dash page whose layout renders only for `roles`.
+
+        `home_of`: roles that land on this page after signing in, whatever comes first in order.
 
         `nav`: in the navigation bar of every role that may open it (True), of none (False), or of
         these roles only (others reach it from another page).
@@ -81,6 +85,10 @@ class Access:
         self.pages[path] = allowed
         self.titles[path] = title_key
         self._order[path] = order
+        for role in home_of:
+            if role not in allowed:
+                raise ValueError(f"{path} is the home of {role!r}, who may not open it")
+            self.homes[role] = path
         if nav is False:
             self.hidden.add(path)
         elif nav is not True:
@@ -146,7 +154,8 @@ class Access:
     def pages_for(self, role: str) -> list[str]:
         """The pages a role may open, in navigation order (the first is its home page); templates are
         reached from other pages, never a home."""
-        ordered = sorted(self.pages, key=self._order.__getitem__)
+        home = self.homes.get(role)
+        ordered = sorted(self.pages, key=lambda p: (p != home, self._order[p]))
         return [p for p in ordered if role in self.pages[p] and p not in self.templates]
 
     def nav_for(self, role: str) -> list[str]:

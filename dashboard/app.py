@@ -26,6 +26,7 @@ from .security import JSONProvider
 
 PAGES = (
     "overview",
+    "regent",
     "cameras",
     "cameras_health",
     "callcenter",
