@@ -44,6 +44,7 @@ TEXTS = {"id": ID, "en": EN}
 # path -> (the nav link it marks, title key (None: the unit's name), an element only the rendered page has, file name)
 PAGES = {
     "/": ("nav-overview", "overview.title", "#overview-camera-board", "overview"),
+    "/bupati": ("nav-bupati", "regent.title", "#regent-lines", "regent"),
     "/cameras": ("nav-cameras", "cameras.title", "#wall-grid .live-tile", "cameras"),
     "/cameras/health": ("nav-cameras", "camhealth.title", "#camhealth-camera-table", "cameras-health"),
     "/calls": ("nav-calls", "calls.title", "#calls-table", "calls"),
@@ -66,7 +67,7 @@ PAGES = {
 }
 WALL_PAGES = ["/", "/cameras", "/calls", "/metrics", "/metrics/compare", "/metrics/dpmptsp"]
 STAFF_PAGES = [
-    *("/", "/cameras", "/cameras/health", "/calls", "/calls/kpi", "/calls/map", "/complaints"),
+    *("/", "/bupati", "/cameras", "/cameras/health", "/calls", "/calls/kpi", "/calls/map", "/complaints"),
     *("/metrics", "/metrics/compare", "/metrics/dpmptsp", "/metrics/bpkd"),
 ]
 CALL_TAKERS = ["/calls/new", "/calls/import"]
@@ -78,12 +79,12 @@ ALLOWED = {
     "dpmptsp": ["/metrics/own", "/metrics/dpmptsp", "/complaints", "/cameras", "/cameras/health"],
 }
 NAV = {
-    "admin": {"nav-overview", "nav-cameras", "nav-calls", "nav-complaints", "nav-metrics", "nav-admin"},
+    "admin": {"nav-overview", "nav-bupati", "nav-cameras", "nav-calls", "nav-complaints", "nav-metrics", "nav-admin"},
     "operator": {"nav-overview", "nav-cameras", "nav-calls", "nav-complaints", "nav-metrics"},
-    "bupati": {"nav-overview", "nav-cameras", "nav-calls", "nav-complaints", "nav-metrics"},
+    "bupati": {"nav-bupati", "nav-overview", "nav-cameras", "nav-calls", "nav-complaints", "nav-metrics"},
     "dpmptsp": {"nav-metrics-own", "nav-complaints", "nav-cameras"},
 }
-HOME = {"admin": "/", "operator": "/", "bupati": "/", "dpmptsp": "/metrics/own"}
+HOME = {"admin": "/", "operator": "/", "bupati": "/bupati", "dpmptsp": "/metrics/own"}
 # axe-core runs for the user who sees every page and for the one who sees the fewest.
 AXE_USERS = {"admin", "dpmptsp"}
 UNKNOWN = "/tidak-ada-halaman-ini"

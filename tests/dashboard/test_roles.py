@@ -52,6 +52,7 @@ EVERYONE = {
 # Reads of the whole regency: the overview, calls, complaints, every unit's figures.
 REGENCY = {
     "overview.refresh",
+    "regent.refresh",
     "callcenter.refresh",
     "callcenter_kpi.show",
     "callcenter_map.show",

@@ -136,7 +136,7 @@ def test_unknown_callback_is_refused(app):
 
 def test_pages_by_role(app, access):
     staff = {"/", "/cameras", "/cameras/health", "/calls", "/calls/kpi", "/calls/map", "/complaints", "/calls/1"}
-    staff |= {"/history", "/alerts"}
+    staff |= {"/history", "/alerts", "/bupati"}
     staff |= {"/metrics", "/metrics/compare", "/metrics/dpmptsp", "/metrics/bpkd", "/account"}
     takers = {"/calls/new", "/calls/import"}
     expected = {
