@@ -31,9 +31,7 @@
     var kiosk = kioskAsked() || !!document.querySelector(".shell.kiosk-user");
     root.classList.toggle("kiosk", kiosk);
     // Fit mode: the page is exactly one screen; panels cut their lists to what fits.
-    // The bupati's desk fits a laptop too (1366x768); a tablet scrolls through it.
-    var desk = window.innerWidth >= 1200 && !!document.querySelector(".fit-desk");
-    root.classList.toggle("fit-mode", kiosk || desk || (largeScreen() && !!document.querySelector(".fit-screen")));
+    root.classList.toggle("fit-mode", kiosk || (largeScreen() && !!document.querySelector(".fit-screen")));
   }
 
   // -- fitting: in fit mode a ".fit" box has the height the screen leaves it. Rows that fall below its

@@ -22,8 +22,9 @@ from ..queries.regent import Compared
 from ..queries.regent_units import Trend
 from .status import Tone, attrs, pill
 
-SPARK_W, SPARK_H, SPARK_PAD = 120, 32, 3
+SPARK_W, SPARK_H, SPARK_PAD = 96, 26, 3
 ARROWS: dict[Trend, str] = {"up": "↑", "down": "↓", "steady": "→"}
+WORDS: dict[Trend, str] = {"up": "regent.trend_up", "down": "regent.trend_down", "steady": "regent.trend_steady"}
 
 
 def trend_tone(trend: Trend | None, better: Better) -> Tone:
@@ -40,7 +41,7 @@ def trend(value: Trend | None, better: Better) -> html.Span:
     """An arrow with its word (naik / turun / tetap), never the colour alone."""
     if value is None:
         return pill(t("regent.trend_none"), "unknown")
-    return pill(f"{ARROWS[value]} {t('regent.trend_' + value)}", trend_tone(value, better))
+    return pill(f"{ARROWS[value]} {t(WORDS[value])}", trend_tone(value, better))
 
 
 def compared(c: Compared, digits: int = 0) -> list[html.Td]:

@@ -12,7 +12,10 @@ from datetime import timedelta
 from typing import Any
 
 import dash
+from babel.dates import format_datetime
 from dash import Input, Output, dcc, html
+
+from scc.clock import WITA
 
 from .. import i18n
 from ..access import STAFF, Access
@@ -38,7 +41,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
                 dcc.Interval(id="regent-tick", interval=REFRESH_MS),
                 html.Div(id="regent-body", className="regent", children=body(ctx)),
             ],
-            className="page regent-page fit-desk",
+            className="page regent-page",
         )
 
     access.page(
@@ -154,9 +157,14 @@ def districts_panel(ctx: AppContext, d: Desk) -> html.Section:
             html.Li(
                 [
                     html.Span(district.short, className="chip-name"),
-                    html.Span(i18n.number(c.today, digits=0), className="chip-value"),
+                    html.Div(
+                        [
+                            html.Span(i18n.number(c.today, digits=0), className="chip-value"),
+                            regent.trend(direction, "lower"),
+                        ],
+                        className="chip-line",
+                    ),
                     html.Span(t("regent.vs_four_weeks", n=i18n.number(c.four_weeks, digits=1)), className="chip-hint"),
-                    regent.trend(direction, "lower"),
                 ],
                 className="regent-chip",
                 **attrs(data_district=district.code),
@@ -172,7 +180,7 @@ def services_panel(ctx: AppContext, d: Desk) -> html.Section:
         html.Table(
             [
                 _head(
-                    [t("regent.service"), t("regent.week"), t("regent.target"), t("regent.weeks8"), t("regent.trend")],
+                    [t("regent.service"), t("regent.week"), t("regent.target"), t("regent.weeks8")],
                     {1, 2},
                 ),
                 html.Tbody(rows),
@@ -199,16 +207,22 @@ def _service_row(s: Service) -> html.Tr:
     return html.Tr(
         [
             html.Th([html.Div(name), regent.age(s.as_of, stale_after)], scope="row"),
-            html.Td(value, className="num regent-today" + (" stale" if s.stale else "")),
+            html.Td(
+                [
+                    html.Div(value, className="regent-today" + (" stale" if s.stale else "")),
+                    regent.trend(s.trend, s.better),
+                ],
+                className="num",
+            ),
             html.Td(_target(s), className="num"),
             html.Td(regent.sparkline(s.weeks, spark_words)),
-            html.Td(regent.trend(s.trend, s.better)),
         ],
         **attrs(data_metric=m.key, data_trend=s.trend or "none", data_stale="true" if s.stale else "false"),
     )
 
 
 def _target(s: Service) -> Any:
+    """The target, and under it how far the figure is from it, in words and shape."""
     if s.target is None:
         return html.Span(t("regent.no_target"), className="muted")
     m = s.metric
@@ -216,15 +230,12 @@ def _target(s: Service) -> Any:
     if s.value is None:
         return target
     met = s.value >= s.target if s.better != "lower" else s.value <= s.target
-    if s.week == "last":  # progress towards a total: the share and what is left
-        share = i18n.number(s.value / s.target * 100.0, digits=1)
-        words = t("regent.share_of", share=share, target=target)
-        if not met:
-            words += " · " + t("regent.gap", gap=metrics_figures.amount(m, s.target - s.value))
-        return html.Div(
-            [html.Div(words), pill(t("regent.met" if met else "regent.not_met"), "ok" if met else "warning")]
-        )
-    return html.Div([html.Div(target), pill(t("regent.met" if met else "regent.not_met"), "ok" if met else "warning")])
+    if s.week == "last":  # progress towards a total: the share, and what is left
+        head = t("regent.share_of", share=i18n.number(s.value / s.target * 100.0, digits=1), target=target)
+        words = t("regent.met") if met else t("regent.gap", gap=metrics_figures.amount(m, s.target - s.value))
+    else:
+        head, words = target, t("regent.met" if met else "regent.not_met")
+    return html.Div([html.Div(head), pill(words, "ok" if met else "warning")])
 
 
 def league_panel(ctx: AppContext, d: Desk) -> html.Section:
@@ -265,13 +276,18 @@ def league_panel(ctx: AppContext, d: Desk) -> html.Section:
         panel_id="regent-league-panel",
         aside=html.Span(
             [
-                t("regent.league_aside", behind=behind, n=len(d.league), since=i18n.when(d.compliance_since)),
+                t("regent.league_aside", behind=behind, n=len(d.league), since=_weekday(d.compliance_since)),
                 regent.age(d.probes_at, FRESH),
             ],
             className="panel-aside",
         ),
         className="grow",
     )
+
+
+def _weekday(moment: Any) -> str:
+    """Monday 00.00 WITA as its short weekday name: the league's reports are counted from then."""
+    return format_datetime(moment, "EEE", tzinfo=WITA, locale=i18n.current_language())
 
 
 def eyes_panel(d: Desk) -> html.Section:
