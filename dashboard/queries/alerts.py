@@ -27,6 +27,7 @@ __all__ = [
     "get",
     "history_of",
     "in_sight_of",
+    "raised_between",
     "silences",
     "summary_of",
 ]
@@ -92,3 +93,16 @@ def history_of(
     if state != "any":
         return [a for a in found if a.state == state]
     return found
+
+
+# A report's day or week of alerts: more than a flapping week of the demo raises, read whole.
+SPAN_LIMIT = 100_000
+
+
+def raised_between(
+    engine: Engine, since: datetime, until: datetime, audience: Audience = EVERY_ALERT
+) -> list[AlertView]:
+    """The alerts begun in [since, until) that fired (withdrawn ones told nobody), newest first: what the
+    history lists for that range, less those that never fired."""
+    found = history(engine, since, until, skpd=audience.skpd, rules=audience.rules, limit=SPAN_LIMIT)
+    return [a for a in found if a.fired_at is not None]

@@ -334,3 +334,44 @@ def map_data(engine: Engine, window: Window, now: datetime | None = None) -> Map
         ).all()
     counts = {d: DistrictCount(open=opened.get(d, 0), total=totals.get(d, 0)) for d in {*totals, *opened}}
     return MapData(counts=counts, open_incidents=[dict(r._mapping) for r in markers], open_total=sum(opened.values()))
+
+
+# -- a span, for the reports ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncidentCounts:
+    """Incidents received in a period: emergencies by category and district, complaints by unit."""
+
+    emergencies: int = 0
+    complaints: int = 0
+    by_category: dict[str, int] = field(default_factory=dict)  # emergencies only
+    by_district: dict[str | None, int] = field(default_factory=dict)  # emergencies only, as the map counts
+    complaints_by_unit: dict[str | None, int] = field(default_factory=dict)
+
+
+def incidents_in(engine: Engine, period: Period) -> IncidentCounts:
+    """What was received in `period`, grouped in SQL over the received_at index (a few dozen rows back)."""
+    c = incidents.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(c.category, c.district, c.skpd_code, func.count())
+            .where(_in(c.received_at, period))
+            .group_by(c.category, c.district, c.skpd_code)
+        ).all()
+    categories: dict[str, int] = defaultdict(int)
+    districts: dict[str | None, int] = defaultdict(int)
+    units: dict[str | None, int] = defaultdict(int)
+    for category, district, unit, n in rows:
+        if category == "complaint":
+            units[unit] += n
+        else:
+            categories[category] += n
+            districts[district] += n
+    return IncidentCounts(
+        emergencies=sum(categories.values()),
+        complaints=sum(units.values()),
+        by_category=dict(categories),
+        by_district=dict(districts),
+        complaints_by_unit=dict(units),
+    )

@@ -240,3 +240,15 @@ def down_periods(checks: list[Check]) -> list[DownPeriod]:
     if run:
         periods.append(DownPeriod(run[-1].at, end, len(run)))
     return periods
+
+
+def uptime_between(engine: Engine, since: datetime, until: datetime) -> dict[str, Uptime]:
+    """Each probed unit's checks and those up in the hours [since, until) (whole hours: a report's day or
+    week), from the same hourly counts as the grid's windows; a unit with no check then is absent."""
+    query = (
+        select(h.c.skpd_code, func.sum(h.c.checks), func.sum(h.c.up))
+        .where(h.c.hour >= since, h.c.hour < until)
+        .group_by(h.c.skpd_code)
+    )
+    with engine.connect() as conn:
+        return {code: Uptime(int(n or 0), int(up or 0)) for code, n, up in conn.execute(query)}

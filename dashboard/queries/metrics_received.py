@@ -89,3 +89,35 @@ def corrections(engine: Engine, skpd_code: str, limit: int = CORRECTIONS_LIMIT) 
                       r.source)
             for r in conn.execute(query)
         ]  # fmt: skip
+
+
+def rejected_between(engine: Engine, since: datetime, until: datetime) -> dict[str | None, int]:
+    """How many messages each unit had refused in [since, until) (None: a sender no unit owns)."""
+    t = rejected_messages.c
+    query = select(t.skpd_code, func.count()).where(t.received_at >= since, t.received_at < until).group_by(t.skpd_code)
+    with engine.connect() as conn:
+        return {code: int(n) for code, n in conn.execute(query)}
+
+
+def rejections_between(
+    engine: Engine, skpd_code: str, since: datetime, until: datetime, limit: int = REJECTIONS_LIMIT
+) -> list[Rejected]:
+    """One unit's refused messages of [since, until), the newest first, as `rejections` shows them."""
+    t = rejected_messages.c
+    query = select(
+        t.received_at,
+        t.skpd_code,
+        t.source,
+        func.substr(t.reason, 1, REASON_CHARS),
+        func.substr(t.payload, 1, PAYLOAD_CHARS),
+        func.length(t.payload),
+        t.payload_bytes,
+        octets(t.payload),
+        t.payload_sha256,
+    ).where(t.skpd_code == skpd_code, t.received_at >= since, t.received_at < until)
+    query = query.order_by(t.received_at.desc(), t.id.desc()).limit(max(1, min(limit, REJECTIONS_LIMIT)))
+    with engine.connect() as conn:
+        return [
+            Rejected(as_utc(r[0]), r[1], r[2], r[3], r[4], int(r[5] or 0), int(r[6] or r[7] or 0), int(r[7] or 0), r[8])
+            for r in conn.execute(query)
+        ]
