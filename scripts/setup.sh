@@ -19,9 +19,10 @@ missing=()
 # The cameras: GStreamer's RTSP server and its Python bindings for the simulated cameras
 # (streams/cameras/sim/), its encoders (x264, x265, JPEG: plugins good/bad/ugly), cairo
 # painting from Python (python3-gi-cairo); libav and x for GStreamer's decoders and text overlays.
+# The reports' PDFs embed DejaVu Sans (fonts-dejavu-core).
 for package in gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 python3-gi python3-gi-cairo \
     gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
-    gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x; do
+    gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x fonts-dejavu-core; do
   [ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" = "install ok installed" ] || missing+=("$package")
 done
 if [ "$mode" = test ]; then
@@ -34,6 +35,8 @@ if [ "$mode" = test ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
   [ -x /usr/bin/mosquitto_pub ] || missing+=(mosquitto-clients)
+  # The reports' browser test renders a PDF's first page to PNG with pdftoppm.
+  command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
