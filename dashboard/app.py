@@ -18,7 +18,7 @@ from scc import health
 from scc.settings import Settings, load_settings
 from scc.storage import open_storage
 
-from . import auth, cameras_routes, i18n
+from . import auth, boards_routes, cameras_routes, i18n
 from .access import EVERYONE, Access
 from .components import shell
 from .context import AppContext
@@ -44,6 +44,7 @@ PAGES = (
     "admin",
     "account",
     "alerts",
+    "boards",
     "not_found_404",
 )
 HERE = Path(__file__).parent
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return jsonify(doc), 200 if healthy else 503
 
     cameras_routes.install(server, ctx)  # live video signalling and snapshots, each camera checked per user
+    boards_routes.install(server, ctx)  # the public boards: a display link's page and data, no session
     app = _Dash(
         __name__,
         server=server,  # type: ignore[arg-type]  # Dash's annotation omits a Flask instance
@@ -95,6 +97,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         pages_folder="",
         assets_folder=str(HERE / "assets"),
         serve_locally=True,
+        assets_ignore=r"^boards\.",  # the lobby TV's own script and stylesheet, never a Dash page's
         enable_mcp=False,  # no tool endpoint beside the pages, whatever the environment says
         suppress_callback_exceptions=True,
         title="Soppeng Command Center",

@@ -2,7 +2,7 @@
 
 The guard runs before anything else Flask or Dash does. It refuses a
 state-changing request from another origin and a malformed callback body
-(security.py). Only the routes in PUBLIC answer without a session; every
+(security.py). Only the routes in PUBLIC, and a public board's (board_public), answer without a session; every
 other route, Dash's /_dash-update-component, /_dash-layout and
 /_dash-dependencies included, needs a signed-in user, and pages and callbacks
 also need the right role (see access.py). A page the role may not open, and a
@@ -12,6 +12,7 @@ path that is no page, get the shell with 403 or 404 and the page's own message.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -51,6 +52,10 @@ PUBLIC = frozenset(
         "/assets/favicon.svg",
     }
 )
+# A public board's page and data, opened by a display link's token without a session, and the board's own
+# two files (dashboard/boards_routes.py): exactly these paths, GET only (their routes take no other method).
+BOARD_PATHS = re.compile(r"/board/[A-Za-z0-9_-]{43}(?:/data)?")
+BOARD_ASSETS = frozenset({"/assets/boards.css", "/assets/boards.js"})
 DASH_CALLBACK = "/_dash-update-component"
 DASH_INDEX_ENDPOINTS = frozenset({"/", "/<path:path>"})  # Dash's index and its catch-all
 
@@ -133,7 +138,7 @@ def _check(path: str, access: Access) -> Any:
         if path == "/login":
             return _login_page(error=i18n.t("login.csrf"), status=403)
         return jsonify(error="cross-origin request refused"), 403
-    if path in PUBLIC:
+    if path in PUBLIC or board_public(path):
         return None
     if not current_user.is_authenticated:
         if request.method == "GET" and not path.startswith("/_"):
@@ -146,6 +151,11 @@ def _check(path: str, access: Access) -> Any:
     if path == "/" and roles is not None and role not in roles:
         return redirect(access.pages_for(role)[0])
     return None
+
+
+def board_public(path: str) -> bool:
+    """Whether `path` is one of the public boards' routes or files, reachable with a token and no session."""
+    return path in BOARD_ASSETS or BOARD_PATHS.fullmatch(path) is not None
 
 
 def _check_callback(role: str, access: Access) -> Any:

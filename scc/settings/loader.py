@@ -14,6 +14,8 @@ from pydantic import BaseModel, ValidationError
 from . import checks
 from .alerts import AlertsFile
 from .app import AppConfig
+from .boards import BoardsFile
+from .boards import problems as board_problems
 from .callcenter import CallLine, CallLinesFile, CallPolicy, ResponseUnit
 from .callcenter_complaints import ComplaintTopic, ComplaintTopicsFile
 from .cameras import Camera, CamerasFile
@@ -37,6 +39,7 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "office_days": ("office_days.yaml", OfficeCalendar),
     "retention": ("retention.yaml", RetentionFile),
     "alerts": ("alerts.yaml", AlertsFile),
+    "boards": ("boards.yaml", BoardsFile),
     "regent": ("regent.yaml", RegentFile),
 }
 
@@ -67,6 +70,7 @@ class Settings:
     retention: Mapping[str, TablePolicy] = field(default_factory=dict, repr=False)  # table -> its policy
     backups: BackupPolicy = field(default_factory=BackupPolicy, repr=False)
     alerts: AlertsFile = field(default_factory=AlertsFile, repr=False)
+    boards: BoardsFile = field(default_factory=BoardsFile, repr=False)  # the lobby screens (config/boards.yaml)
 
     @property
     def database_url(self) -> str:
@@ -181,6 +185,7 @@ def load_settings(
         retention=models["retention"].tables,
         backups=backups,
         alerts=models["alerts"],
+        boards=models["boards"],
         regent=models["regent"],
     )
     # Last, as the process names come from the plan `scc run` makes of these settings.
@@ -276,6 +281,8 @@ def _cross_check(docs: dict[str, Document], models: dict[str, Any]) -> list[Conf
         *checks.retention_fits_the_schema(docs["retention"], models["retention"].tables),
         *checks.desk_services_are_reported(docs["regent"], models["regent"].services, metrics.metrics),
     ]
+    boards = models["boards"].boards
+    found.extend(board_problems(docs["boards"], boards, skpd_codes, metrics.metrics, models["office_days"]))
     return found + _office_day_references(docs, models)
 
 

@@ -211,6 +211,17 @@ ROWS = {
         source="csv",
         digest="1" * 64,
     ),
+    "board_links": dict(
+        skpd_code="dukcapil",
+        token_hash="a" * 64,
+        label="Ruang tunggu",
+        created_by="admin",
+        created_at=T0,
+        revoked_at=T0 + timedelta(days=1),
+        revoked_by="dukcapil",
+        last_seen_at=T0 + timedelta(hours=1),
+    ),
+    "board_announcements": dict(skpd_code="dukcapil", text="Tutup pukul 12.00", set_by="admin", set_at=T0),
 }
 
 
@@ -241,6 +252,7 @@ def test_one_alembic_head_and_migrations_named_by_domain():
     domains = {"platform", "cameras", "metrics", "callcenter", "alerts"}
     # The call center's migrations up to 0012 say `calls`: their revision ids are in every database made since.
     domains.add("calls")
+    domains.add("boards")  # the public boards' display links and announcements (0024)
     for path in sorted((MIGRATIONS / "versions").glob("*.py")):
         number, domain, *what = path.stem.split("_")
         assert number.isdigit() and len(number) == 4 and domain in domains and what, path.name

@@ -85,12 +85,16 @@ CALL_WORK = {
 ALERT_ACK = {"alerts.acknowledge", "alerts.choices", "alerts.pick_row"}
 ALERT_SILENCE = {"alerts.silence", "alerts.lift", "alerts.silenced"}
 ADMIN_PAGE = {"admin.create", "admin.change", "admin.show_kiosk", "admin.rejected_for"}
+# The public boards: a unit's display links and announcement (SKPD staff: their own unit's only).
+BOARDS = {"boards.show", "boards.save_notice", "boards.create", "boards.revoke"}
 
 MAY_CALL = {
     "viewer": EVERYONE | REGENCY,
-    "skpd": EVERYONE | UNIT_FIGURES | ALERT_ACK | {"callcenter_complaints.pick", "callcenter_complaints.write"},
+    "skpd": (
+        EVERYONE | UNIT_FIGURES | ALERT_ACK | BOARDS | {"callcenter_complaints.pick", "callcenter_complaints.write"}
+    ),
     "operator": EVERYONE | REGENCY | CALL_WORK | ALERT_ACK | ALERT_SILENCE,
-    "admin": EVERYONE | REGENCY | CALL_WORK | UNIT_FIGURES | ALERT_ACK | ALERT_SILENCE | ADMIN_PAGE,
+    "admin": EVERYONE | REGENCY | CALL_WORK | UNIT_FIGURES | ALERT_ACK | ALERT_SILENCE | ADMIN_PAGE | BOARDS,
 }
 # Of those, the ones that change something. The viewer's language is a route (/language), not a callback.
 WRITES = {
@@ -109,6 +113,9 @@ WRITES = {
     "alerts.acknowledge",
     "alerts.silence",
     "alerts.lift",
+    "boards.save_notice",
+    "boards.create",
+    "boards.revoke",
 }
 
 
@@ -147,6 +154,7 @@ def test_what_each_role_writes():
     own = {"account.change", "account.sound"}
     assert MAY_CALL["viewer"] & WRITES == own, "the bupati: nothing but his own password and alert sound"
     unit = {"metrics_own.submit", "metrics_own.upload", "callcenter_complaints.write", "alerts.acknowledge"}
+    unit |= {"boards.save_notice", "boards.create", "boards.revoke"}
     assert MAY_CALL["skpd"] & WRITES == own | unit, "their unit's figures, complaints and alerts"
     alerts = {"alerts.acknowledge", "alerts.silence", "alerts.lift"}
     assert MAY_CALL["operator"] & WRITES == own | {"callcenter_complaints.close"} | calls | alerts

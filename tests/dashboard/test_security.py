@@ -13,8 +13,8 @@ import re
 from sqlalchemy import select
 
 from dashboard.access import ROUTER
-from dashboard.auth import PUBLIC
-from scc import audit, users
+from dashboard.auth import BOARD_ASSETS, PUBLIC, board_public
+from scc import audit, boards, users
 from scc.clock import utcnow
 from scc.storage.callcenter import incidents
 from tests.support.dashapp import callback_body, client, post_callback, server_side
@@ -37,10 +37,16 @@ def test_every_route_needs_a_session(app):
     rules = {rule.rule for rule in app.server.url_map.iter_rules()}
     # Live video (dashboard/cameras_routes.py) is enumerated like every other route.
     assert {"/cameras/<camera_id>/whep", "/cameras/whep/<session_id>", "/cameras/<camera_id>/snapshot.jpg"} <= rules
+    board_routes = 0
     for rule in app.server.url_map.iter_rules():
         url = concrete(rule)
         if url in PUBLIC:
             continue
+        if rule.rule.startswith("/board/"):
+            # Public by its pattern (auth.board_public): a token no link has is a 404 with nothing in it.
+            r = client(app).get(rule.rule.replace("<token>", "A" * 43))
+            assert r.status_code == 404 and b"figures" not in r.data, rule.rule
+            board_routes += 1
         method = "GET" if "GET" in rule.methods else min(rule.methods - {"HEAD", "OPTIONS"})
         r = client(app).open(url, method=method)
         assert r.status_code in (401, 302), f"{method} {url} answered {r.status_code} without a session"
@@ -48,6 +54,7 @@ def test_every_route_needs_a_session(app):
             assert r.headers["Location"].startswith("/login"), url
         checked += 1
     assert checked >= 8  # Dash's layout, dependencies, update, component suites, index, catch-all...
+    assert board_routes == 2  # a board's page and its data, nothing else under /board/
 
 
 # Paths under Dash's script route that name no script it serves: climbing out, encoded slashes, another or
@@ -104,6 +111,54 @@ def test_public_routes_are_exactly_the_allowlist(app):
         assert client(app).get(path).status_code in (200, 503), path
     r = client(app).get("/assets/scc.js")
     assert r.status_code == 302 and r.headers["Location"].startswith("/login")
+    # The public boards: a display link's page and data, and the board's own two files; nothing near them.
+    assert set(BOARD_ASSETS) == {"/assets/boards.css", "/assets/boards.js"}
+    for path in BOARD_ASSETS:
+        assert client(app).get(path).status_code == 200, path
+    token = "A" * 43
+    assert board_public(f"/board/{token}") and board_public(f"/board/{token}/data")
+    for near in (f"/board/{token[:-1]}", f"/board/{token}A", f"/board/{token}/", f"/board/{token}/data/",
+                 f"/board/{token}/x", f"/board/{token}/data\n", "/board/", f"/boards/{token}", f"/board/{token}/../x",
+                 "/assets/boards.jsx", "/assets/boards.js/x", f"/x/board/{token}"):  # fmt: skip
+        assert not board_public(near), near
+
+
+def test_a_board_token_reaches_its_board_and_nothing_else(app):
+    """A display link opens its board's page and data without a session, and nothing else of the app: every
+    route, Dash's layout, dependencies and every callback refuse a request that comes with its token in the
+    Referer and the query; a forged, malformed or revoked token gets 404, 302 or 410 with no figure."""
+    ctx = app.server.config["SCC_CONTEXT"]
+    admin = boards.Actor("admin", "admin", None)
+    link_id, token = boards.create_link(ctx.engine, ctx.settings, "dukcapil", "Lobi", admin)
+    tv = client(app)
+    for path in (f"/board/{token}", f"/board/{token}/data"):
+        r = tv.get(path)
+        assert r.status_code == 200 and "figures" in r.get_data(as_text=True), path
+        assert "Set-Cookie" not in r.headers, "a board opens no session"
+    board = f"http://localhost/board/{token}"
+    tv.environ_base["HTTP_REFERER"] = board
+    checked = 0
+    for rule in app.server.url_map.iter_rules():
+        url = concrete(rule)
+        if url in PUBLIC or rule.rule.startswith("/board/"):
+            continue
+        method = "GET" if "GET" in rule.methods else min(rule.methods - {"HEAD", "OPTIONS"})
+        r = tv.open(url, method=method, query_string={"token": token})
+        assert r.status_code in (401, 302), f"{method} {url} answered {r.status_code} to a board's TV"
+        checked += 1
+    assert checked >= 8
+    for path in ("/_dash-layout", "/_dash-dependencies", "/", "/boards", "/metrics/dukcapil"):
+        assert tv.get(path).status_code in (401, 302), path
+    for key in app.callback_map:
+        assert post_callback(tv, callback_body(app, key)).status_code == 401, key
+    for wrong in (token[:-1] + ("A" if token[-1] != "A" else "B"), token[:-1], token + "A", token.upper()):
+        for path in (f"/board/{wrong}", f"/board/{wrong}/data"):
+            r = tv.get(path)
+            assert r.status_code in (404, 302) and "figures" not in r.get_data(as_text=True), path
+    boards.revoke_link(ctx.engine, ctx.settings, link_id, admin)
+    for path in (f"/board/{token}", f"/board/{token}/data"):
+        r = tv.get(path)
+        assert r.status_code == 410 and "figures" not in r.get_data(as_text=True), path
 
 
 def test_every_callback_is_declared(app, access):
@@ -140,13 +195,13 @@ def test_pages_by_role(app, access):
     staff |= {"/metrics", "/metrics/compare", "/metrics/dpmptsp", "/metrics/bpkd", "/account"}
     takers = {"/calls/new", "/calls/import"}
     expected = {
-        "admin": staff | takers | {"/admin", "/metrics/own"},
+        "admin": staff | takers | {"/admin", "/metrics/own", "/boards"},
         "operator": staff | takers,
         "bupati": staff,
         # its own unit's page, no other; the complaints routed to it (and their history); the wall with its own
         # unit's cameras
         "dpmptsp": {"/metrics/own", "/metrics/dpmptsp", "/account", "/complaints", "/history", "/cameras"}
-        | {"/cameras/health", "/alerts"},
+        | {"/cameras/health", "/alerts", "/boards"},
     }
     concrete = {"/metrics/dpmptsp", "/metrics/bpkd", "/calls/1"}
     templates = {"/metrics/<code>", "/calls/<incident_id>"}
