@@ -48,12 +48,13 @@ PAGES = {
     "/calls/import": "admin", "/calls/<incident_id>": "admin", "/history": "admin", "/complaints": "admin",
     "/cameras": "admin", "/cameras/health": "admin", "/metrics": "admin", "/metrics/compare": "admin",
     "/metrics/own": "dpmptsp", "/metrics/<code>": "admin", "/admin": "admin", "/account": "admin",
-    "/404": "admin", "/alerts": "admin",
+    "/404": "admin", "/alerts": "admin", "/bupati": "bupati",
 }  # fmt: skip
 # (user, the callback's output, its inputs' values): what fills each page after it is drawn, in its
 # widest range where it has one.
 CALLBACKS: list[tuple[str, str, dict[str, Any]]] = [
     ("admin", "overview-body.children", {"overview-tick.n_intervals": 1}),
+    ("bupati", "regent-body.children", {"regent-tick.n_intervals": 1}),
     ("admin", "calls-body.children", {"calls-tick.n_intervals": 1}),
     ("admin", "kpi-body.children", {"kpi-window.value": "30d", "kpi-tick.n_intervals": 1}),
     ("admin", "map-body.children", {"map-window.value": "30d", "map-tick.n_intervals": 1}),
