@@ -113,6 +113,16 @@ def settings():
     return load_settings()
 
 
+@pytest.fixture
+def store(database_url):
+    """An empty, migrated database: SQLite, and PostgreSQL where the suite has one."""
+    from scc.storage import open_storage
+
+    engine = open_storage(database_url)
+    yield engine
+    engine.dispose()
+
+
 def test_the_bupati_lands_on_his_desk_and_the_others_on_theirs(app):
     landing = {}
     for user in ("bupati", "admin", "operator"):
@@ -122,9 +132,9 @@ def test_the_bupati_lands_on_his_desk_and_the_others_on_theirs(app):
     assert client(app, "dpmptsp").get("/bupati").status_code == 403
 
 
-def test_today_is_compared_with_the_same_span_of_the_weeks_before(engine, settings):
-    write_week(engine, NOW)
-    desk = regent.read(engine, settings, NOW)
+def test_today_is_compared_with_the_same_span_of_the_weeks_before(store, settings):
+    write_week(store, NOW)
+    desk = regent.read(store, settings, NOW)
     psc = next(line for line in desk.lines if line.code == "psc-119")
     # 5 today; 3, 4, 1, 0 on the four Wednesdays before, to 10.30 (the one after it not counted).
     assert (psc.calls.today, psc.calls.last_week, psc.calls.four_weeks) == (5, 3, 2.0)
@@ -137,9 +147,9 @@ def test_today_is_compared_with_the_same_span_of_the_weeks_before(engine, settin
     assert desk.districts["lalabata"].today == 2 and desk.districts["citta"].last_week == 1
 
 
-def test_services_against_targets_over_eight_weeks(engine, settings):
-    write_week(engine, NOW)
-    found = {s.metric.key: s for s in regent.read(engine, settings, NOW).services}
+def test_services_against_targets_over_eight_weeks(store, settings):
+    write_week(store, NOW)
+    found = {s.metric.key: s for s in regent.read(store, settings, NOW).services}
     permits = found["laside_permits_received"]
     assert permits.value == 700 and permits.weeks[-2:] == [560, 700] and permits.weeks[:6] == [None] * 6
     assert permits.trend == "up"
@@ -151,9 +161,9 @@ def test_services_against_targets_over_eight_weeks(engine, settings):
     assert pbb.target is None and pbb.as_of is None  # the unit never sent its year's target
 
 
-def test_the_league_puts_complaints_past_due_first_and_counts_reports_owed(engine, settings):
-    write_week(engine, NOW)
-    desk = regent.read(engine, settings, NOW)
+def test_the_league_puts_complaints_past_due_first_and_counts_reports_owed(store, settings):
+    write_week(store, NOW)
+    desk = regent.read(store, settings, NOW)
     assert desk.league[0].code == "dukcapil" and desk.league[0].overdue == 2
     assert next(u for u in desk.league if u.code == "dinsos").overdue == 0
     kominfo = next(u for u in desk.league if u.code == "kominfo")
