@@ -18,7 +18,7 @@ from scc import health
 from scc.settings import Settings, load_settings
 from scc.storage import open_storage
 
-from . import auth, boards_routes, cameras_routes, i18n
+from . import auth, boards_routes, cameras_routes, i18n, reports_routes
 from .access import EVERYONE, Access
 from .components import shell
 from .context import AppContext
@@ -45,6 +45,7 @@ PAGES = (
     "account",
     "alerts",
     "boards",
+    "reports",
     "not_found_404",
 )
 HERE = Path(__file__).parent
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return jsonify(doc), 200 if healthy else 503
 
     cameras_routes.install(server, ctx)  # live video signalling and snapshots, each camera checked per user
+    reports_routes.install(server, ctx)  # report downloads, each checked per user and audited
     boards_routes.install(server, ctx)  # the public boards: a display link's page and data, no session
     app = _Dash(
         __name__,

@@ -51,6 +51,8 @@ def plan(settings: Settings, *, demo: bool) -> list[ProcessSpec]:
     specs.append(ProcessSpec("housekeeping", "platform", [python, "-m", "scc.housekeeping"]))
     # The rules of config/alerts.yaml over what storage says, a round every few seconds.
     specs.append(ProcessSpec("alerts", "platform", [python, "-m", "scc.alerts"]))
+    # The daily and weekly reports (PDF, CSV), on schedule at 07:00 WITA and when asked for on the Reports page.
+    specs.append(ProcessSpec("reports", "platform", [python, "-m", "dashboard.reports"]))
     if demo:
         # Every SKPD's unit, publishing plausible readings through the broker like a real one.
         specs.append(ProcessSpec("metrics-sim", "metrics", [python, "-m", "streams.metrics.sim"]))

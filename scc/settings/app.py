@@ -12,6 +12,7 @@ from .base import Strict
 from .cameras_services import CamerasConfig
 from .metrics_broker import BrokerConfig
 from .metrics_probes import ProbesConfig
+from .reports import ReportsConfig
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -111,3 +112,6 @@ class AppConfig(Strict):
     cameras: CamerasConfig = Field(default_factory=CamerasConfig, description="The camera processes.")
     language: Literal["id", "en"] = Field(default="id", description="Language for new users and the sign-in page.")
     probes: ProbesConfig = Field(default_factory=ProbesConfig, description="Checks of the units' public services.")
+    reports: ReportsConfig = Field(
+        default_factory=ReportsConfig, description="The daily and weekly reports: when, where, how long kept."
+    )

@@ -5,7 +5,7 @@ on `base.metadata`; importing this package loads every domain so Alembic and
 the tests see the whole schema.
 """
 
-from . import alerts, boards, callcenter, cameras, metrics, platform  # noqa: F401  (registers every table on the metadata)
+from . import alerts, boards, callcenter, cameras, metrics, platform, reports  # noqa: F401  (registers every table on the metadata)
 from .base import metadata
 from .db import connect, migrate, open_storage
 

@@ -200,6 +200,19 @@ ROWS = {
         next_notify_at=None,
         updated_at=T0 + timedelta(minutes=2),
     ),
+    "reports": dict(
+        kind="unit",
+        skpd_code="dpmptsp",
+        period_start=T0,
+        period_end=T0 + timedelta(days=7),
+        status="ready",
+        requested_at=T0 + timedelta(days=7),
+        requested_by=None,
+        made_at=T0 + timedelta(days=7, seconds=3),
+        seconds=2.5,
+        files=["laporan-unit-dpmptsp-2026-11-23.pdf", "laporan-unit-dpmptsp-2026-11-23.csv"],
+        error=None,
+    ),
     "call_log": dict(
         at=T0,
         line_code="damkar-citta",
@@ -253,6 +266,7 @@ def test_one_alembic_head_and_migrations_named_by_domain():
     # The call center's migrations up to 0012 say `calls`: their revision ids are in every database made since.
     domains.add("calls")
     domains.add("boards")  # the public boards' display links and announcements (0024)
+    domains.add("reports")  # the daily, weekly and per-unit reports (0025)
     for path in sorted((MIGRATIONS / "versions").glob("*.py")):
         number, domain, *what = path.stem.split("_")
         assert number.isdigit() and len(number) == 4 and domain in domains and what, path.name

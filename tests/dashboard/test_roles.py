@@ -48,6 +48,8 @@ EVERYONE = {
     "alerts.bar",
     "alerts.refresh",
     "alerts.history",
+    # the Reports page's list (SKPD staff: their unit's weekly reports only)
+    "reports.refresh",
 }
 # Reads of the whole regency: the overview, calls, complaints, every unit's figures.
 REGENCY = {
@@ -85,6 +87,8 @@ CALL_WORK = {
 ALERT_ACK = {"alerts.acknowledge", "alerts.choices", "alerts.pick_row"}
 ALERT_SILENCE = {"alerts.silence", "alerts.lift", "alerts.silenced"}
 ADMIN_PAGE = {"admin.create", "admin.change", "admin.show_kiosk", "admin.rejected_for"}
+# Asking the reports process for the report of a past day or week (the bupati downloads, never asks).
+REPORTS_ASK = {"reports.ask"}
 # The public boards: a unit's display links and announcement (SKPD staff: their own unit's only).
 BOARDS = {"boards.show", "boards.save_notice", "boards.create", "boards.revoke"}
 
@@ -93,8 +97,10 @@ MAY_CALL = {
     "skpd": (
         EVERYONE | UNIT_FIGURES | ALERT_ACK | BOARDS | {"callcenter_complaints.pick", "callcenter_complaints.write"}
     ),
-    "operator": EVERYONE | REGENCY | CALL_WORK | ALERT_ACK | ALERT_SILENCE,
-    "admin": EVERYONE | REGENCY | CALL_WORK | UNIT_FIGURES | ALERT_ACK | ALERT_SILENCE | ADMIN_PAGE | BOARDS,
+    "operator": EVERYONE | REGENCY | CALL_WORK | ALERT_ACK | ALERT_SILENCE | REPORTS_ASK,
+    "admin": (
+        EVERYONE | REGENCY | CALL_WORK | UNIT_FIGURES | ALERT_ACK | ALERT_SILENCE | ADMIN_PAGE | BOARDS | REPORTS_ASK
+    ),
 }
 # Of those, the ones that change something. The viewer's language is a route (/language), not a callback.
 WRITES = {
@@ -113,6 +119,7 @@ WRITES = {
     "alerts.acknowledge",
     "alerts.silence",
     "alerts.lift",
+    "reports.ask",
     "boards.save_notice",
     "boards.create",
     "boards.revoke",
@@ -157,7 +164,7 @@ def test_what_each_role_writes():
     unit |= {"boards.save_notice", "boards.create", "boards.revoke"}
     assert MAY_CALL["skpd"] & WRITES == own | unit, "their unit's figures, complaints and alerts"
     alerts = {"alerts.acknowledge", "alerts.silence", "alerts.lift"}
-    assert MAY_CALL["operator"] & WRITES == own | {"callcenter_complaints.close"} | calls | alerts
+    assert MAY_CALL["operator"] & WRITES == own | {"callcenter_complaints.close"} | calls | alerts | REPORTS_ASK
     assert MAY_CALL["admin"] & WRITES == WRITES - {"callcenter_complaints.write"}, "notes on a complaint are its unit's"
 
 

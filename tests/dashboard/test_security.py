@@ -191,7 +191,7 @@ def test_unknown_callback_is_refused(app):
 
 def test_pages_by_role(app, access):
     staff = {"/", "/cameras", "/cameras/health", "/calls", "/calls/kpi", "/calls/map", "/complaints", "/calls/1"}
-    staff |= {"/history", "/alerts", "/bupati"}
+    staff |= {"/history", "/alerts", "/bupati", "/reports"}
     staff |= {"/metrics", "/metrics/compare", "/metrics/dpmptsp", "/metrics/bpkd", "/account"}
     takers = {"/calls/new", "/calls/import"}
     expected = {
@@ -201,7 +201,7 @@ def test_pages_by_role(app, access):
         # its own unit's page, no other; the complaints routed to it (and their history); the wall with its own
         # unit's cameras
         "dpmptsp": {"/metrics/own", "/metrics/dpmptsp", "/account", "/complaints", "/history", "/cameras"}
-        | {"/cameras/health", "/alerts", "/boards"},
+        | {"/cameras/health", "/alerts", "/boards", "/reports"},
     }
     concrete = {"/metrics/dpmptsp", "/metrics/bpkd", "/calls/1"}
     templates = {"/metrics/<code>", "/calls/<incident_id>"}
