@@ -8,8 +8,9 @@ year, its last reading; of a level, the mean of the days its office was open (a 
 attendance of 0 is no one's absence).
 
 Compliance is the share of the reports a unit owed since Monday 00:00 WITA that arrived, each metric
-owing one per its interval and counted to the last whole hour from the hourly roll-ups: a unit that
-sends twice as often is not 200 % compliant, one that fell silent on Wednesday shows it on Thursday.
+owing one per its interval, counted to the last whole hour from the hourly roll-ups: a unit that sends
+twice as often is not 200 % compliant, one that fell silent on Wednesday shows it on Thursday. Nobody
+owes a figure the call center counts itself, nor the website flag of a unit whose site the probes check.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from scc.settings import Settings
 from scc.settings.metrics import Metric
 from scc.settings.regent import Better, DeskService, Weekly
 from scc.storage.metrics import metric_daily, metric_hourly, metric_latest
+
+from .metrics_probes import WEBSITE
 
 WEEKS = 8  # the sparkline's weeks, the last one the last 7 whole days
 Trend = Literal["up", "down", "steady"]
@@ -186,9 +189,10 @@ def compliance_rows(
         }
     received: dict[str, int] = defaultdict(int)
     expected: dict[str, int] = defaultdict(int)
+    probed = settings.probed_services
     for m in settings.metrics:
-        if m.skpd is None or m.from_calls is not None:
-            continue  # a figure the call center keeps is owed by nobody
+        if m.from_calls is not None or (m.key == WEBSITE and m.skpd in probed):
+            continue  # a figure the call center keeps, or a site the probes check, is owed by nobody
         owed = int(seconds // m.interval_s)
         expected[m.skpd] += owed
         received[m.skpd] += min(owed, arrived.get((m.skpd, m.key), 0))

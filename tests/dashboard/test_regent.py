@@ -3,6 +3,7 @@ against rows this test writes and counts by hand, stale figures greyed, and no c
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -54,8 +55,9 @@ def _complaint(received: datetime, due: datetime, unit: str) -> dict:
 
 def _day(unit: str, key: str, day: datetime, high: float, mean: float | None = None) -> dict:
     mean = high if mean is None else mean
-    return {"skpd_code": unit, "metric_key": key, "day": wita_day_start(day), "n": 4, "total": mean * 4,
-            "low": 0.0, "high": high, "last_value": high, "last_ts": wita_day_start(day) + timedelta(hours=20)}  # fmt: skip
+    start = wita_day_start(day)
+    return {"skpd_code": unit, "metric_key": key, "day": start, "n": 4, "total": mean * 4,
+            "low": 0.0, "high": high, "last_value": high, "last_ts": start + timedelta(hours=20)}  # fmt: skip
 
 
 def write_week(engine, now: datetime) -> None:
@@ -69,7 +71,7 @@ def write_week(engine, now: datetime) -> None:
     calls.append(_call(today - WEEK + span + timedelta(minutes=5)))  # last week, after this hour of the day
     emergencies = [_incident(today + span / 4, 10), _incident(today + span / 4, 20)]
     emergencies.append(_incident(today - WEEK + span / 4, 30, district="citta"))
-    complaints = [_complaint(now - 5 * DAY, now - 2 * DAY, "dukcapil"), _complaint(now - 5 * DAY, now - DAY, "dukcapil")]
+    complaints = [_complaint(now - 5 * DAY, now - k * DAY, "dukcapil") for k in (2, 1)]
     complaints.append(_complaint(now - DAY, now + 2 * DAY, "dinsos"))  # not due yet
     days = []
     for k in range(1, 8):  # the last 7 whole days: 100 permits a day; the 7 before: 80
@@ -171,6 +173,9 @@ def test_the_league_puts_complaints_past_due_first_and_counts_reports_owed(store
     # all the first arrived, 29 of the second.
     assert kominfo.compliance == pytest.approx((696 + 29) / (696 + 58))
     assert next(u for u in desk.league if u.code == "setda").compliance == 0.0
+    # Where the probes check every unit's site (the demo), no unit owes its website flag.
+    probed = load_settings(environ={**os.environ, "SCC_PROBES_SIMULATED": "true"})
+    assert regent.compliance(store, probed, NOW)[0]["kominfo"] == 1.0
     assert desk.compliance_since == datetime(2026, 11, 29, 16, 0, tzinfo=UTC)
 
 
