@@ -170,7 +170,12 @@ def districts_panel(ctx: AppContext, d: Desk) -> html.Section:
                 **attrs(data_district=district.code),
             )
         )
-    return panel(t("regent.districts_title"), html.Ul(chips, className="regent-chips"), panel_id="regent-districts")
+    return panel(
+        t("regent.districts_title"),
+        html.Ul(chips, className="regent-chips"),
+        panel_id="regent-districts",
+        aside=regent.age(d.at, FRESH),
+    )
 
 
 def services_panel(ctx: AppContext, d: Desk) -> html.Section:
