@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 import dash
+import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from flask import abort, request
@@ -49,7 +50,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         unit = current_user.role == "skpd"
         parts: list[Any] = [
             html.Div([html.H2(t("reports.title"), className="page-title")], className="page-head"),
-            html.P(t("reports.hint_unit") if unit else t("reports.hint", at=at), className="text-secondary"),
+            html.P(t("reports.hint_unit") if unit else t("reports.hint", at=at), className="reports-hint"),
         ]
         if current_user.role in ASKERS:
             parts.append(panel(t("reports.ask.title"), ask_form(ctx), panel_id="reports-ask-panel"))
@@ -77,7 +78,7 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         Output("reports-asked", "children"),
         Input("reports-go", "n_clicks"),
         State("reports-kind", "value"),
-        State("reports-day", "date"),
+        State("reports-day", "value"),
         State("reports-unit", "value"),
         roles=ASKERS,
         prevent_initial_call=True,
@@ -127,13 +128,7 @@ def ask_form(ctx: AppContext) -> html.Div:
             html.Div(
                 [
                     html.Label(t("reports.ask.day"), htmlFor="reports-day", className="picker-label"),
-                    dcc.DatePickerSingle(
-                        id="reports-day",
-                        date=yesterday.isoformat(),
-                        max_date_allowed=yesterday.isoformat(),
-                        display_format="D MMM YYYY",
-                        first_day_of_week=1,
-                    ),
+                    dbc.Input(id="reports-day", type="date", value=yesterday.isoformat(), max=yesterday.isoformat()),
                 ],
                 className="picker-row",
             ),

@@ -58,6 +58,7 @@ PAGES = {
     "/calls/kpi": ("nav-calls", "kpi.title", "#kpi-body > *", "calls-kpi"),
     "/calls/map": ("nav-calls", "map.title", "#map-body > *", "calls-map"),
     "/calls/import": ("nav-calls", "import.title", "#import-upload", "calls-import"),
+    "/reports": ("nav-reports", "reports.title", "#reports-panel", "reports"),
     "/complaints": (
         "nav-complaints",
         None,
@@ -68,7 +69,7 @@ PAGES = {
 WALL_PAGES = ["/", "/cameras", "/calls", "/metrics", "/metrics/compare", "/metrics/dpmptsp"]
 STAFF_PAGES = [
     *("/", "/bupati", "/cameras", "/cameras/health", "/calls", "/calls/kpi", "/calls/map", "/complaints"),
-    *("/metrics", "/metrics/compare", "/metrics/dpmptsp", "/metrics/bpkd"),
+    *("/metrics", "/metrics/compare", "/metrics/dpmptsp", "/metrics/bpkd", "/reports"),
 ]
 CALL_TAKERS = ["/calls/new", "/calls/import"]
 ALLOWED = {
@@ -76,13 +77,15 @@ ALLOWED = {
     "operator": [*STAFF_PAGES, *CALL_TAKERS],
     "bupati": STAFF_PAGES,
     # its own unit's figures, complaints and cameras; another unit's page is a 403
-    "dpmptsp": ["/metrics/own", "/metrics/dpmptsp", "/complaints", "/cameras", "/cameras/health"],
+    "dpmptsp": ["/metrics/own", "/metrics/dpmptsp", "/complaints", "/cameras", "/cameras/health", "/reports"],
 }
 NAV = {
-    "admin": {"nav-overview", "nav-bupati", "nav-cameras", "nav-calls", "nav-complaints", "nav-metrics", "nav-admin"},
-    "operator": {"nav-overview", "nav-cameras", "nav-calls", "nav-complaints", "nav-metrics"},
-    "bupati": {"nav-bupati", "nav-overview", "nav-cameras", "nav-calls", "nav-complaints", "nav-metrics"},
-    "dpmptsp": {"nav-metrics-own", "nav-complaints", "nav-cameras"},
+    "admin": {"nav-overview", "nav-bupati", "nav-cameras", "nav-calls", "nav-complaints", "nav-metrics", "nav-admin"}
+    | {"nav-reports"},
+    "operator": {"nav-overview", "nav-cameras", "nav-calls", "nav-complaints", "nav-metrics", "nav-reports"},
+    "bupati": {"nav-bupati", "nav-overview", "nav-cameras", "nav-calls", "nav-complaints", "nav-metrics"}
+    | {"nav-reports"},
+    "dpmptsp": {"nav-metrics-own", "nav-complaints", "nav-cameras", "nav-reports"},
 }
 HOME = {"admin": "/", "operator": "/", "bupati": "/bupati", "dpmptsp": "/metrics/own"}
 # axe-core runs for the user who sees every page and for the one who sees the fewest.

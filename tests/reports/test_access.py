@@ -115,7 +115,12 @@ def test_unit_staff_see_only_their_units_reports(app, made):
 
 def ask(app, user: str, kind: str, day: str, unit: str | None = None):
     key = callback_key(app.callback_map, "reports-asked.children")
-    values = {"reports-go.n_clicks": 1, "reports-kind.value": kind, "reports-day.date": day, "reports-unit.value": unit}
+    values = {
+        "reports-go.n_clicks": 1,
+        "reports-kind.value": kind,
+        "reports-day.value": day,
+        "reports-unit.value": unit,
+    }
     return post_callback(client(app, user), body_from_spec(key, app.callback_map[key], values))
 
 
