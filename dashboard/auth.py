@@ -121,6 +121,11 @@ def install(server: Flask, ctx: AppContext, access: Access) -> None:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if request.path.startswith("/_dash-") or request.path.startswith("/login"):
             response.headers.setdefault("Cache-Control", "no-store")
+        elif request.path.startswith("/assets/") and "m" in request.args and response.status_code == 200:
+            # Dash names each asset with its file's modification time (?m=...): a changed file is a new
+            # URL, so the browser may keep this one. Without it every page load asked again for a dozen
+            # files, each through the guard's session lookup. Private: it is behind the sign-in.
+            response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
         return response
 
     _routes(server, ctx, access)

@@ -288,3 +288,17 @@ def test_callback_outputs_other_than_the_callbacks_own_get_400(app, access, capl
                 status = post_callback(c, body).status_code
             assert status == 400, (key, outputs, status)
     assert not [rec for rec in caplog.records if rec.exc_info], "a traceback was logged"
+
+
+# -- caching: a named version of an asset is kept, nothing with data is ----------------------------
+
+
+def test_an_asset_named_by_its_version_is_kept_and_data_never(app):
+    c = client(app, "bupati")
+    versioned = c.get("/assets/regent.css?m=1796583165.6")
+    assert versioned.status_code == 200
+    assert versioned.headers["Cache-Control"] == "private, max-age=31536000, immutable"
+    assert "immutable" not in c.get("/assets/regent.css").headers.get("Cache-Control", "")
+    assert c.get("/_dash-layout").headers["Cache-Control"] == "no-store"
+    # Behind the sign-in as before: kept by the browser that was let in, never fetched without a session.
+    assert client(app).get("/assets/regent.css?m=1").status_code == 302
