@@ -1,4 +1,4 @@
-"""The reports' periods and schedule, in WITA (docs/design.md §3.9).
+"""The reports' periods and schedule, in WITA (docs/design.md §3.10).
 
 A daily report covers a WITA day, midnight to midnight, and is due at `reports.at` (07:00) the morning
 after; a weekly one (the regency's and each unit's) covers Monday 00:00 to the next Monday 00:00 and is

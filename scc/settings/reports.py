@@ -1,5 +1,5 @@
 """When the `reports` process makes the daily and weekly reports, where it keeps them and for how long
-(docs/design.md §3.9)."""
+(docs/design.md §3.10)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The reports' table (docs/design.md §3.9): one row per report made or asked for, its files on disk.
+"""The reports' table (docs/design.md §3.10): one row per report made or asked for, its files on disk.
 
 A row is the report's whole life: `requested` by the schedule (requested_by empty) or by a person on the
 Reports page, `making` while the `reports` process builds it, then `ready` with its files in
