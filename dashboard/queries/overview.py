@@ -1,15 +1,11 @@
 """The overview's one read: a summary of every domain for the wall.
 
 Every wall screen and the bupati's office ask for the same summary every few
-seconds; each web process keeps its newest reading for a second and hands the
-same (read-only) result to every request meanwhile, as a dashboard's query
-cache does. Requests that miss together may each read once.
+seconds; each web process keeps its newest reading for a second (kept.py).
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 from sqlalchemy import Engine
@@ -17,23 +13,15 @@ from sqlalchemy import Engine
 from scc.settings import Settings
 
 from . import callcenter, cameras, metrics
+from .kept import Kept
 
 FRESH_S = 1.0
-_cache: dict[int, tuple[float, dict[str, Any]]] = {}
-_lock = threading.Lock()
+_kept: Kept[dict[str, Any]] = Kept(FRESH_S)
 
 
 def overview(engine: Engine, settings: Settings) -> dict[str, Any]:
     """The summary, at most FRESH_S old. Callers must not change it."""
-    now = time.monotonic()
-    with _lock:
-        hit = _cache.get(id(engine))
-        if hit and now - hit[0] < FRESH_S:
-            return hit[1]
-    data = _read(engine, settings)
-    with _lock:
-        _cache[id(engine)] = (now, data)
-    return data
+    return _kept.get(id(engine), lambda: _read(engine, settings))
 
 
 def _read(engine: Engine, settings: Settings) -> dict[str, Any]:

@@ -12,8 +12,6 @@ the figures the other pages show, never a second count.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +24,7 @@ from scc.settings import Settings
 
 from . import alerts, callcenter_complaints, callcenter_stats, cameras, metrics_probes
 from .callcenter_stats import Period
+from .kept import Kept
 from .regent_units import Compliance, Service, compliance, services
 
 __all__ = ["Compliance", "Desk", "Service", "compliance", "desk", "services"]
@@ -177,19 +176,10 @@ def read(engine: Engine, settings: Settings, now: datetime | None = None) -> Des
     )
 
 
-_cache: dict[int, tuple[float, Desk]] = {}
-_lock = threading.Lock()
+_kept: Kept[Desk] = Kept(FRESH_S)
 
 
 def desk(engine: Engine, settings: Settings) -> Desk:
-    """The desk now, at most FRESH_S old: the bupati's screens and the wall share one read per process.
-    Callers must not change it."""
-    started = time.monotonic()
-    with _lock:
-        hit = _cache.get(id(engine))
-    if hit and started - hit[0] < FRESH_S:
-        return hit[1]
-    found = read(engine, settings)
-    with _lock:
-        _cache[id(engine)] = (started, found)
-    return found
+    """The desk now, at most FRESH_S old: the bupati's screens share one read per process. Callers must not
+    change it."""
+    return _kept.get(id(engine), lambda: read(engine, settings))

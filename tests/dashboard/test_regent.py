@@ -199,7 +199,7 @@ def _desk_body(app, user: str) -> dict:
 
 
 def test_the_page_shows_the_figures_and_greys_a_stale_one(app, engine):
-    regent._cache.clear()
+    regent._kept.clear()
     write_week(engine, utcnow())
     tree = _desk_body(app, "bupati")
     by_metric = {n["props"]["data-metric"]: n for n in nodes(tree) if "data-metric" in n.get("props", {})}
