@@ -44,14 +44,26 @@ def trend(value: Trend | None, better: Better) -> html.Span:
     return pill(f"{ARROWS[value]} {t(WORDS[value])}", trend_tone(value, better))
 
 
-def compared(c: Compared, digits: int = 0) -> list[html.Td]:
-    """Three cells: today, the same weekday last week, the mean of the four weeks before."""
+def arrow(value: Trend | None, better: Better, before: str) -> html.Span | None:
+    """A small arrow after a figure, its shape the direction and its word in the tooltip and for screen
+    readers: "turun dari rata² 4 mgg 18"."""
+    if value is None:
+        return None
+    words = t("regent.arrow_words", trend=t(WORDS[value]), before=before)
+    tone = trend_tone(value, better)
+    return html.Span(ARROWS[value], className=f"regent-arrow tone-{tone}", title=words, **attrs(aria_label=words))
+
+
+def compared(c: Compared, direction: Trend | None = None, better: Better = "neither") -> list[html.Td]:
+    """Three cells: today (with its direction against the 4 weeks), the same weekday last week, the mean of
+    the four weeks before."""
     return [
-        html.Td(i18n.number(c.today, digits=digits), className="num regent-today"),
-        html.Td(i18n.number(c.last_week, digits=digits), className="num"),
         html.Td(
-            i18n.number(c.four_weeks, digits=1 if c.four_weeks is not None and digits == 0 else digits), className="num"
+            [i18n.number(c.today, digits=0), arrow(direction, better, i18n.number(c.four_weeks, digits=1))],
+            className="num regent-today",
         ),
+        html.Td(i18n.number(c.last_week, digits=0), className="num"),
+        html.Td(i18n.number(c.four_weeks, digits=1), className="num"),
     ]
 
 

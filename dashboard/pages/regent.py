@@ -117,16 +117,20 @@ def _line_row(ctx: AppContext, line: LineDesk, steady: float) -> html.Tr:
     scene = line.scene_p50
     kept, n = line.in_time
     direction = trend_of(line.calls.today, line.calls.four_weeks, steady)
+    faster = trend_of(scene.today, scene.four_weeks, steady)
     return html.Tr(
         [
             html.Th(labels.call_line(ctx.settings, line.code), scope="row"),
-            *regent.compared(line.calls),
+            *regent.compared(line.calls, direction),
             html.Td(
-                t(
-                    "regent.p50_p90",
-                    p50=i18n.number(scene.today, digits=0),
-                    p90=i18n.number(line.scene_p90.today, digits=0),
-                )
+                [
+                    t(
+                        "regent.p50_p90",
+                        p50=i18n.number(scene.today, digits=0),
+                        p90=i18n.number(line.scene_p90.today, digits=0),
+                    ),
+                    regent.arrow(faster, "lower", i18n.number(scene.four_weeks, digits=0)),
+                ]
                 if scene.today is not None
                 else "-",
                 className="num",
@@ -137,7 +141,7 @@ def _line_row(ctx: AppContext, line: LineDesk, steady: float) -> html.Tr:
                 **attrs(data_tone=_in_time_tone(kept, n)),
             ),
         ],
-        **attrs(data_line=line.code, data_trend=direction or "none"),
+        **attrs(data_line=line.code, data_trend=direction or "none", data_scene_trend=faster or "none"),
     )
 
 

@@ -209,6 +209,14 @@ def test_the_page_shows_the_figures_and_greys_a_stale_one(app, engine):
     assert "usang" in text and "98,8 % dari 13.161" in text
     lines = {n["props"]["data-line"]: n for n in nodes(tree) if "data-line" in n.get("props", {})}
     assert set(lines) >= {"psc-119", "damkar-citta", "p2tp2a", "polres-110"}
+    # PSC 119: 5 calls today against a 4-week mean of 2; on scene in 15 minutes against 30 a week ago.
+    psc = lines["psc-119"]
+    assert (psc["props"]["data-trend"], psc["props"]["data-scene-trend"]) == ("up", "down")
+    arrows = {n["props"]["title"]: n["props"]["className"] for n in nodes(psc) if "title" in n["props"]}
+    assert arrows == {
+        "naik dari rata² 4 mgg 2": "regent-arrow tone-unknown",
+        "turun dari rata² 4 mgg 30": "regent-arrow tone-ok",
+    }
 
 
 def test_the_viewer_has_no_control_on_his_page(app):
