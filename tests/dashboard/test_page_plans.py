@@ -48,7 +48,7 @@ PAGES = {
     "/calls/import": "admin", "/calls/<incident_id>": "admin", "/history": "admin", "/complaints": "admin",
     "/cameras": "admin", "/cameras/health": "admin", "/metrics": "admin", "/metrics/compare": "admin",
     "/metrics/own": "dpmptsp", "/metrics/<code>": "admin", "/admin": "admin", "/account": "admin",
-    "/404": "admin", "/alerts": "admin", "/bupati": "bupati",
+    "/404": "admin", "/alerts": "admin", "/bupati": "bupati", "/reports": "admin",
 }  # fmt: skip
 # (user, the callback's output, its inputs' values): what fills each page after it is drawn, in its
 # widest range where it has one.
@@ -74,6 +74,8 @@ CALLBACKS: list[tuple[str, str, dict[str, Any]]] = [
     ("dpmptsp", "alerts-history.children", {"alerts-range.value": "30d"}),
     ("admin", "alerts-ack-pick.options", {"alerts-tick.n_intervals": 1}),
     ("admin", "..alerts-silences.children", {"alerts-tick.n_intervals": 1}),
+    ("admin", "reports-list.children", {"reports-tick.n_intervals": 1}),
+    ("dpmptsp", "reports-list.children", {"reports-tick.n_intervals": 1}),
 ]  # fmt: skip
 
 
