@@ -1,4 +1,4 @@
-"""The public boards on a lobby TV: the only routes a display link's token reaches (docs/design.md §3.8).
+"""The public boards on a lobby TV: the only routes a display link's token reaches (docs/design.md §3.9).
 
 - `GET /board/<token>`: a small page rendered here (templates/boards.html) with the board's own script and
   stylesheet (assets/boards.js, boards.css; Dash's pages never load them), the first figures inside it;

@@ -5,7 +5,7 @@ it. Only the token's SHA-256 is stored (scc/storage/boards.py), so nobody can re
 the database, a backup or the audit log; a token is unguessable, so its hash is as good a signature as an
 HMAC would be, without tying every TV in the regency to the server's secret key (rotating that key signs
 everyone out, and must not also blank the lobbies). An admin manages any unit's board; a unit's SKPD staff
-only their own; nobody else anything (docs/design.md §3.8).
+only their own; nobody else anything (docs/design.md §3.9).
 """
 
 from __future__ import annotations

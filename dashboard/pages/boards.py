@@ -1,4 +1,4 @@
-"""The public boards' page: a unit's display links and its announcement (docs/design.md §3.8).
+"""The public boards' page: a unit's display links and its announcement (docs/design.md §3.9).
 
 An admin manages every unit with a board (config/boards.yaml); a unit's SKPD staff only their own, which
 every callback takes from `current_user.skpd_code` (another unit named in a request: 403). The bupati and
@@ -68,13 +68,13 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
                     ],
                     className="page-head",
                 ),
-                html.P(t("boards.intro"), className="text-secondary"),
+                html.P(t("boards.intro"), className="form-hint"),
                 html.Div(id="boards-body"),
             ],
             className="page boards-page",
         )
 
-    access.page(__name__, path=PATH, roles=ROLES, order=10, title_key="boards.nav", layout=layout, nav={"skpd"})
+    access.page(__name__, path=PATH, roles=ROLES, order=10, title_key="boards.nav", layout=layout)
 
     def which_unit(code: str | None) -> str | None:
         """The unit a request may manage: an SKPD's own whatever the request says (another: 403)."""
@@ -174,7 +174,8 @@ def body(ctx: AppContext, unit: str) -> html.Div:
     announce = panel(
         t("boards.notice"),
         [
-            html.P(t("boards.notice_hint", n=limit), className="text-secondary"),
+            dbc.Label(t("boards.notice_label"), html_for="boards-notice-text"),
+            html.P(t("boards.notice_hint", n=limit), className="form-hint"),
             dcc.Textarea(
                 id="boards-notice-text",
                 value=notice[0] if notice else "",
@@ -189,7 +190,7 @@ def body(ctx: AppContext, unit: str) -> html.Div:
     make = panel(
         t("boards.links"),
         [
-            html.P(t("boards.links_hint", s=settings.boards.refresh_s), className="text-secondary"),
+            html.P(t("boards.links_hint", s=settings.boards.refresh_s), className="form-hint"),
             html.Div(
                 [
                     dbc.Label(t("boards.label"), html_for="boards-link-label"),

@@ -1,4 +1,4 @@
-"""What a public board shows, and the links and announcements its managers see (docs/design.md §3.8).
+"""What a public board shows, and the links and announcements its managers see (docs/design.md §3.9).
 
 The figures are the unit's newest values as the metrics pages read them (queries.metrics.unit, from
 `metric_latest`): a gauge as it is now, a counter (a running total of the day, §3.1.8) as today's total,

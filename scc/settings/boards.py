@@ -1,7 +1,7 @@
 """The public boards (config/boards.yaml): which units show a lobby screen, and which of their figures.
 
 A board shows a unit's public figures on a TV in its office's lobby, opened by a display link
-(dashboard/boards_routes.py, docs/design.md §3.8). What a figure means is the unit's metric catalog's
+(dashboard/boards_routes.py, docs/design.md §3.9). What a figure means is the unit's metric catalog's
 (metrics.yaml): the queue is a gauge read as it is now, the documents issued a counter read as its running
 total of today (WITA), and any other public figure is shown as its newest value. The office hours are the
 unit's own, on the calendar's office days (office_days.yaml); a unit the calendar keeps always open has none.

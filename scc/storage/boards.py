@@ -1,4 +1,4 @@
-"""The public boards' tables (docs/design.md §3.8): display links and each unit's announcement.
+"""The public boards' tables (docs/design.md §3.9): display links and each unit's announcement.
 
 A link's token is shown once, when it is made, and only its SHA-256 is stored (`token_hash`), as with an
 API token: the database, a backup or a log of it never holds a working link. A revoked link keeps its row

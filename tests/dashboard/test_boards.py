@@ -1,4 +1,4 @@
-"""The public boards in-process (docs/design.md §3.8): who makes and revokes display links and sets a unit's
+"""The public boards in-process (docs/design.md §3.9): who makes and revokes display links and sets a unit's
 announcement, what a board shows against figures written here, stale figures, the rate limits, a revoked
 link, and no token in any log line. The guard's side (a token reaches nothing else) is test_security.py's."""
 

@@ -54,6 +54,7 @@ PAGES = {
     "/metrics/bpkd": ("nav-metrics", None, "#chart-paddare_pbb_collected .main-svg", "metrics-unit-bpkd"),
     "/metrics/own": ("nav-metrics-own", "own.title", "#own-body > *", "metrics-own"),  # filled by a callback
     "/admin": ("nav-admin", "admin.title", "#users-table", "admin"),
+    "/boards": ("nav-boards", "boards.title", "#boards-body > *", "boards"),
     "/calls/new": ("nav-calls", "intake.title", "#intake-form", "calls-new"),
     "/calls/kpi": ("nav-calls", "kpi.title", "#kpi-body > *", "calls-kpi"),
     "/calls/map": ("nav-calls", "map.title", "#map-body > *", "calls-map"),
@@ -73,19 +74,27 @@ STAFF_PAGES = [
 ]
 CALL_TAKERS = ["/calls/new", "/calls/import"]
 ALLOWED = {
-    "admin": [*STAFF_PAGES, *CALL_TAKERS, "/metrics/own", "/admin"],
+    "admin": [*STAFF_PAGES, *CALL_TAKERS, "/metrics/own", "/admin", "/boards"],
     "operator": [*STAFF_PAGES, *CALL_TAKERS],
     "bupati": STAFF_PAGES,
     # its own unit's figures, complaints and cameras; another unit's page is a 403
-    "dpmptsp": ["/metrics/own", "/metrics/dpmptsp", "/complaints", "/cameras", "/cameras/health", "/reports"],
+    "dpmptsp": [
+        "/metrics/own",
+        "/metrics/dpmptsp",
+        "/complaints",
+        "/cameras",
+        "/cameras/health",
+        "/boards",
+        "/reports",
+    ],
 }
 NAV = {
     "admin": {"nav-overview", "nav-bupati", "nav-cameras", "nav-calls", "nav-complaints", "nav-metrics", "nav-admin"}
-    | {"nav-reports"},
+    | {"nav-reports", "nav-boards"},
     "operator": {"nav-overview", "nav-cameras", "nav-calls", "nav-complaints", "nav-metrics", "nav-reports"},
     "bupati": {"nav-bupati", "nav-overview", "nav-cameras", "nav-calls", "nav-complaints", "nav-metrics"}
     | {"nav-reports"},
-    "dpmptsp": {"nav-metrics-own", "nav-complaints", "nav-cameras", "nav-reports"},
+    "dpmptsp": {"nav-metrics-own", "nav-complaints", "nav-cameras", "nav-reports", "nav-boards"},
 }
 HOME = {"admin": "/", "operator": "/", "bupati": "/bupati", "dpmptsp": "/metrics/own"}
 # axe-core runs for the user who sees every page and for the one who sees the fewest.

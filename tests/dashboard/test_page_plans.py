@@ -48,7 +48,7 @@ PAGES = {
     "/calls/import": "admin", "/calls/<incident_id>": "admin", "/history": "admin", "/complaints": "admin",
     "/cameras": "admin", "/cameras/health": "admin", "/metrics": "admin", "/metrics/compare": "admin",
     "/metrics/own": "dpmptsp", "/metrics/<code>": "admin", "/admin": "admin", "/account": "admin",
-    "/404": "admin", "/alerts": "admin", "/bupati": "bupati", "/reports": "admin",
+    "/404": "admin", "/alerts": "admin", "/bupati": "bupati", "/boards": "admin", "/reports": "admin",
 }  # fmt: skip
 # (user, the callback's output, its inputs' values): what fills each page after it is drawn, in its
 # widest range where it has one.
@@ -67,6 +67,7 @@ CALLBACKS: list[tuple[str, str, dict[str, Any]]] = [
     ("admin", "..complaints-list.children", {"complaints-state.value": "closed", "complaints-age.value": "any"}),
     ("admin", "..history-results.children", {"history-search.n_clicks": 1}),
     ("dpmptsp", "own-body.children", {"own-unit.value": "dpmptsp"}),
+    ("admin", "boards-body.children", {"boards-unit.value": "dukcapil"}),
     ("admin", "..alerts-bar.children", {"alerts-bar-tick.n_intervals": 1}),
     ("dpmptsp", "..alerts-bar.children", {"alerts-bar-tick.n_intervals": 1}),
     ("admin", "alerts-open.children", {"alerts-tick.n_intervals": 1}),
