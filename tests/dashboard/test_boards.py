@@ -255,3 +255,31 @@ def test_no_log_line_carries_a_token(app, caplog):
     app.server.logger.error("Exception on /board/%s [GET]", token)
     assert "/board/<hidden>" in caplog.text
     assert token not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("wita", "words", "open_now"),
+    [
+        ("2026-12-07 09:30", "BUKA · sampai pukul 15.00", True),  # a Monday
+        ("2026-12-07 07:10", "BELUM BUKA · buka pukul 08.00", False),
+        ("2026-12-07 15:00", "SUDAH TUTUP · buka lagi besok, 08.00", False),
+        ("2026-12-05 10:00", "TUTUP hari Sabtu · buka lagi Senin 7/12, 08.00", False),
+        ("2026-12-25 10:00", "Libur: Hari Raya Natal · buka lagi Senin 28/12, 08.00", False),  # a Friday
+    ],
+)
+def test_service_hours_in_words_on_the_office_calendar(app, wita, words, open_now):
+    from datetime import datetime
+
+    from dashboard.queries.boards import hours
+    from scc.clock import WITA
+
+    settings = ctx_of(app).settings
+    now = datetime.fromisoformat(wita).replace(tzinfo=WITA)
+    said = hours(settings, settings.boards.board_of("dukcapil"), now)
+    assert said["today"] == words and said["open"] is open_now
+    assert said["week"] == "Senin–Jumat, 08.00–15.00 WITA"
+    assert hours(settings, settings.boards.board_of("rsud"), now) == {
+        "open": True,
+        "week": "Setiap hari, 24 jam",
+        "today": "BUKA 24 JAM",
+    }
