@@ -11,6 +11,7 @@ report under way; one cut short by a kill is `making` in storage and is made aga
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import signal
 import threading
@@ -31,10 +32,14 @@ log = logging.getLogger("dashboard.reports")
 NAME = "reports"
 HEARTBEAT_S = 30
 PRUNE_S = 3600
+NICE = 10
 
 
 def main() -> None:
     settings = boot.settings_or_exit()
+    # Background work: the web workers, ingest and the camera workers go first when the CPU is short (a catch-up
+    # after days off makes dozens of reports at start, a few tenths of a second each).
+    os.nice(NICE)
     engine = open_storage(settings.database_url)
     config = settings.app.reports
     stop = threading.Event()

@@ -51,10 +51,9 @@ def cell_text(value: Cell, digits: int) -> str:
         return "-"
     if isinstance(value, bool):
         return str(value)
-    if isinstance(value, int):
-        return i18n.number(value, LANG, 0)
-    if isinstance(value, float):
-        return i18n.number(value, LANG, digits)
+    if isinstance(value, int | float):
+        # Whole up to a million (`1.234`), shorter past it (`10,25 M`, miliar), so a figure fits its column.
+        return i18n.figure(value, LANG, 0 if isinstance(value, int) else digits)
     return value
 
 
@@ -91,7 +90,11 @@ def _table(section: Section, regular: str, bold: str) -> Table:
     # Headers wrap within their column (a narrow figure's long name) rather than run into the next.
     left = ParagraphStyle("hl", fontName=bold, fontSize=7.5, leading=9, textColor=INK)
     right = ParagraphStyle("hr", parent=left, alignment=TA_RIGHT)
-    head = [Paragraph(text, left if i == 0 else right) for i, text in enumerate(section.columns)]
+    # A column of words (a reason, a trend) reads from the left, one of figures from the right.
+    words = [
+        i == 0 or any(isinstance(r[i], str) and r[i] != "-" for r in section.rows) for i in range(len(section.columns))
+    ]
+    head = [Paragraph(text, left if words[i] else right) for i, text in enumerate(section.columns)]
     first = max(0.22, min(0.5, 1.0 - 0.11 * (len(section.columns) - 1)))
     rest = (1.0 - first) / max(1, len(section.columns) - 1)
     table = Table([head, *body], colWidths=[WIDTH * first] + [WIDTH * rest] * (len(section.columns) - 1), repeatRows=1)
@@ -101,7 +104,7 @@ def _table(section: Section, regular: str, bold: str) -> Table:
         ("TEXTCOLOR", (0, 0), (-1, -1), INK),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
         ("LINEBELOW", (0, -1), (-1, -1), 0.4, RULE),
-        ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+        *(("ALIGN", (i, 0), (i, -1), "LEFT" if words[i] else "RIGHT") for i in range(len(section.columns))),
         ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
         ("VALIGN", (0, 1), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5),

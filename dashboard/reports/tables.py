@@ -53,7 +53,7 @@ def title(kind: str, start: datetime, end: datetime, unit: str = "") -> str:
     if kind == "daily":
         return t("reports.title.daily", day=first)
     name = t("reports.title.unit", unit=unit) if unit else t("reports.title.weekly")
-    return f"{name} {first} - {last}"
+    return f"{name}, {first} - {last}"
 
 
 def regency(f: Regency, settings: Settings) -> list[Section]:
