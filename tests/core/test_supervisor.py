@@ -186,7 +186,7 @@ def test_scc_run_starts_the_command_center_and_stops_on_ctrl_c(tmp_path):
             beats = {c.name for c in health.read_all(engine) if c.beat_at is not None}
             assert {
                 "cameras-sim", "cameras-worker-0", "cameras-worker-1", "cameras-relay", "housekeeping", "alerts",
-                "probes", "metrics-sites-sim",
+                "probes", "metrics-sites-sim", "reports",
             } <= beats, beats  # fmt: skip
         finally:
             engine.dispose()
