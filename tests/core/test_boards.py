@@ -53,3 +53,33 @@ def test_only_the_tokens_hash_is_stored(tmp_path):
     assert boards.may_manage("skpd", "dukcapil", "dukcapil") and not boards.may_manage("skpd", "dinsos", "dukcapil")
     assert not boards.may_manage("viewer", None, "dukcapil") and not boards.may_manage("operator", None, "dukcapil")
     engine.dispose()
+
+
+def test_a_link_goes_a_year_after_its_revocation_and_a_live_one_never(tmp_path):
+    import time
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from scc import housekeeping
+    from scc.clock import utcnow
+
+    engine = open_storage(f"sqlite:///{tmp_path / 'scc.db'}")
+    settings = load_settings(environ=ENV)
+    admin = boards.Actor("admin", "admin", None)
+    ids = [boards.create_link(engine, settings, "rsud", label, admin)[0] for label in ("old", "recent", "live")]
+    for link_id in ids[:2]:
+        boards.revoke_link(engine, settings, link_id, admin)
+    now = utcnow()
+    with engine.begin() as conn:
+        for link_id, days in ((ids[0], 400), (ids[1], 300), (ids[2], 900)):
+            conn.execute(
+                update(board_links).where(board_links.c.id == link_id).values(created_at=now - timedelta(days=days))
+            )
+        conn.execute(update(board_links).where(board_links.c.id == ids[0]).values(revoked_at=now - timedelta(days=366)))
+    removed: dict[str, int] = {}
+    assert housekeeping.prune(engine, settings.retention, now, time.monotonic() + 30, removed)
+    assert removed.get("board_links") == 1
+    with engine.connect() as conn:
+        assert sorted(conn.scalars(select(board_links.c.label))) == ["live", "recent"]
+    engine.dispose()
