@@ -17,10 +17,19 @@ from scc.alerts.routing import Audience
 from scc.percentiles import percentile
 from scc.settings import Settings
 
-from ..queries import alerts, callcenter_complaints, callcenter_stats, cameras, metrics_probes, metrics_received
+from ..queries import (
+    alerts,
+    callcenter_complaints,
+    callcenter_stats,
+    cameras,
+    metrics_days,
+    metrics_probes,
+    metrics_received,
+)
 from ..queries.alerts import AlertView
 from ..queries.callcenter_stats import Calls, IncidentCounts, Period, Times
 from ..queries.cameras import SpanUptime
+from ..queries.metrics_days import SpanFigure
 from ..queries.metrics_received import Rejected
 from ..queries.regent_units import Compliance, Service, compliance_rows, services
 
@@ -63,6 +72,7 @@ class Unit:
     start: datetime
     end: datetime
     services: list[Service]  # the bupati's key figures this unit reports
+    figures: dict[str, SpanFigure]  # every figure it reported in the span, by metric key
     compliance: Compliance
     complaints_received: int
     complaints_open: int
@@ -140,6 +150,7 @@ def unit(engine: Engine, settings: Settings, code: str, start: datetime, end: da
         start=start,
         end=end,
         services=[s for s in services(engine, settings, end) if s.metric.skpd == code],
+        figures=metrics_days.figures_between(engine, code, start, end),
         compliance=next((r for r in rows if r.code == code), Compliance(code, 0, 0)),
         complaints_received=callcenter_stats.incidents_in(engine, span).complaints_by_unit.get(code, 0),
         complaints_open=counted.open if counted else 0,

@@ -212,6 +212,25 @@ def _alerts(a: AlertFigures) -> list[Section]:
     ]
 
 
+def _figures(f: Unit, settings: Settings) -> Section:
+    """Each figure the unit reports itself, over the span from the daily roll-ups; a flag's in % of readings."""
+    rows: list[list[Cell]] = []
+    for m in settings.metrics:
+        if m.skpd != f.code or m.from_calls is not None:
+            continue  # another unit's, or one the call center counts
+        found = f.figures.get(m.key)
+        scale = 100.0 if m.kind == "flag" else 1.0
+        name = m.name.id + (" (%)" if m.kind == "flag" else "")
+        if found is None:
+            rows.append([name, 0, None, None, None, None, "-"])
+            continue
+        values = [round(v * scale, 1) for v in (found.mean, found.low, found.high, found.last)]
+        rows.append([name, found.days, *values, i18n.datetime_wita(found.last_ts, LANG)])
+    columns = [t("reports.col.figure"), t("reports.col.days"), t("reports.col.mean"), t("reports.col.low")]
+    columns += [t("reports.col.high"), t("reports.col.last"), t("reports.col.last_at")]
+    return Section("angka", t("reports.sec.figures"), columns, rows)
+
+
 def unit(f: Unit, settings: Settings) -> list[Section]:
     short = {u.code: u.short for u in settings.skpd}
     probe = f.probe
@@ -228,6 +247,7 @@ def unit(f: Unit, settings: Settings) -> list[Section]:
     ]
     return [
         Section("ringkasan", t("reports.sec.summary"), [t("reports.col.measure"), t("reports.col.value")], summary),
+        _figures(f, settings),
         _services(f.services, short),
         Section(
             "ditolak",

@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import insert
 
 from dashboard.queries import alerts, callcenter_stats, cameras, metrics_probes
-from dashboard.reports import make_daily, make_unit, make_weekly
+from dashboard.reports import make_daily, make_unit, make_weekly, periods
+from scc.storage.metrics import metric_daily
 from tests.reports.conftest import DAY, END, MONDAY, csv_sections, pdf_text, row_of, write_day
 
 
@@ -72,9 +74,27 @@ def test_the_daily_report_equals_the_pages_for_that_day(day, engine, settings):
     assert row_of(sections["ringkasan"], "Peringatan menyala")[1] == str(len(page))
 
 
+def daily(key: str, day, n: int, total: float, low: float, high: float, last: float) -> dict:
+    start = periods.start_of(day)
+    return dict(skpd_code="dpmptsp", metric_key=key, day=start, n=n, total=total, low=low, high=high, last_value=last,
+                last_ts=start + timedelta(hours=17))  # fmt: skip
+
+
 def test_the_weekly_and_a_units_report_cover_the_week(engine, settings, tmp_path):
     cam = next(c for c in settings.cameras if c.status == "active")
     write_day(engine, cam.id, cam.uplink)
+    # Processing days on two days of the week (4 readings averaging 2.5, 6 averaging 3), and on the Sunday before,
+    # outside it; the website up in 9 of 10 readings.
+    with engine.begin() as conn:
+        conn.execute(
+            insert(metric_daily),
+            [
+                daily("laside_avg_processing_days", MONDAY, 4, 10.0, 2.0, 3.0, 3.0),
+                daily("laside_avg_processing_days", DAY, 6, 18.0, 1.0, 5.0, 4.0),
+                daily("laside_avg_processing_days", MONDAY - timedelta(days=1), 5, 500.0, 99.0, 101.0, 100.0),
+                daily("website_up", DAY, 10, 9.0, 0.0, 1.0, 1.0),
+            ],
+        )
     _, csv_file = make_weekly(engine, settings, MONDAY, tmp_path / "weekly")
     sections = csv_sections(csv_file)
     # The calls a second before Tuesday (Monday's) and at its end (Wednesday's) are in the week too.
@@ -85,5 +105,8 @@ def test_the_weekly_and_a_units_report_cover_the_week(engine, settings, tmp_path
     assert row_of(unit["ringkasan"], "Lewat tenggat")[1] == "1"
     assert row_of(unit["ringkasan"], "Uptime layanan publik (%)")[1] == "87.5"
     assert len(unit["ditolak"]) == 3 and unit["ditolak"][0][1] == "metric unknown"
+    processing = next(r for r in unit["angka"] if r[0].startswith("Rata-rata lama proses"))
+    assert processing[1:6] == ["2", "2.8", "1.0", "5.0", "4.0"]  # 28 / 10 readings; the lowest, highest, newest
+    assert row_of(unit["angka"], "Situs web aktif (%)")[1:3] == ["1", "90.0"]
     text = pdf_text(pdf)
     assert "Laporan Mingguan Dinas Penanaman Modal" in text and "Pesan ditolak 3" in text
