@@ -133,9 +133,9 @@
         try { take(JSON.parse(xhr.responseText)); } catch (e) { away(); }
       } else if (xhr.status === 404 || xhr.status === 410) {
         die();
-      } else {
-        away();  /* 429, 5xx, a proxy's page: keep what we have */
-      }
+      } else if (xhr.status !== 429) {
+        away();  /* 5xx, a proxy's page: keep what we have */
+      }  /* 429: asked too often (a second TV on this link); the footer's time says how old the figures are */
       next();
     };
     xhr.onerror = xhr.ontimeout = function () { away(); next(); };
