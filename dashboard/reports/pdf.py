@@ -95,9 +95,11 @@ def _table(section: Section, regular: str, bold: str) -> Table:
         i == 0 or any(isinstance(r[i], str) and r[i] != "-" for r in section.rows) for i in range(len(section.columns))
     ]
     head = [Paragraph(text, left if words[i] else right) for i, text in enumerate(section.columns)]
-    first = max(0.22, min(0.5, 1.0 - 0.11 * (len(section.columns) - 1)))
-    rest = (1.0 - first) / max(1, len(section.columns) - 1)
-    table = Table([head, *body], colWidths=[WIDTH * first] + [WIDTH * rest] * (len(section.columns) - 1), repeatRows=1)
+    first = max(0.22, min(0.5, 1.0 - 0.125 * (len(section.columns) - 1)))
+    # The other columns share the rest, one of words (a time, a reason) half as wide again as one of figures.
+    weights = [1.6 if words[i] else 1.0 for i in range(1, len(section.columns))]
+    widths = [WIDTH * first] + [WIDTH * (1.0 - first) * w / sum(weights) for w in weights]
+    table = Table([head, *body], colWidths=widths, repeatRows=1)
     style = [
         ("FONT", (0, 0), (-1, 0), bold, 8),
         ("FONT", (0, 1), (-1, -1), regular, 8.5),

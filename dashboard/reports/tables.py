@@ -162,6 +162,11 @@ def regency(f: Regency, settings: Settings) -> list[Section]:
     return out
 
 
+def _time(moment: datetime) -> str:
+    """A time in a table: the subtitle says every time is WITA."""
+    return i18n.datetime_wita(moment, LANG).removesuffix(" WITA")
+
+
 def _mean(values: list[float]) -> float | None:
     return round(sum(values) / len(values), 1) if values else None
 
@@ -225,7 +230,7 @@ def _figures(f: Unit, settings: Settings) -> Section:
             rows.append([name, 0, None, None, None, None, "-"])
             continue
         values = [round(v * scale, 1) for v in (found.mean, found.low, found.high, found.last)]
-        rows.append([name, found.days, *values, i18n.datetime_wita(found.last_ts, LANG)])
+        rows.append([name, found.days, *values, _time(found.last_ts)])
     columns = [t("reports.col.figure"), t("reports.col.days"), t("reports.col.mean"), t("reports.col.low")]
     columns += [t("reports.col.high"), t("reports.col.last"), t("reports.col.last_at")]
     return Section("angka", t("reports.sec.figures"), columns, rows)
@@ -253,7 +258,7 @@ def unit(f: Unit, settings: Settings) -> list[Section]:
             "ditolak",
             t("reports.sec.rejected"),
             [t("reports.col.when"), t("reports.col.reason")],
-            [[i18n.datetime_wita(r.received_at, LANG), r.reason[:160]] for r in f.rejections],
+            [[_time(r.received_at), r.reason[:160]] for r in f.rejections],
         ),
         *_alerts(f.alerts),
     ]
