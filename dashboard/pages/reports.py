@@ -54,10 +54,14 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
         ]
         if current_user.role in ASKERS:
             parts.append(panel(t("reports.ask.title"), ask_form(ctx), panel_id="reports-ask-panel"))
+        own = current_user.skpd_code or "-" if unit else ""
         parts += [
             dcc.Interval(id="reports-tick", interval=REFRESH_MS),
             panel(
-                t("reports.list.title"), html.Div(id="reports-list", children=listing(ctx)), panel_id="reports-panel"
+                t("reports.list.title"),
+                html.Div(id="reports-list", children=listing(ctx, own)),
+                panel_id="reports-panel",
+                aside=whose_picker(ctx, own if unit else None),
             ),
         ]
         return html.Div(parts, className="page reports-page")
@@ -65,13 +69,24 @@ def register(app: dash.Dash, ctx: AppContext, access: Access) -> None:
     access.page(__name__, path=PATH, roles=ROLES, order=11, title_key="reports.nav", layout=layout)
 
     @access.callback(
-        app, Output("reports-list", "children"), Input("reports-tick", "n_intervals"), roles=ROLES,
+        app,
+        Output("reports-list", "children"),
+        Input("reports-tick", "n_intervals"),
+        Input("reports-whose", "value"),
+        roles=ROLES,
         prevent_initial_call=True,
-    )  # fmt: skip
-    def refresh(_n: int | None) -> Any:
+    )
+    def refresh(_n: int | None, whose: Short) -> Any:
         if current_user.role not in ROLES:
             abort(403)
-        return listing(ctx)
+        code = whose or ""
+        if code and code not in settings.skpd_by_code:
+            abort(400)
+        if current_user.role == "skpd":
+            if code and code != current_user.skpd_code:
+                abort(403)  # another unit's reports, named in the request
+            code = current_user.skpd_code or "-"
+        return listing(ctx, code)
 
     @access.callback(
         app,
@@ -161,15 +176,25 @@ def describe(ctx: AppContext, kind: ReportKind, start: datetime, code: str) -> s
     return f"{label(ctx, kind, code)} {i18n.date(start)}"
 
 
-def visible(ctx: AppContext) -> list[ReportRow]:
-    """The reports the signed-in user may see: SKPD staff their unit's, everyone else all."""
-    if current_user.role == "skpd":
-        return queries.listing(ctx.engine, current_user.skpd_code or "-")
-    return queries.listing(ctx.engine)
+def whose_picker(ctx: AppContext, own: str | None) -> html.Div:
+    """Whose reports the list shows: the regency's (daily and weekly), or one unit's weekly ones; SKPD staff
+    their own unit's, the picker showing it and fixed (the refresh takes the unit from the account anyway)."""
+    units = [u for u in ctx.settings.skpd if own is None or u.code == own]
+    options = [] if own is not None else [{"label": t("reports.whose.regency"), "value": ""}]
+    options += [{"label": f"{u.short} - {u.name}", "value": u.code} for u in units]
+    picker = dropdown(
+        id="reports-whose", options=options, value=own or "", clearable=False, disabled=own is not None,
+        className="picker",
+    )  # fmt: skip
+    return html.Div(
+        [html.Label(t("reports.whose.label"), htmlFor="reports-whose", className="picker-label"), picker],
+        className="picker-row reports-whose",
+    )
 
 
-def listing(ctx: AppContext) -> Any:
-    rows = visible(ctx)
+def listing(ctx: AppContext, code: str) -> Any:
+    """The reports of the regency (`code` ''), or of one unit, newest first."""
+    rows: list[ReportRow] = queries.listing(ctx.engine, code)
     if not rows:
         return empty("reports.list.empty_title", "reports.list.empty_hint")
     headers = [t(f"reports.list.{k}") for k in ("kind", "period", "status", "made", "by", "files")]

@@ -52,13 +52,11 @@ def _row(r: object) -> ReportRow:
     )
 
 
-def listing(engine: Engine, skpd_code: str | None = None, limit: int = LIST_LIMIT) -> list[ReportRow]:
-    """The newest reports by period (of one unit only, when given), the regency's before the units' of
-    the same week."""
+def listing(engine: Engine, skpd_code: str = "", limit: int = LIST_LIMIT) -> list[ReportRow]:
+    """The newest reports by period: the regency's daily and weekly ones (`skpd_code` ''), or one unit's
+    weekly ones."""
     c = reports.c
-    query = select(reports).order_by(c.period_start.desc(), c.kind, c.skpd_code).limit(limit)
-    if skpd_code is not None:
-        query = query.where(c.kind == "unit", c.skpd_code == skpd_code)
+    query = select(reports).where(c.skpd_code == skpd_code).order_by(c.period_start.desc(), c.kind).limit(limit)
     with engine.connect() as conn:
         return [_row(r) for r in conn.execute(query)]
 

@@ -39,7 +39,9 @@ reports = Table(
     Column("files", JSON, nullable=False, default=list),  # the file names in its folder
     Column("error", Text),
     UniqueConstraint("kind", "skpd_code", "period_start", name="uq_reports_period"),
-    # The page lists the newest first and the process finds what is asked for; retention goes by the end.
+    # The page lists the regency's or one unit's, newest first; the process finds what is asked for; retention
+    # goes by the end.
+    Index("ix_reports_unit", "skpd_code", "period_start"),
     Index("ix_reports_status", "status", "requested_at"),
     Index("ix_reports_end", "period_end"),
 )

@@ -96,21 +96,25 @@ def test_no_session_no_file_and_only_the_rows_files(app, made):
     assert c.get(f"/reports/999999/{pdf}").status_code == 404
 
 
-def listed(app, user: str) -> set[str]:
-    """The download links the list shows `user`."""
+def listed(app, user: str, whose: str = "", status: int = 200) -> set[str]:
+    """The download links the list shows `user` when they pick `whose` reports ('': the regency's)."""
     key = callback_key(app.callback_map, "reports-list.children")
-    body = body_from_spec(key, app.callback_map[key], {"reports-tick.n_intervals": 1})
+    body = body_from_spec(key, app.callback_map[key], {"reports-whose.value": whose, "reports-tick.n_intervals": 1})
     r = post_callback(client(app, user), body)
-    assert r.status_code == 200
-    return {n["props"]["href"] for n in nodes(r.get_json()) if "href" in n.get("props", {})}
+    assert r.status_code == status
+    return {n["props"]["href"] for n in nodes(r.get_json()) if "href" in n.get("props", {})} if status == 200 else set()
 
 
 def test_unit_staff_see_only_their_units_reports(app, made):
-    everything = listed(app, "bupati")
-    own = listed(app, "dpmptsp")
-    for name, (report_id, pdf) in made.items():
-        assert f"/reports/{report_id}/{pdf}" in everything
-        assert (f"/reports/{report_id}/{pdf}" in own) == (name == "own")
+    def link(name: str) -> str:
+        return f"/reports/{made[name][0]}/{made[name][1]}"
+
+    assert link("daily") in listed(app, "bupati") and link("own") not in listed(app, "bupati")
+    assert link("other") in listed(app, "bupati", "bpkd") and link("own") in listed(app, "operator", "dpmptsp")
+    assert {link("own"), link("own").replace(".pdf", ".csv")} == listed(app, "dpmptsp")  # whatever they pick
+    assert listed(app, "dpmptsp", "dpmptsp") == listed(app, "dpmptsp")
+    listed(app, "dpmptsp", "bpkd", status=403)  # another unit's, named in the request
+    listed(app, "bupati", "nowhere", status=400)
 
 
 def ask(app, user: str, kind: str, day: str, unit: str | None = None):

@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reports")),
         sa.UniqueConstraint("kind", "skpd_code", "period_start", name="uq_reports_period"),
     )
+    op.create_index("ix_reports_unit", "reports", ["skpd_code", "period_start"])
     op.create_index("ix_reports_status", "reports", ["status", "requested_at"])
     op.create_index("ix_reports_end", "reports", ["period_end"])
 
@@ -50,4 +51,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_reports_end", table_name="reports")
     op.drop_index("ix_reports_status", table_name="reports")
+    op.drop_index("ix_reports_unit", table_name="reports")
     op.drop_table("reports")
