@@ -1,7 +1,8 @@
 """The `reports` process: makes the scheduled reports and those asked for on the Reports page.
 
-Every `reports.poll_s` seconds a round: the scheduled reports due by now get their rows (at start, those
-missed while the machine was off, within catch_up_days), then every request waiting is made, one at a
+Every `reports.poll_s` seconds a round: the scheduled reports due by now get their rows (from
+schedule_after_s after the start, so that the processes started with it write first; then those missed while
+the machine was off, within catch_up_days), then every request waiting is made, one at a
 time, a person's before the schedule's; once an hour, reports past keep_days go with their files. It
 beats its heartbeat from its loop after a round that finished (its detail: the last report made and how
 long it took), so a loop stuck or failing goes stale in health. SIGTERM or SIGINT end it after the
@@ -48,6 +49,7 @@ def main() -> None:
     last = ["none made yet"]
     beat = Heartbeat(engine, NAME, HEARTBEAT_S, lambda: (0, last[0]))
     pruned_at = 0.0
+    started = time.monotonic()
     jobs.folder(settings).mkdir(parents=True, exist_ok=True)
     again = jobs.recover(engine)
     if again:
@@ -55,7 +57,7 @@ def main() -> None:
     log.info("reports: daily at %s WITA, weekly on Mondays, into %s", config.at, jobs.folder(settings))
     while not stop.is_set():
         try:
-            if config.scheduled:
+            if config.scheduled and time.monotonic() - started >= config.schedule_after_s:
                 added = jobs.schedule(engine, settings)
                 if added:
                     log.info("reports: %d scheduled reports due", added)

@@ -39,6 +39,14 @@ class ReportsConfig(Strict):
         description="At start, the scheduled reports missed within this many days (the PC was off at `at`) are "
         "made; older ones only when asked for.",
     )
+    schedule_after_s: float = Field(
+        default=60,
+        ge=0,
+        le=3600,
+        description="Seconds after the process starts before it makes the scheduled reports due (those missed "
+        "included), so the processes started with it write first (the demo's weeks of past calls); a report "
+        "asked for on the page is made at once.",
+    )
     poll_s: float = Field(
         default=5, gt=0, le=300, description="Seconds between two looks for a report asked for on the page."
     )

@@ -27,7 +27,7 @@ def test_the_process_catches_up_makes_what_is_asked_and_stops(tmp_path):
     config = tmp_path / "config"
     shutil.copytree(ROOT / "config", config)
     with (config / "scc.yaml").open("a") as f:
-        f.write("reports:\n  catch_up_days: 2\n  poll_s: 0.2\n")
+        f.write("reports:\n  catch_up_days: 2\n  poll_s: 0.2\n  schedule_after_s: 0\n")
     settings = load_settings(config, tmp_path / "data")
     engine = open_storage(settings.database_url)
     today = to_wita(utcnow()).date()
