@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, send_file
+from flask import Flask, Response, jsonify, request, send_file
 from flask_login import current_user
 
 from .context import AppContext
@@ -26,8 +26,6 @@ TYPES = {"pdf": "application/pdf", "csv": "text/csv"}
 def install(server: Flask, ctx: AppContext) -> None:
     @server.get("/reports/<int:report_id>/<name>")
     def report_file(report_id: int, name: str) -> Response:
-        from flask import request
-
         role = current_user.role
         if role not in READERS:
             return _error(403, "not allowed")
