@@ -12,10 +12,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert
 
-from dashboard.queries import alerts, callcenter_stats, cameras, metrics_probes
+from dashboard.queries import alerts, callcenter_stats, cameras, metrics_probes, regent_units
 from dashboard.reports import make_daily, make_unit, make_weekly, periods
 from scc.storage.metrics import metric_daily
-from tests.reports.conftest import DAY, END, MONDAY, csv_sections, pdf_text, row_of, write_day
+from tests.reports.conftest import DAY, END, MONDAY, START, csv_sections, pdf_text, row_of, write_day
 
 
 @pytest.fixture
@@ -72,6 +72,23 @@ def test_the_daily_report_equals_the_pages_for_that_day(day, engine, settings):
     assert row_of(sections["layanan"], "DPMPTSP")[1:3] == [str(grid.checks), str(grid.up)]
     page = [a for a in alerts.history_of(engine, span="24h", now=END) if a.fired_at is not None]
     assert row_of(sections["ringkasan"], "Peringatan menyala")[1] == str(len(page))
+    # The bupati's desk: each unit's reports in over owed, and his key figures, for the same span.
+    shown = {u.short: u.code for u in settings.skpd}
+    owed = {c.code: c for c in regent_units.compliance_rows(engine, settings, END, START)[0]}
+    for unit, arrived, expected, _share in sections["kepatuhan"]:
+        assert (int(arrived), int(expected)) == (
+            owed[shown[unit]].received,
+            owed[shown[unit]].expected,
+        )
+    assert len(sections["kepatuhan"]) == sum(1 for c in owed.values() if c.expected)
+    services = regent_units.services(engine, settings, END)
+    assert [r[0] for r in sections["target"]] == [
+        f"{shown_of(settings, s.metric.skpd)} · {s.metric.name.id}" for s in services
+    ]
+
+
+def shown_of(settings, code: str) -> str:
+    return settings.skpd_by_code[code].short
 
 
 def daily(key: str, day, n: int, total: float, low: float, high: float, last: float) -> dict:
