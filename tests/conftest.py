@@ -127,6 +127,23 @@ def live_server(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def seeded_server(live_server) -> dict:
+    """The live server with cameras' states, open and closed incidents, SKPD links and metric history
+    (tests/support/seed.py), written once into its own database: one per test process, for every
+    folder's browser tests."""
+    from scc.settings import load_settings
+    from scc.storage import open_storage
+    from tests.support.seed import seed
+
+    engine = open_storage(live_server["db_url"])
+    try:
+        counts = seed(engine, load_settings())
+    finally:
+        engine.dispose()
+    return {**live_server, "seeded": counts}
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked inside_netns run only in the network namespace their outer test creates.
 

@@ -1,28 +1,12 @@
-"""Dashboard fixtures: the live server seeded with a running center's data, and where screenshots go.
+"""Dashboard fixtures: the dashboard in-process, one user per role.
 
-Screenshots of every page (per user, per language, and in kiosk mode) are
-written by the browser tests to the `screenshot_dir` fixture (tests/conftest.py).
+The live server seeded with a running center's data (`seeded_server`) and where screenshots go
+(`screenshot_dir`) are in tests/conftest.py, shared with the other folders' browser tests.
 """
 
 from __future__ import annotations
 
 import pytest
-
-
-@pytest.fixture(scope="session")
-def seeded_server(live_server) -> dict:
-    """The live server with cameras' states, open and closed incidents, SKPD links and metric history
-    (tests/support/seed.py), written once into its own database."""
-    from scc.settings import load_settings
-    from scc.storage import open_storage
-    from tests.support.seed import seed
-
-    engine = open_storage(live_server["db_url"])
-    try:
-        counts = seed(engine, load_settings())
-    finally:
-        engine.dispose()
-    return {**live_server, "seeded": counts}
 
 
 @pytest.fixture(scope="module")

@@ -520,14 +520,14 @@ def test_language_switch_and_persistence(new_page, base):
         assert page.locator("#login-submit").inner_text().strip() == "Masuk"
 
         # Signed in, the user's stored language (Indonesian) applies; switch from the navbar.
-        sign_in(page, base, username)
-        expect_page(page, "/", ID)
-        assert _nav_texts(page) == ("Kamera", "Ikhtisar Kabupaten Soppeng")
+        sign_in(page, base, username)  # the bupati lands on his desk
+        expect_page(page, "/bupati", ID)
+        assert _nav_texts(page) == ("Kamera", "Meja Bupati")
         assert _marked_language(page) == "id"
         switch_language(page, "en")
-        assert path_of(page.url) == "/"
-        expect_page(page, "/", EN)
-        assert _nav_texts(page) == ("Cameras", "Soppeng Regency overview")
+        assert path_of(page.url) == "/bupati"
+        expect_page(page, "/bupati", EN)
+        assert _nav_texts(page) == ("Cameras", "Regent's desk")
         assert _marked_language(page) == "en"
         assert page.locator("#logout").inner_text().strip() == EN["nav.logout"]
         assert page.locator("#whoami").inner_text().endswith(EN["role.viewer"])
@@ -544,8 +544,8 @@ def test_language_switch_and_persistence(new_page, base):
         other.goto(base + "/login")
         assert other.locator("#login-submit").inner_text().strip() == "Masuk"
         sign_in(other, base, username)
-        expect_page(other, "/", EN)
-        assert _nav_texts(other) == ("Cameras", "Soppeng Regency overview")
+        expect_page(other, "/bupati", EN)
+        assert _nav_texts(other) == ("Cameras", "Regent's desk")
         other.goto(base + "/cameras")
         expect_page(other, "/cameras", EN)
 
@@ -560,8 +560,8 @@ def test_language_switch_and_persistence(new_page, base):
             other.click("#logout")
         third = new_page()
         sign_in(third, base, username)
-        expect_page(third, "/", ID)
-        assert _nav_texts(third) == ("Kamera", "Ikhtisar Kabupaten Soppeng")
+        expect_page(third, "/bupati", ID)
+        assert _nav_texts(third) == ("Kamera", "Meja Bupati")
         assert third.locator("html").get_attribute("lang") == "id"
     finally:
         reset_language(base, username)

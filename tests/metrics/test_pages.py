@@ -73,8 +73,8 @@ def test_every_metrics_callback_declares_its_roles(app):
     for start, roles in expected.items():
         assert access.callback_roles(key_of(app, start)) == roles, start
     nav = {role: access.nav_for(role) for role in ("admin", "operator", "viewer", "skpd")}
-    assert nav["skpd"] == [OWN, "/complaints", "/cameras"], (
-        "SKPD staff: their figures first, then their complaints, then their unit's cameras"
+    assert nav["skpd"] == [OWN, "/complaints", "/cameras", "/boards", "/reports"], (
+        "SKPD staff: their figures first, then their complaints, their unit's cameras, its lobby boards and reports"
     )
     assert OWN not in nav["admin"], "an admin reaches data entry from the metrics tabs"
     assert "/metrics" in nav["viewer"] and not any("<" in p for paths in nav.values() for p in paths)

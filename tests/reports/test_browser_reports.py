@@ -9,14 +9,14 @@ from datetime import timedelta
 import pytest
 from pypdf import PdfReader
 
-from tests.dashboard.conftest import seeded_server
 from tests.dashboard.test_browser import browser
 from tests.support.browser import sign_in
 
 pytestmark = pytest.mark.browser
 
-# The module's one Chromium, as test_browser.py starts it; the live server with a running center's data.
-__all__ = ["browser", "seeded_server"]
+# The module's one Chromium, as test_browser.py starts it; the live server with a running center's data is
+# tests/conftest.py's `seeded_server`, one per test process (a copy of the fixture here seeded it twice).
+__all__ = ["browser"]
 
 TIMEOUT_MS = 5_000
 
