@@ -11,7 +11,8 @@ housekeeping and the alerts go their rounds. Measured, each with its floor in th
     read kept and some read anew), and the desk's read itself in this process, never kept (`regent.read`);
     floor: an authenticated request that does nothing of ours (benchmarks/call_rig.py);
   - the daily report (yesterday) and the weekly report (last week) made in this process, as the `reports`
-    process makes them; floor: a read of the figures alone, no PDF;
+    process makes them, the weekly with each of the 38 units' own (the goal holds for all of Monday's);
+    floor: a read of the figures alone, no PDF;
   - 50 public boards, each refreshing every 10 s (benchmarks/boards_load.py); floor: the same requests
     to /healthz's summary.
 Run: `.venv/bin/python benchmarks/regent.py` (about 8 minutes); the last line is the JSON.
@@ -38,7 +39,7 @@ from alerts_demo import Demo
 
 from dashboard.queries import regent
 from dashboard.reports import figures as report_figures
-from dashboard.reports.make import make_daily, make_weekly
+from dashboard.reports.make import make_daily, make_unit, make_weekly
 from scc import housekeeping
 from scc.clock import to_wita, utcnow, wita_day_start
 from scc.percentiles import percentile
@@ -133,16 +134,22 @@ def reports(demo: Demo, out: Path) -> dict[str, Any]:
     started = time.perf_counter()
     weekly = make_weekly(demo.engine, demo.settings, last_monday, out / "weekly")
     weekly_s = time.perf_counter() - started
+    started = time.perf_counter()  # each SKPD head's weekly report, made with the regency's on Monday
+    units = [make_unit(demo.engine, demo.settings, u.code, last_monday, out / "units") for u in demo.settings.skpd]
+    units_s = time.perf_counter() - started
     start = wita_day_start(now) - timedelta(days=1)
     started = time.perf_counter()
     report_figures.regency(demo.engine, demo.settings, start, wita_day_start(now))
     floor_s = time.perf_counter() - started
-    say(f"reports: daily {daily_s:.1f} s ({len(daily)} files), weekly {weekly_s:.1f} s ({len(weekly)} files)")
+    say(f"reports: daily {daily_s:.1f} s ({len(daily)} files), weekly {weekly_s:.1f} s ({len(weekly)} files),")
+    say(f"the {len(units)} units' weekly {units_s:.1f} s")
     return {
         "daily_report_s": round(daily_s, 2),
         "weekly_report_s": round(weekly_s, 2),
         "floor_daily_figures_s": round(floor_s, 2),
         "weekly_files": len(weekly),
+        "weekly_units_s": round(units_s, 2),
+        "weekly_with_units_s": round(weekly_s + units_s, 2),
     }
 
 
@@ -192,7 +199,7 @@ def main() -> int:
             "regent_load_p95_ms<=500": out["regent_load_p95_ms"] <= 500,
             "regent_callback_p95_ms<=150": out["regent_callback_p95_ms"] <= 150,
             "daily_report_s<=10": out["daily_report_s"] <= 10,
-            "weekly_report_s<=20": out["weekly_report_s"] <= 20,
+            "weekly_report_s<=20": out["weekly_with_units_s"] <= 20,
             "board_callback_p95_ms<=100": out["board_callback_p95_ms"] <= 100,
         }
     finally:
