@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import ColumnElement, Engine, func, select
 
 from scc.clock import as_utc
 from scc.storage.base import octets
@@ -52,6 +52,12 @@ class Corrected:
 
 def rejections(engine: Engine, skpd_code: str | None = None, limit: int = REJECTIONS_LIMIT) -> list[Rejected]:
     """The newest rejected messages (of one unit, or all), payloads cut in the database."""
+    where = [] if skpd_code is None else [rejected_messages.c.skpd_code == skpd_code]
+    return _rejected(engine, where, limit)
+
+
+def _rejected(engine: Engine, where: list[ColumnElement[bool]], limit: int) -> list[Rejected]:
+    """Refused messages matching `where`, the newest first, at most `limit` (and REJECTIONS_LIMIT)."""
     t = rejected_messages.c
     query = select(
         t.received_at,
@@ -63,9 +69,7 @@ def rejections(engine: Engine, skpd_code: str | None = None, limit: int = REJECT
         t.payload_bytes,
         octets(t.payload),
         t.payload_sha256,
-    )
-    if skpd_code is not None:
-        query = query.where(t.skpd_code == skpd_code)
+    ).where(*where)
     query = query.order_by(t.received_at.desc(), t.id.desc()).limit(max(1, min(limit, REJECTIONS_LIMIT)))
     with engine.connect() as conn:
         return [
@@ -104,20 +108,4 @@ def rejections_between(
 ) -> list[Rejected]:
     """One unit's refused messages of [since, until), the newest first, as `rejections` shows them."""
     t = rejected_messages.c
-    query = select(
-        t.received_at,
-        t.skpd_code,
-        t.source,
-        func.substr(t.reason, 1, REASON_CHARS),
-        func.substr(t.payload, 1, PAYLOAD_CHARS),
-        func.length(t.payload),
-        t.payload_bytes,
-        octets(t.payload),
-        t.payload_sha256,
-    ).where(t.skpd_code == skpd_code, t.received_at >= since, t.received_at < until)
-    query = query.order_by(t.received_at.desc(), t.id.desc()).limit(max(1, min(limit, REJECTIONS_LIMIT)))
-    with engine.connect() as conn:
-        return [
-            Rejected(as_utc(r[0]), r[1], r[2], r[3], r[4], int(r[5] or 0), int(r[6] or r[7] or 0), int(r[7] or 0), r[8])
-            for r in conn.execute(query)
-        ]
+    return _rejected(engine, [t.skpd_code == skpd_code, t.received_at >= since, t.received_at < until], limit)
