@@ -178,6 +178,13 @@ class Watcher:
         times = [at for at, _ in self.frames if start <= at <= end]
         return [b - a for a, b in itertools.pairwise(times)]
 
+    def painted_gaps(self, start: float, end: float) -> list[float]:
+        """Seconds between the times painted in the frames that arrived in [start, end]: the simulator's
+        own pace, which a reader thread starved of the CPU for a moment (a busy 2-core CI box) does not
+        change, as it changes the arrival times."""
+        stamps = [stamp / 1000 for at, stamp in self.frames if start <= at <= end and stamp is not None]
+        return [b - a for a, b in itertools.pairwise(stamps)]
+
 
 def wait_for(condition, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
@@ -204,7 +211,9 @@ def test_down_disconnects_clients_and_up_serves_again(rtsp_sim):
         assert not open_capture(camera_url(rtsp_sim, camera)).isOpened()  # 404 while down
         assert rtsp_sim.state()["cameras"][camera]["playing"]["sub"] == 0  # nothing encoded for nobody
         time.sleep(max(0.0, downed + 2.5 - time.time()))
-        assert other.count_since(downed) >= 8 and max(other.gaps(downed, time.time())) < 1.0  # others unaffected
+        # Others unaffected: still connected, and painted without a pause.
+        assert other.ended_at is None and other.count_since(downed) >= 8
+        assert max(other.painted_gaps(downed, time.time())) < 1.0
     finally:
         rtsp_sim.up(camera)
         watcher.stop()
@@ -299,7 +308,7 @@ def test_rain_drops_radio_cameras_while_fibre_streams(make_rtsp_sim):
         assert sim.state()["cameras"][RADIO]["state"] == "up"
         start, end = radio.frames[0][0], time.time()
         assert down_s - 1 < max(radio.gaps(start, end)) < down_s + 1.5
-        assert fibre.ended_at is None and max(fibre.gaps(start, end)) < 1.0
+        assert fibre.ended_at is None and max(fibre.painted_gaps(start, end)) < 1.0
     finally:
         radio.stop()
         fibre.stop()
