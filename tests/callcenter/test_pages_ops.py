@@ -335,6 +335,9 @@ def test_board_holds_emergencies_by_priority_then_age_and_counts_complaints_apar
     app.server.config["SCC_CONTEXT"].engine.dispose()
 
 
+ROUNDS = 100
+
+
 def test_board_is_fast_with_100000_past_incidents(tmp_path):
     """The board reads open incidents and today only, so 100,000 past incidents must not slow it: its
     refresh on a file holding them is timed in turn with the same refresh on a file holding none (the
@@ -364,7 +367,9 @@ def test_board_is_fast_with_100000_past_incidents(tmp_path):
         body["inputs"][0]["value"] = 1
         calls[name] = (client(app, "operator"), body)
     times: dict[str, list[float]] = {"empty": [], "big": []}
-    for _ in range(40):
+    # 100 rounds: with 40, two moments when the other test process took the CPU, both falling on the big
+    # file's calls, were enough to move its p95 by half (seen once in a full run: 53 ms against 34).
+    for _ in range(ROUNDS):
         for name, (c, body) in calls.items():
             started = time.perf_counter()
             assert post_callback(c, body).status_code == 200
