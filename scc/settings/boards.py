@@ -9,36 +9,25 @@ unit's own, on the calendar's office days (office_days.yaml); a unit the calenda
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from datetime import time
 from typing import Any, Literal
 
-from pydantic import Field, PositiveInt, field_validator, model_validator
+from pydantic import Field, PositiveInt, model_validator
 
-from .base import Code, MetricKey, Strict, Text
+from .base import Code, MetricKey, Strict, Text, TimeOfDay
 from .metrics import Metric
 from .metrics_office_days import OfficeCalendar
 from .source import ConfigError, Document
 
-_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 Shown = Literal["now", "today"]
 
 
 class Hours(Strict):
     """When the office serves the public on an office day, in WITA."""
 
-    opens: str = Field(description='Opening time, "HH:MM" WITA, in quotes.')
-    closes: str = Field(description='Closing time, "HH:MM" WITA, in quotes; after `opens`.')
-
-    @field_validator("opens", "closes", mode="before")
-    @classmethod
-    def _a_time_of_day(cls, value: object) -> object:
-        if isinstance(value, int) and not isinstance(value, bool):  # YAML 1.1 reads an unquoted 08:00 as 480
-            raise ValueError(f'write the time in quotes, as "{value // 60:02d}:{value % 60:02d}"')
-        if isinstance(value, str) and not _TIME.match(value):
-            raise ValueError(f"{value!r} is not a time of day as HH:MM (00:00 to 23:59)")
-        return value
+    opens: TimeOfDay = Field(description='Opening time, "HH:MM" WITA, in quotes.')
+    closes: TimeOfDay = Field(description='Closing time, "HH:MM" WITA, in quotes; after `opens`.')
 
     @model_validator(mode="after")
     def _in_order(self) -> Hours:

@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import time
 from pathlib import Path
 
-from pydantic import Field, PositiveInt, field_validator, model_validator
+from pydantic import Field, PositiveInt, model_validator
 
-from .base import Strict
-
-_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+from .base import Strict, TimeOfDay
 
 
 class ReportsConfig(Strict):
@@ -20,7 +17,7 @@ class ReportsConfig(Strict):
         description="Make the daily report every morning and the weekly ones every Monday (false: only those asked "
         "for on the Reports page).",
     )
-    at: str = Field(
+    at: TimeOfDay = Field(
         default="07:00",
         description="The WITA time (HH:MM, in quotes) at which the day before's report is made, and on Mondays the "
         "week before's (the regency's and each unit's); a machine off then makes them as soon as it starts.",
@@ -51,15 +48,6 @@ class ReportsConfig(Strict):
         default=5, gt=0, le=300, description="Seconds between two looks for a report asked for on the page."
     )
 
-    @field_validator("at", mode="before")
-    @classmethod
-    def _a_time_of_day(cls, value: object) -> object:
-        if isinstance(value, int) and not isinstance(value, bool):  # YAML 1.1 reads an unquoted 07:00 as 420
-            raise ValueError(f'write the time in quotes, as "{value // 60:02d}:{value % 60:02d}"')
-        if isinstance(value, str) and not _TIME.match(value):
-            raise ValueError(f"{value!r} is not a time of day as HH:MM (00:00 to 23:59)")
-        return value
-
     @model_validator(mode="after")
     def _caught_up_reports_are_kept(self) -> ReportsConfig:
         if self.catch_up_days >= self.keep_days:
@@ -68,5 +56,4 @@ class ReportsConfig(Strict):
 
     @property
     def time_of_day(self) -> time:
-        hour, minute = self.at.split(":")
-        return time(int(hour), int(minute))
+        return time.fromisoformat(self.at)

@@ -3,17 +3,15 @@ checked against the schema at load."""
 
 from __future__ import annotations
 
-import re
 from datetime import time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, PositiveInt, field_validator, model_validator
+from pydantic import Field, PositiveInt, model_validator
 
-from .base import Strict
+from .base import Strict, TimeOfDay
 
 Keep = Literal["forever", "state", "days", "owner"]
-_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
 class TablePolicy(Strict):
@@ -49,7 +47,7 @@ class BackupPolicy(Strict):
         description="Where the archives go (`scc backup` too, unless given --to); a relative path is in the data "
         "directory. Copy them off the machine: there they share the database's disk.",
     )
-    at: str = Field(
+    at: TimeOfDay = Field(
         default="02:00",
         description="The WITA time (HH:MM, in quotes) from which the night's backup is taken; a machine off then "
         "takes it at the first pass after.",
@@ -59,19 +57,9 @@ class BackupPolicy(Strict):
         default=7, description="...but the newest this many always stay, however old (a machine off for weeks)."
     )
 
-    @field_validator("at", mode="before")
-    @classmethod
-    def _a_time_of_day(cls, value: object) -> object:
-        if isinstance(value, int) and not isinstance(value, bool):  # YAML 1.1 reads an unquoted 22:30 as 1350
-            raise ValueError(f'write the time in quotes, as "{value // 60:02d}:{value % 60:02d}"')
-        if isinstance(value, str) and not _TIME.match(value):
-            raise ValueError(f"{value!r} is not a time of day as HH:MM (00:00 to 23:59)")
-        return value
-
     @property
     def time_of_day(self) -> time:
-        hour, minute = self.at.split(":")
-        return time(int(hour), int(minute))
+        return time.fromisoformat(self.at)
 
 
 class RetentionFile(Strict):
