@@ -72,6 +72,10 @@ class Times:
     scene_p90: float | None = None
 
 
+# Response times of a period's emergencies: (overall, per district, per line).
+Responses = tuple[Times, dict[str | None, Times], dict[str | None, Times]]
+
+
 @dataclass(frozen=True)
 class Calls:
     total: int = 0
@@ -131,8 +135,8 @@ def _calls(conn: Connection, period: Period, *, detail: bool = True) -> Calls:
         outcomes[line][outcome] += n
         if outcome in MISSED:
             missed += n
-    if not detail:
-        return Calls(total=total, missed=missed)
+    if not detail:  # the counts by line come with the totals; the districts and hours take a scan of their own
+        return Calls(total=total, missed=missed, by_line=dict(by_line))
     hour = _hour(conn, call_log.c.at)
     hours = [0] * 24
     districts: dict[str | None, int] = defaultdict(int)
@@ -167,7 +171,7 @@ def _times(n: int, dispatch: list[float], scene: list[float]) -> Times:
     )
 
 
-def _responses(conn: Connection, period: Period) -> tuple[Times, dict[str | None, Times], dict[str | None, Times]]:
+def _responses(conn: Connection, period: Period) -> Responses:
     """Response times of the emergencies received in `period` (complaints are settled, not responded to):
     overall, per district, per line."""
     result = conn.execute(
@@ -211,13 +215,14 @@ def _responses(conn: Connection, period: Period) -> tuple[Times, dict[str | None
     return every, joined(1), joined(0)
 
 
-def calls_in(engine: Engine, period: Period) -> Calls:
-    """The calls of `period`: by line, district, outcome and WITA hour (as the KPI page counts them)."""
+def calls_in(engine: Engine, period: Period, *, detail: bool = True) -> Calls:
+    """The calls of `period`: by line, and with `detail` by district, outcome and WITA hour too (as the KPI
+    page counts them)."""
     with engine.connect() as conn:
-        return _calls(conn, period)
+        return _calls(conn, period, detail=detail)
 
 
-def responses_in(engine: Engine, period: Period) -> tuple[Times, dict[str | None, Times], dict[str | None, Times]]:
+def responses_in(engine: Engine, period: Period) -> Responses:
     """Response times of the emergencies received in `period`: (overall, per district, per line)."""
     with engine.connect() as conn:
         return _responses(conn, period)

@@ -23,7 +23,7 @@ from scc.clock import as_utc, utcnow, wita_day_start
 from scc.settings import Settings
 
 from . import alerts, callcenter_complaints, callcenter_stats, cameras, metrics_probes
-from .callcenter_stats import Period
+from .callcenter_stats import Period, Responses
 from .kept import Kept
 from .regent_units import Compliance, Service, compliance, services
 
@@ -96,12 +96,13 @@ def _compared(today: float | None, back: Sequence[float | None]) -> Compared:
     return Compared(today, back[0] if back else None, fmean(known) if known else None)
 
 
-def _lines(engine: Engine, settings: Settings, today: Period, back: list[Period], now: datetime) -> list[LineDesk]:
-    spans = [today, *back]
-    calls = [callcenter_stats.calls_in(engine, p) for p in spans]
-    times = [callcenter_stats.responses_in(engine, p)[2] for p in spans]
+def _lines(
+    engine: Engine, settings: Settings, spans: list[Period], responses: list[Responses], now: datetime
+) -> list[LineDesk]:
+    calls = [callcenter_stats.calls_in(engine, p, detail=False) for p in spans]
+    times = [by_line for _, _, by_line in responses]
     allowed: dict[int, int] = {t.priority: t.on_scene_s for t in settings.call_policy.targets}
-    in_time = callcenter_stats.on_scene_in_time(engine, today, allowed, now)
+    in_time = callcenter_stats.on_scene_in_time(engine, spans[0], allowed, now)
     out = []
     for line in settings.call_lines:
         n = [float(c.by_line.get(line.code, 0)) for c in calls]
@@ -119,8 +120,8 @@ def _lines(engine: Engine, settings: Settings, today: Period, back: list[Period]
     return out
 
 
-def _districts(engine: Engine, settings: Settings, today: Period, back: list[Period]) -> dict[str, Compared]:
-    counted = [callcenter_stats.responses_in(engine, p)[1] for p in (today, *back)]
+def _districts(settings: Settings, responses: list[Responses]) -> dict[str, Compared]:
+    counted = [by_district for _, by_district, _ in responses]
     out = {}
     for district in settings.districts:
         n = [float(c[district.code].incidents) if district.code in c else 0.0 for c in counted]
@@ -164,10 +165,12 @@ def read(engine: Engine, settings: Settings, now: datetime | None = None) -> Des
     down = {code for code, check in seen.latest.items() if check.state == "down"}
     overdue = {code: c.overdue for code, c in callcenter_complaints.per_unit(engine, now).items() if code and c.overdue}
     shares, since = compliance(engine, settings, now)
+    spans = [today, *back]
+    responses = [callcenter_stats.responses_in(engine, p) for p in spans]  # one read a span: lines and districts
     return Desk(
         at=now,
-        lines=_lines(engine, settings, today, back, now),
-        districts=_districts(engine, settings, today, back),
+        lines=_lines(engine, settings, spans, responses, now),
+        districts=_districts(settings, responses),
         services=services(engine, settings, now),
         league=_league(settings, shares, down, overdue),
         compliance_since=since,
