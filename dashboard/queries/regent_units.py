@@ -92,7 +92,7 @@ def services(engine: Engine, settings: Settings, now: datetime | None = None) ->
     """The desk's services (config/regent.yaml), in its order, with their eight weeks."""
     now = as_utc(now or utcnow())
     desk = settings.regent
-    by_key = {m.key: m for m in settings.metrics if m.skpd is not None}
+    by_key = {m.key: m for m in settings.metrics}  # the desk names only one-unit metrics (checked at load)
     wanted = [(by_key[s.metric].skpd, s.metric) for s in desk.services]
     targets = [(by_key[s.metric].skpd, s.target_metric) for s in desk.services if s.target_metric]
     starts = week_starts(now)
