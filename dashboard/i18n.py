@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime, timedelta
-from functools import cache
+from decimal import ROUND_HALF_EVEN, Decimal
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -74,18 +75,46 @@ def t(key: str, lang: str | None = None, /, **values: object) -> str:
 
 
 def number(value: float | int | None, lang: str | None = None, digits: int = 1) -> str:
+    """`1.234,5` (`1,234.5` in English): grouped, at most `digits` decimals, rounded half to even as Babel's
+    `#,##0.#` rounds. Written by Decimal's own grouping, then the locale's symbols: a year's chart formats
+    thousands of figures, and Babel's pattern engine was most of such a page's time
+    (tests/dashboard/test_i18n.py holds it to Babel's output)."""
     if value is None:
         return "-"
     lang = lang or current_language()
-    if abs(value) >= LARGEST_WRITTEN_OUT and (isinstance(value, int) or math.isfinite(value)):
+    if isinstance(value, float) and not math.isfinite(value):
+        return _decimal(digits).apply(value, _locale(lang))  # NaN, infinity: Babel's own symbols
+    if abs(value) >= LARGEST_WRITTEN_OUT:
         # Babel rounds in 28 decimal digits and fails past them; only a refused figure is ever this large.
         return format_scientific(value, format="#.##E0", locale=lang)
-    return _decimal(digits).apply(value, _locale(lang))
+    if value == 0:  # not kept: -0.0 is 0 to a cache, but written "-0"
+        return _written.__wrapped__(value, lang, digits)
+    return _written(value, lang, digits)
+
+
+@lru_cache(maxsize=16384)
+def _written(value: float | int, lang: str, digits: int) -> str:
+    """Kept: a chart's past points are the same figures on every draw."""
+    exact = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    text = f"{exact.quantize(_STEPS[digits], ROUND_HALF_EVEN):,f}"
+    if digits:
+        text = text.rstrip("0").rstrip(".")
+    return text.translate(_symbols(lang))
+
+
+_STEPS = {d: Decimal(1).scaleb(-d) for d in range(7)}
+
+
+@cache
+def _symbols(lang: str) -> dict[int, str]:
+    """Python's `,` `.` `-` as the locale writes them."""
+    symbols = _locale(lang).number_symbols["latn"]
+    return str.maketrans({",": symbols["group"], ".": symbols["decimal"], "-": symbols["minusSign"]})
 
 
 @cache
 def _decimal(digits: int) -> NumberPattern:
-    """The pattern `number` writes with, parsed once (format_decimal parses it at every call)."""
+    """The pattern `number` writes non-finite values with, parsed once."""
     return parse_pattern("#,##0" + ("." + "#" * digits if digits else ""))
 
 

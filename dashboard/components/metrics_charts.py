@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -17,7 +18,7 @@ from .. import i18n
 from ..i18n import t
 from ..queries.metrics import RANGES, SPANS, Point, Range
 from .charts import ACCENT, SECOND, TARGET, axis, base_layout
-from .metrics_figures import PREFIXED, amount, unit_text
+from .metrics_figures import PREFIXED, amount, amounts, unit_text
 from .status import attrs
 
 RANGE_KEYS: dict[Range, str] = {"24h": "range.24h", "7d": "range.7d", "30d": "range.30d", "1y": "range.1y"}
@@ -30,7 +31,9 @@ def _window(range_: Range) -> list[str]:
     return [_local(now - SPANS[range_].length), _local(now)]
 
 
+@lru_cache(maxsize=8192)
 def _local(moment: datetime) -> str:
+    """A point's time on the axis, WITA. Kept: a chart's past points are the same on every draw."""
     return to_wita(moment).strftime("%Y-%m-%d %H:%M")
 
 
@@ -53,6 +56,12 @@ def _scale(values: Sequence[float]) -> tuple[float, str]:
     return 1.0, ""
 
 
+def percents(values: Sequence[float]) -> list[str]:
+    """Shares of time up as the hover and the summary write them: `97 %`."""
+    lang = i18n.current_language()
+    return [i18n.number(v, lang, digits=0) + " %" for v in values]
+
+
 def history(metric: Metric, points: Sequence[Point], range_: Range) -> dict[str, Any]:
     """One metric over a range: a line of its buckets; a flag as the share of time up (%), a target dashed."""
     tick, hover = _tick_format(range_)
@@ -60,10 +69,7 @@ def history(metric: Metric, points: Sequence[Point], range_: Range) -> dict[str,
     share = metric.kind == "flag" or metric.unit == "percent"
     size, symbol = (1.0, "") if share else _scale([p.value for p in points] + [metric.target or 0.0])
     y = [p.value / size for p in points]
-    words = [
-        i18n.number(p.value, digits=0) + " %" if metric.kind == "flag" else amount(metric, p.value, short=False)
-        for p in points
-    ]
+    words = percents([p.value for p in points]) if metric.kind == "flag" else amounts(metric, [p.value for p in points])
     traces: list[dict[str, Any]] = [
         {
             "type": "scatter",
@@ -125,7 +131,7 @@ def shares(lines: Sequence[tuple[str, Sequence[Point]]], range_: Range) -> dict[
                 "name": label,
                 "x": [_local(p.at) for p in points],
                 "y": [p.value for p in points],
-                "text": [i18n.number(p.value, digits=0) + " %" for p in points],
+                "text": percents([p.value for p in points]),
                 "line": {"color": colour, "width": 3},
                 "marker": {"size": 6 if len(points) > 40 else 8, "color": colour},
                 "hovertemplate": f"{label}<br>%{{x|{hover}}}<br>%{{text}}<extra></extra>",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import dash_bootstrap_components as dbc
 from dash import html
 from flask_login import current_user
@@ -32,8 +34,18 @@ def unit_text(unit: str) -> str:
 def amount(metric: Metric, value: float | None, *, short: bool = True) -> str:
     """A value with its unit where the reader expects it: `Rp 6,49 M`, `85 %`, `1.386`."""
     fmt = i18n.figure if short else i18n.number
-    text, unit = fmt(value, digits=digits(metric)), unit_text(metric.unit)
-    if not unit or value is None:
+    return _with_unit(metric, fmt(value, digits=digits(metric)), unit_text(metric.unit), value is None)
+
+
+def amounts(metric: Metric, values: Sequence[float]) -> list[str]:
+    """Many values in full (`amount(..., short=False)` each), the language and unit looked up once: a
+    year's chart writes one for every point."""
+    lang, places, unit = i18n.current_language(), digits(metric), unit_text(metric.unit)
+    return [_with_unit(metric, i18n.number(v, lang, places), unit, False) for v in values]
+
+
+def _with_unit(metric: Metric, text: str, unit: str, missing: bool) -> str:
+    if not unit or missing:
         return text
     return f"{unit} {text}" if metric.unit in PREFIXED else f"{text} {unit}"
 

@@ -19,7 +19,6 @@ from dash import Input, Output, State, dcc, html
 from flask import abort
 from flask_login import current_user
 
-from .. import i18n
 from ..access import EVERYONE, Access
 from ..components import charts, metrics_charts, metrics_probes, status
 from ..components.metrics_figures import name, state_line, value_view
@@ -127,6 +126,7 @@ def _how(kind: str, range_: Range) -> str:
 
 
 def _summary(label: str, range_: Range, values: list[str]) -> str:
+    """What a screen reader hears of a chart: its points' count and the newest, as the hover writes them."""
     if not values:
         return t("chart.summary_empty", name=label, range=t(metrics_charts.RANGE_KEYS[range_]))
     return t("chart.summary", name=label, range=t(metrics_charts.RANGE_KEYS[range_]), n=len(values), last=values[-1])
@@ -173,9 +173,7 @@ def availability_panel(flags: list[Latest], points: dict[str, list[Point]], rang
     )
     if any(p for _, p in lines):
         figure = metrics_charts.shares(lines, range_)
-        summary = "; ".join(
-            _summary(label, range_, [i18n.number(p.value, digits=0) + " %" for p in pts]) for label, pts in lines
-        )
+        summary = "; ".join(_summary(trace["name"], range_, trace["text"]) for trace in figure["data"])
         content: object = charts.graph(figure, graph_id="chart-availability", summary=summary)
     else:
         content = empty("chart.empty_title", "chart.empty_hint")

@@ -14,10 +14,11 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, get_args
+from functools import partial
+from typing import Any, Literal, TypeVar, get_args
 
 from sqlalchemy import ColumnElement, Connection, Engine, Integer, cast, extract, func, literal_column, select
 
@@ -44,6 +45,7 @@ from . import callcenter_stats, metrics_calls
 UnitState = Literal["online", "stale", "offline", "never"]
 UNIT_STATES: tuple[UnitState, ...] = get_args(UnitState)
 
+T = TypeVar("T")
 Range = Literal["24h", "7d", "30d", "1y"]
 RANGES: tuple[Range, ...] = get_args(Range)
 WITA_OFFSET_S = 8 * 3600  # buckets of a day start at midnight in Soppeng, not in Greenwich
@@ -234,18 +236,32 @@ def series(
     kinds = {m.key: m.kind for m in settings.metrics if m.skpd == code}
     if not kinds:
         return {}
-    with engine.connect() as conn:
-        rows = _daily(conn, code, since) if range_ in FROM_DAYS else _buckets(conn, code, since, span.bucket_s)
-    out: dict[str, list[Point]] = {key: [] for key in kinds}
     kept = {m.key: m for m in settings.metrics if m.skpd == code and m.from_calls is not None}
+    # A key no longer in the catalog, or one the call center keeps (a unit sent it anyway), is left out.
+    own = {key: kind for key, kind in kinds.items() if key not in kept}
+    if range_ in FROM_DAYS:
+        read = partial(_daily, engine, code, own)
+        found = _past_and_today(engine, ("daily", code, since, 0), since, now, read)
+    else:
+        with engine.connect() as conn:
+            found = _points(_buckets(conn, code, since, span.bucket_s), own)
+    out: dict[str, list[Point]] = {key: [] for key in kinds}
     for key, m in kept.items():
         out[key] = _kept_series(engine, settings, m, since, span.bucket_s, now)
+    for key, point in found:
+        out[key].append(point)
+    return out
+
+
+def _points(rows: Iterable[Any], kinds: dict[str, str]) -> list[tuple[str, Point]]:
+    """(metric, point) of each (metric, bucket start in epoch seconds, mean, highest) row of a metric in
+    `kinds`: the highest of a counter, the mean of a gauge, a flag's mean as a share in %."""
+    out = []
     for key, start, mean, top in rows:
         kind = kinds.get(key)
-        if kind is None or key in kept:
-            continue  # a key no longer in the catalog, or one the call center keeps (a unit sent it anyway)
-        value = float(top) if kind == "counter" else float(mean) * (100.0 if kind == "flag" else 1.0)
-        out[key].append(Point(datetime.fromtimestamp(int(start), UTC), value))
+        if kind is not None:
+            value = float(top) if kind == "counter" else float(mean) * (100.0 if kind == "flag" else 1.0)
+            out.append((key, Point(datetime.fromtimestamp(int(start), UTC), value)))
     return out
 
 
@@ -270,16 +286,16 @@ def _buckets(conn: Connection, code: str, since: datetime, size: int) -> list[An
     return list(conn.execute(query).all())
 
 
-def _daily(conn: Connection, code: str, since: datetime) -> list[Any]:
-    """The same, by WITA day, from the daily roll-ups."""
+def _daily(
+    engine: Engine, code: str, kinds: dict[str, str], since: datetime, until: datetime | None
+) -> list[tuple[str, Point]]:
+    """The same points, by WITA day, from the daily roll-ups of [since, until) (until now when None)."""
     d = metric_daily.c
-    query = (
-        select(d.metric_key, d.day, d.total / d.n, d.high)
-        .where(d.skpd_code == code, d.day >= since)
-        .order_by(d.metric_key, d.day)
-        .limit(MAX_ROWS)
-    )
-    return [(key, int(as_utc(day).timestamp()), mean, top) for key, day, mean, top in conn.execute(query)]
+    where = [d.skpd_code == code, d.day >= since] + ([d.day < until] if until is not None else [])
+    query = select(d.metric_key, d.day, d.total / d.n, d.high).where(*where).order_by(d.metric_key, d.day)
+    with engine.connect() as conn:
+        rows = conn.execute(query.limit(MAX_ROWS)).all()
+    return _points(((key, as_utc(day).timestamp(), mean, top) for key, day, mean, top in rows), kinds)
 
 
 def _kept_series(
@@ -287,31 +303,37 @@ def _kept_series(
 ) -> list[Point]:
     """A figure the call center keeps (metrics_calls), a point per bucket as a unit's samples would give
     it: the day's running total of calls at the bucket's end, or the mean minutes to scene of the bucket's
-    emergencies. From the call log and the incidents, as the call center's pages read them.
+    emergencies. From the call log and the incidents, as the call center's pages read them."""
+    key = (metric.skpd, metric.key, since, size)
+    return _past_and_today(engine, key, since, now, partial(_kept_points, engine, settings, metric, size=size))
 
-    A chart read by day (a month, a year) begins at a midnight: its days before today are kept per
-    process for PAST_TTL_S, and only today's rows are read on every draw, so a year's chart does not
-    read a year of calls each time. An edit or an import of past calls shows within PAST_TTL_S."""
+
+def _past_and_today(
+    engine: Engine, key: tuple[str, str, datetime, int], since: datetime, now: datetime, read: Callable[..., list[T]]
+) -> list[T]:
+    """`read(since, until)` of a chart from `since` to now. A chart read by day (a month, a year) begins at
+    a midnight: its days before today are kept per process for PAST_TTL_S, and only today's rows are read
+    on every draw, so a year's chart neither reads nor carries a year each time. An import of past calls,
+    or a unit's correction of a past day's figure, shows within PAST_TTL_S."""
     today = wita_day_start(now)
     if since >= today or since != wita_day_start(since):
-        return _kept_points(engine, settings, metric, since, None, size)
-    key = (metric.skpd, metric.key, since, size)
+        return read(since, None)
     with _lock:
         kept = _past_cache.setdefault(engine, {})
         hit = kept.get(key)
     if hit is None or time.monotonic() - hit[0] >= PAST_TTL_S or hit[2] != today:
-        past = _kept_points(engine, settings, metric, since, today, size)
+        past = read(since, today)
         with _lock:
             for old in [k for k, v in kept.items() if v[2] != today]:
                 del kept[old]
             kept[key] = (time.monotonic(), past, today)
     else:
         past = hit[1]
-    return past + _kept_points(engine, settings, metric, today, None, size)
+    return past + read(today, None)
 
 
 def _kept_points(
-    engine: Engine, settings: Settings, metric: Metric, since: datetime, until: datetime | None, size: int
+    engine: Engine, settings: Settings, metric: Metric, since: datetime, until: datetime | None, *, size: int
 ) -> list[Point]:
     """The points of [since, until) (until now when None); `since` is the start of a bucket and of a day
     where a running total counts from."""
@@ -367,7 +389,7 @@ def uptime_by_unit(
 
 
 _uptime_cache: dict[tuple[int, str, str], tuple[float, dict[str, float]]] = {}
-_Past = dict[tuple[str, str, datetime, int], tuple[float, list[Point], datetime]]
+_Past = dict[tuple[str, str, datetime, int], tuple[float, list[Any], datetime]]
 # Per engine, and gone with it (a test's engine freed and another made at its address must not find it).
 _past_cache: weakref.WeakKeyDictionary[Engine, _Past] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()

@@ -7,6 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import get_args
 
+from babel.numbers import format_decimal
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from dashboard import i18n
 from dashboard.components import status
 from dashboard.components.metrics_figures import UNITLESS
@@ -129,3 +133,25 @@ def test_every_user_error_has_a_text_in_both_languages():
     assert len(codes) >= 10
     for lang in ("id", "en"):
         assert {f"error.{c}" for c in codes} - set(i18n.catalog(lang)) == set()
+
+
+FIGURES = st.one_of(
+    st.integers(min_value=-(10**14), max_value=10**14),
+    st.floats(min_value=-1e14, max_value=1e14, allow_nan=False),
+    st.sampled_from([0.05, 0.15, 0.25, 0.35, 2.5, 3.5, -2.5, -0.04, -0.0, 123456789.95, 1e14 - 0.05]),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(FIGURES, st.sampled_from(i18n.LANGUAGES), st.integers(min_value=0, max_value=2))
+def test_numbers_are_written_as_babel_writes_them(value, lang, digits):
+    """`number` writes figures itself (Babel's pattern engine was most of a year chart's time): whatever
+    the figure, it says what Babel's `#,##0.#` says, rounding half to even included."""
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    assert i18n.number(value, lang, digits) == format_decimal(value, pattern, locale=lang)
+
+
+def test_figures_beyond_numbers_keep_babels_words():
+    for lang in i18n.LANGUAGES:
+        assert i18n.number(float("nan"), lang) == format_decimal(float("nan"), "#,##0.#", locale=lang)
+        assert i18n.number(float("-inf"), lang) == format_decimal(float("-inf"), "#,##0.#", locale=lang)

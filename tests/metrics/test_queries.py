@@ -133,7 +133,9 @@ def test_a_year_of_samples_comes_back_as_at_most_a_point_a_day(engine, settings,
     assert 365 <= len(year) <= q.SPANS["1y"].buckets and all(p.value == 70.0 for p in year)
     assert all(q.SPANS[r].buckets * 3 <= q.MAX_ROWS for r in q.RANGES), "a unit's metrics fit the cap"
     monkeypatch.setattr(q, "MAX_ROWS", 25)
-    assert len(q.series(engine, settings, "rsud", "1y", now=NOW)["rsud_bed_occupancy_percent"]) == 25
+    monkeypatch.setattr(q, "PAST_TTL_S", 0.0)  # the days before today read again, not as kept
+    # Each read holds its LIMIT: the days before today (25 of them), and today's row.
+    assert len(q.series(engine, settings, "rsud", "1y", now=NOW)["rsud_bed_occupancy_percent"]) == 25 + 1
     uptime = q.uptime_by_unit(engine, settings, "service_up", "1y", now=NOW)
     assert uptime == {}, "no service_up samples at all"
 
@@ -208,3 +210,28 @@ def test_a_year_of_calls_is_read_once_and_today_on_every_draw(engine, settings, 
     assert sorted(second.values()) == [1.0, 2.0], "today's new call shows; the old one waits for the past to expire"
     monkeypatch.setattr(q, "PAST_TTL_S", 0.0)
     assert sorted(chart().values()) == [1.0, 1.0, 2.0]
+
+
+def test_a_year_chart_keeps_its_past_days_and_reads_today_on_every_draw(engine, settings, monkeypatch):
+    """A unit's year chart from the daily roll-ups: a figure that arrives late for a past day shows once
+    the kept past expires (PAST_TTL_S); today's figures show at the next draw."""
+    key, past, later = "rsud_bed_occupancy_percent", NOW - timedelta(days=10), NOW + timedelta(hours=1)
+
+    def arrive(ts: datetime, value: float, at: datetime) -> None:
+        with engine.begin() as conn:
+            conn.execute(insert(metric_samples), {**sample("rsud", key, ts, value), "received_at": at})
+
+    arrive(past, 60.0, past)
+    arrive(NOW - timedelta(minutes=5), 70.0, NOW - timedelta(minutes=5))
+    housekeeping.roll_up(engine, NOW)
+
+    def chart(now: datetime) -> list[float]:
+        return [p.value for p in q.series(engine, settings, "rsud", "1y", now)[key]]
+
+    assert chart(NOW) == [60.0, 70.0]
+    arrive(past + timedelta(minutes=30), 80.0, NOW + timedelta(minutes=1))  # late, for that day: mean 70
+    arrive(NOW + timedelta(minutes=30), 90.0, NOW + timedelta(minutes=30))  # today's mean 80
+    housekeeping.roll_up(engine, later)
+    assert chart(later) == [60.0, 80.0], "today's figure shows; the past day's waits for the kept past to expire"
+    monkeypatch.setattr(q, "PAST_TTL_S", 0.0)
+    assert chart(later) == [70.0, 80.0]
