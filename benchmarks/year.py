@@ -1,6 +1,6 @@
 """Year benchmark: the same measurements on an empty database, on day 1 and on day 365.
 
-    .venv/bin/python benchmarks/year.py [--rounds 20] [--messages 20000] [--import-rows 20000] [--days 365]
+    .venv/bin/python benchmarks/year.py [--rounds 40] [--messages 20000] [--import-rows 20000] [--days 365]
 
 Progress goes to stderr; the last stdout line is one JSON object:
 {"bench": "year", "db_mb": ..., "build_s": ..., "housekeeping_s": ..., "page_p95_ms_day365": {...},
@@ -18,14 +18,16 @@ of a month's window (the KPI page, the map) is full: its ratio to day 365 is the
 
 Each day is a rig of benchmarks/ingest.py (our broker configuration, the real ingest process, SQLite in
 WAL mode in its own data directory) with all 41 cameras as if installed, and the production server
-(gunicorn, as `scc run` starts it) on the same file. Day 1's and day 365's files are built first by
-benchmarks/year_data.py; then housekeeping runs its passes (in this process, as `run_pass`) until it has
-caught up with the day the builder left it, while a probe process commits ingest's batches through
-ingest's own writer every 100 ms and times each commit. Measured on each day, in the same run:
+(gunicorn, as `scc run` starts it) on the same file. The days' files are built first by
+benchmarks/year_data.py; on day 365 housekeeping then runs its passes (in this process, as `run_pass`)
+until it has caught up with the day the builder left it, while a probe process commits ingest's batches
+through ingest's own writer every 100 ms and times each commit. Measured on each day, in the same run:
   - pages: each page's data callback (the list the page-plans test keeps: tests/dashboard/
     test_page_plans.py), as Dash's front end posts it, the first time (cold, the worker's caches empty)
-    and then `rounds` times; the floor is an authenticated request that does nothing of ours
-    (benchmarks/web.py), and `*_ratio_to_floor` divides by it;
+    and then `rounds` times. The four days' servers run side by side and are timed in turn, a round of
+    every page on each day after another, so a change in the machine's load falls on all four alike
+    (the ratios between days were at the mercy of when each day happened to run). The floor is an
+    authenticated request that does nothing of ours (benchmarks/web.py), two a round on each day;
   - ingest: `messages` telemetry messages of two units' full catalogs through the broker, published by
     mosquitto_pub, until committed; the floor is the bare paho subscriber receiving the same load;
   - import: a call-log export of `import_rows` rows (benchmarks/calls.py's generator) into the file.
@@ -40,6 +42,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -90,39 +93,62 @@ def page_name(output: str) -> str:
     return output.strip(".").split(".")[0].removesuffix("-body")
 
 
-def measure_pages(r: ingest_bench.Rig, rounds: int) -> dict[str, Any]:
+def measure_pages(rigs: dict[str, ingest_bench.Rig], rounds: int) -> dict[str, dict[str, Any]]:
+    """Every day's production server at once, each page's callback timed on each day in turn (round after
+    round, day after day), so a change in the machine's load falls on every day alike."""
+    servers: dict[str, Any] = {}
+    try:
+        days = {tag: _server(r, servers, tag) for tag, r in rigs.items()}
+        times: dict[str, dict[str, list[float]]] = {tag: {name: [] for name in d.bodies} for tag, d in days.items()}
+        floors: dict[str, list[float]] = {tag: [] for tag in days}
+        for _ in range(rounds):
+            for tag, d in days.items():
+                for name, (user, body) in d.bodies.items():
+                    times[tag][name].append(post(d.sessions[user], d.url, body))
+                floors[tag] += call_rig.floor_requests(d.any_session, d.url, 2)
+    finally:
+        for server in servers.values():
+            web.stop_server(server)
+    out = {}
+    for tag, d in days.items():
+        p95 = {name: round(percentile(v, 95), 1) for name, v in times[tag].items()}
+        floor = percentile(floors[tag], 95)
+        say(f"{tag}: pages p95 ms", p95, f"floor {floor:.1f}")
+        first = {k: round(v, 1) for k, v in d.first.items()}
+        out[tag] = {"page_p95_ms": p95, "page_first_ms": first, "floor_ms": round(floor, 1)}
+    return out
+
+
+@dataclass
+class Served:
+    url: str
+    sessions: dict[str, Any]
+    any_session: Any
+    bodies: dict[str, tuple[str, dict[str, Any]]]
+    first: dict[str, float]
+
+
+def _server(r: ingest_bench.Rig, servers: dict[str, Any], tag: str) -> Served:
+    """The production server on a rig's file, signed in as each user of CALLBACKS, each page's callback
+    called once (cold: `first`) and the workers warmed."""
     port = web.free_port()
     env = {**r.env, "SCC_WEB_PORT": str(port), "SCC_WEB_HOST": "127.0.0.1"}
     url = f"http://127.0.0.1:{port}"
-    server = web.start_server(env, r.dir / "web.log", url)
-    try:
-        sessions = {user: web.session_for(url, user, PASSWORDS[user]) for user in {u for u, _, _ in CALLBACKS}}
-        any_session = next(iter(sessions.values()))
-        # Each user is told only the callbacks their role may call.
-        deps_of = {
-            user: {d["output"]: d for d in s.get(url + "/_dash-dependencies", timeout=30).json()}
-            for user, s in sessions.items()
-        }
-        bodies = {}
-        for user, output, values in CALLBACKS:
-            key = callback_key(deps_of[user], output)
-            bodies[page_name(output)] = (user, body_from_spec(key, deps_of[user][key], values))
-        first = {name: post(sessions[user], url, body) for name, (user, body) in bodies.items()}
-        web.warm_workers(url, any_session.cookies.get_dict())
-        times: dict[str, list[float]] = {name: [] for name in bodies}
-        for _ in range(rounds):
-            for name, (user, body) in bodies.items():
-                times[name].append(post(sessions[user], url, body))
-        floor = percentile(call_rig.floor_requests(any_session, url, rounds * len(bodies)), 95)
-    finally:
-        web.stop_server(server)
-    p95 = {name: round(percentile(v, 95), 1) for name, v in times.items()}
-    say("pages p95 ms", p95, f"floor {floor:.1f}")
-    return {
-        "page_p95_ms": p95,
-        "page_first_ms": {k: round(v, 1) for k, v in first.items()},
-        "floor_ms": round(floor, 1),
+    servers[tag] = web.start_server(env, r.dir / "web.log", url)
+    sessions = {user: web.session_for(url, user, PASSWORDS[user]) for user in {u for u, _, _ in CALLBACKS}}
+    any_session = next(iter(sessions.values()))
+    # Each user is told only the callbacks their role may call.
+    deps_of = {
+        user: {d["output"]: d for d in s.get(url + "/_dash-dependencies", timeout=30).json()}
+        for user, s in sessions.items()
     }
+    bodies = {}
+    for user, output, values in CALLBACKS:
+        key = callback_key(deps_of[user], output)
+        bodies[page_name(output)] = (user, body_from_spec(key, deps_of[user][key], values))
+    first = {name: post(sessions[user], url, body) for name, (user, body) in bodies.items()}
+    web.warm_workers(url, any_session.cookies.get_dict())
+    return Served(url, sessions, any_session, bodies, first)
 
 
 def post(session: Any, url: str, body: dict[str, Any]) -> float:
@@ -250,27 +276,24 @@ def db_mb(r: ingest_bench.Rig) -> float:
 # -- the run ----------------------------------------------------------------------------------------
 
 
-def day(r: ingest_bench.Rig, args: argparse.Namespace, tag: str) -> dict[str, Any]:
-    seed_users(r.engine)
-    out = measure_pages(r, args.rounds)
-    out |= measure_ingest(r, args.messages, tag)
-    out |= measure_import(r, args.import_rows, seed=11)
-    return out
-
-
-def measured_day(args: argparse.Namespace, tag: str, days: int) -> dict[str, Any]:
-    """A rig holding `days` of data (none: an empty database), measured."""
+def built_rig(args: argparse.Namespace, tag: str, days: int) -> ingest_bench.Rig:
+    """A rig holding `days` of data (none: an empty database) and the day's housekeeping, as a day of
+    running leaves it (today's roll-ups)."""
     say(f"{tag}: {days} days of data")
     r = rig()
-    try:
-        if days:  # and the day's housekeeping, as a day of running has it (today's roll-ups)
-            year_data.build(r.engine, r.settings, utcnow(), days=days, incidents=args.incidents, say=say)
-            while not housekeeping.run_pass(r.engine, r.settings).caught_up:
-                pass
-        r.broker.start()
-        return day(r, args, tag)
-    finally:
-        r.close()
+    if days:
+        year_data.build(r.engine, r.settings, utcnow(), days=days, incidents=args.incidents, say=say)
+        while not housekeeping.run_pass(r.engine, r.settings).caught_up:
+            pass
+    seed_users(r.engine)
+    return r
+
+
+def speeds(r: ingest_bench.Rig, args: argparse.Namespace, tag: str) -> dict[str, Any]:
+    r.broker.start()
+    out = measure_ingest(r, args.messages, tag)
+    out |= measure_import(r, args.import_rows, seed=11)
+    return out
 
 
 def ratios_of(later: dict[str, Any], earlier: dict[str, Any]) -> dict[str, float]:
@@ -279,7 +302,7 @@ def ratios_of(later: dict[str, Any], earlier: dict[str, Any]) -> dict[str, float
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=20, help="times each page's callback is timed")
+    parser.add_argument("--rounds", type=int, default=40, help="times each page's callback is timed, each day")
     parser.add_argument("--messages", type=int, default=20_000, help="for each ingest throughput run")
     parser.add_argument("--import-rows", type=int, default=20_000)
     parser.add_argument("--days", type=int, default=365)
@@ -291,22 +314,27 @@ def main() -> int:
         commit_probe(db_url, Path(out), Path(stop))
         return 0
 
-    empty = measured_day(args, "empty", days=0)
-    day1 = measured_day(args, "day1", days=1)
-    day30 = measured_day(args, "day30", days=30)
-    say(f"day {args.days}: building {args.days} days")
-    last = rig()
+    rigs: dict[str, ingest_bench.Rig] = {}
     try:
+        rigs["empty"] = built_rig(args, "empty", days=0)
+        rigs["day1"] = built_rig(args, "day1", days=1)
+        rigs["day30"] = built_rig(args, "day30", days=30)
+        say(f"day {args.days}: building {args.days} days")
+        last = rigs["day365"] = rig()
         started = time.perf_counter()
         built = year_data.build(last.engine, last.settings, utcnow(), days=args.days, incidents=args.incidents, say=say)
         build_s = time.perf_counter() - started
         kept = run_housekeeping(last, quiet_s=10)
         size = db_mb(last)
         say(f"built in {build_s:.0f} s; {size} MB after housekeeping")
-        last.broker.start()
-        day365 = day(last, args, "day365")
+        seed_users(last.engine)
+        pages = measure_pages(rigs, args.rounds)
+        empty, day30 = pages["empty"], pages["day30"]
+        day1 = pages["day1"] | speeds(rigs["day1"], args, "day1")
+        day365 = pages["day365"] | speeds(last, args, "day365")
     finally:
-        last.close()
+        for r in rigs.values():
+            r.close()
 
     ratios = ratios_of(day365, day1)
     worst_page = max(day365["page_p95_ms"], key=lambda k: day365["page_p95_ms"][k])

@@ -9,6 +9,7 @@ each worker, and the HTTP-to-HTTPS redirect is a process of its own
 
 from __future__ import annotations
 
+import gc
 import os
 import ssl
 import sys
@@ -66,7 +67,7 @@ def main() -> None:
         "limit_request_line": 8190,
         "limit_request_field_size": 8190,
         "proc_name": "scc-web",
-        "post_worker_init": lambda _worker: start_heartbeat(settings),
+        "post_worker_init": lambda _worker: worker_ready(settings),
     }
     if settings.tls_files:
         cert, key = settings.tls_files
@@ -75,6 +76,18 @@ def main() -> None:
                 sys.exit(f"TLS is on (web.tls) but {path} does not exist; `scc setup --self-signed NAME` makes one.")
         options.update(certfile=str(cert), keyfile=str(key))
     _Gunicorn(options, settings).run()
+
+
+def worker_ready(settings: Settings) -> health.Heartbeat:
+    """A worker that has built its app: its objects frozen out of the collector's way, then its heartbeat.
+
+    The app, its layouts and callbacks, the settings and the schema are some 150,000 objects that live as
+    long as the worker. Left to the cyclic collector, each full collection walked them all: a request
+    that happened to trigger one took 40-70 ms longer, the slowest twentieth of camera health's calls on
+    a year's database (105 ms against 14). Frozen, they are never walked again."""
+    gc.collect()
+    gc.freeze()
+    return start_heartbeat(settings)
 
 
 def start_heartbeat(settings: Settings) -> health.Heartbeat:
