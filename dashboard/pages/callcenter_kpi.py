@@ -19,7 +19,8 @@ from ..components import callcenter_charts
 from ..components.tables import panel, table
 from ..context import AppContext
 from ..i18n import t
-from ..queries.callcenter_stats import Kpi, Window, kpi
+from ..queries.callcenter_kpi import Kpi, kpi
+from ..queries.callcenter_stats import Window
 
 PATH = "/calls/kpi"
 ROLES = STAFF

@@ -86,21 +86,6 @@ class Calls:
     outcomes_by_line: dict[str | None, dict[str, int]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Kpi:
-    window: Window
-    current: Period
-    previous: Period
-    calls: Calls
-    previous_calls: Calls
-    overall: Times
-    previous_overall: Times
-    by_district: dict[str | None, Times]
-    previous_by_district: dict[str | None, Times]
-    by_line: dict[str | None, Times]
-    previous_by_line: dict[str | None, Times]
-
-
 def _in(column: Any, period: Period) -> ColumnElement[bool]:
     return and_(column >= period.since, column <= period.until)
 
@@ -120,32 +105,49 @@ def _hour(conn: Connection, column: Any) -> ColumnElement[Any]:
     return cast(func.strftime(literal_column("'%H'"), column, literal_column("'+8 hours'")), Integer)
 
 
-def _calls(conn: Connection, period: Period, *, detail: bool = True) -> Calls:
-    by_line: dict[str | None, int] = defaultdict(int)
-    outcomes: dict[str | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    total = missed = 0
-    rows = conn.execute(
+# A span's calls counted by (line, outcome) and by (district, WITA hour): rows that add up, so the counts
+# of two spans are the counts of their rows together.
+CallRows = tuple[list[tuple[str | None, str, int]], list[tuple[str | None, int | None, int]]]
+# A span's emergencies: per (line, district), [how many] and the minutes to dispatch and to scene. The
+# minutes are kept whole because percentiles do not add.
+Minutes = dict[tuple[str | None, str | None], tuple[list[int], list[float], list[float]]]
+
+
+def call_rows(conn: Connection, period: Period, *, detail: bool = True) -> CallRows:
+    """The calls of `period` by (line, outcome); with `detail` by (district, hour) too (a scan of its own)."""
+    outcomes = conn.execute(
         select(call_log.c.line_code, call_log.c.outcome, func.count())
         .where(_in(call_log.c.at, period))
         .group_by(call_log.c.line_code, call_log.c.outcome)
-    )
-    for line, outcome, n in rows:
+    ).all()
+    if not detail:
+        return [tuple(r) for r in outcomes], []
+    hour = _hour(conn, call_log.c.at)
+    # One scan for both: at most 9 districts x 24 hours come back.
+    places = conn.execute(
+        select(call_log.c.district, hour, func.count())
+        .where(_in(call_log.c.at, period))
+        .group_by(call_log.c.district, hour)
+    ).all()
+    return [tuple(r) for r in outcomes], [tuple(r) for r in places]
+
+
+def calls_of(rows: CallRows, *, detail: bool = True) -> Calls:
+    outcomes_rows, places = rows
+    by_line: dict[str | None, int] = defaultdict(int)
+    outcomes: dict[str | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    total = missed = 0
+    for line, outcome, n in outcomes_rows:
         total += n
         by_line[line] += n
         outcomes[line][outcome] += n
         if outcome in MISSED:
             missed += n
-    if not detail:  # the counts by line come with the totals; the districts and hours take a scan of their own
+    if not detail:
         return Calls(total=total, missed=missed, by_line=dict(by_line))
-    hour = _hour(conn, call_log.c.at)
     hours = [0] * 24
     districts: dict[str | None, int] = defaultdict(int)
-    # One scan for both: at most 9 districts x 24 hours come back.
-    for district, h, n in conn.execute(
-        select(call_log.c.district, hour, func.count())
-        .where(_in(call_log.c.at, period))
-        .group_by(call_log.c.district, hour)
-    ):
+    for district, h, n in places:
         districts[district] += n
         if h is not None and 0 <= int(h) < 24:
             hours[int(h)] += n
@@ -157,6 +159,10 @@ def _calls(conn: Connection, period: Period, *, detail: bool = True) -> Calls:
         by_hour=hours,
         outcomes_by_line={line: dict(o) for line, o in outcomes.items()},
     )
+
+
+def _calls(conn: Connection, period: Period, *, detail: bool = True) -> Calls:
+    return calls_of(call_rows(conn, period, detail=detail), detail=detail)
 
 
 def _times(n: int, dispatch: list[float], scene: list[float]) -> Times:
@@ -171,9 +177,9 @@ def _times(n: int, dispatch: list[float], scene: list[float]) -> Times:
     )
 
 
-def _responses(conn: Connection, period: Period) -> Responses:
-    """Response times of the emergencies received in `period` (complaints are settled, not responded to):
-    overall, per district, per line."""
+def minutes(conn: Connection, period: Period) -> Minutes:
+    """The minutes to dispatch and to scene of the emergencies received in `period` (complaints are
+    settled, not responded to), per (line, district)."""
     result = conn.execute(
         select(
             incidents.c.line_code,
@@ -186,8 +192,7 @@ def _responses(conn: Connection, period: Period) -> Responses:
     # (a month is thousands of rows, and this read is most of the page's time).
     rows = result.cursor.fetchall() if result.cursor is not None else result.all()
     result.close()
-    # Per (line, district) first, a few dozen groups; districts, lines and the whole are joined from them.
-    pairs: dict[tuple[str | None, str | None], tuple[list[int], list[float], list[float]]] = {}
+    pairs: Minutes = {}
     for line, district, dispatch, scene in rows:
         entry = pairs.get((line, district))
         if entry is None:
@@ -197,22 +202,39 @@ def _responses(conn: Connection, period: Period) -> Responses:
             entry[1].append(dispatch)
         if scene is not None:
             entry[2].append(scene)
+    return pairs
 
-    def joined(which: int) -> dict[str | None, Times]:
-        merged: dict[str | None, tuple[list[int], list[float], list[float]]] = {}
-        for key, (n, dispatch, scene) in pairs.items():
-            into = merged.setdefault(key[which], ([0], [], []))
+
+def added(*parts: Minutes) -> Minutes:
+    """The minutes of several spans as one."""
+    out: Minutes = {}
+    for part in parts:
+        for key, (n, dispatch, scene) in part.items():
+            into = out.setdefault(key, ([0], [], []))
             into[0][0] += n[0]
             into[1].extend(dispatch)
             into[2].extend(scene)
-        return {k: _times(n[0], d, s) for k, (n, d, s) in merged.items()}
+    return out
+
+
+def responses_of(pairs: Minutes) -> Responses:
+    """Response times overall, per district, per line: the (line, district) groups, a few dozen, joined."""
+
+    def joined(which: int) -> dict[str | None, Times]:
+        regrouped: list[Minutes] = [{(key[which], None): entry} for key, entry in pairs.items()]
+        merged = added(*regrouped)
+        return {k: _times(n[0], d, s) for (k, _), (n, d, s) in merged.items()}
 
     every = _times(
-        len(rows),
+        sum(n[0] for n, _, _ in pairs.values()),
         [v for _, d, _ in pairs.values() for v in d],
         [v for _, _, s in pairs.values() for v in s],
     )
     return every, joined(1), joined(0)
+
+
+def _responses(conn: Connection, period: Period) -> Responses:
+    return responses_of(minutes(conn, period))
 
 
 def calls_in(engine: Engine, period: Period, *, detail: bool = True) -> Calls:
@@ -276,28 +298,6 @@ def mean_minutes_to_scene(
         ).scalars()
         found = [float(v) for v in values if v is not None and v >= 0]
     return sum(found) / len(found) if found else None
-
-
-def kpi(engine: Engine, window: Window, now: datetime | None = None) -> Kpi:
-    current, previous = periods(window, now)
-    with engine.connect() as conn:
-        calls = _calls(conn, current)
-        previous_calls = _calls(conn, previous, detail=False)
-        overall, by_district, by_line = _responses(conn, current)
-        previous_overall, previous_by_district, previous_by_line = _responses(conn, previous)
-    return Kpi(
-        window=window,
-        current=current,
-        previous=previous,
-        calls=calls,
-        previous_calls=previous_calls,
-        overall=overall,
-        previous_overall=previous_overall,
-        by_district=by_district,
-        previous_by_district=previous_by_district,
-        by_line=by_line,
-        previous_by_line=previous_by_line,
-    )
 
 
 # -- the map -------------------------------------------------------------------------------------------

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any, Literal, TypeVar, get_args
+from typing import Any, Literal, get_args
 
 from sqlalchemy import ColumnElement, Connection, Engine, Integer, cast, extract, func, literal_column, select
 
@@ -36,6 +35,7 @@ from scc.storage.metrics import (
 )
 
 from . import callcenter_stats, metrics_calls
+from .kept import past_and_today
 
 # A unit's reporting, as the wall sums it up:
 #   online  its link is up and it reported within twice its shortest reporting interval
@@ -45,7 +45,6 @@ from . import callcenter_stats, metrics_calls
 UnitState = Literal["online", "stale", "offline", "never"]
 UNIT_STATES: tuple[UnitState, ...] = get_args(UnitState)
 
-T = TypeVar("T")
 Range = Literal["24h", "7d", "30d", "1y"]
 RANGES: tuple[Range, ...] = get_args(Range)
 WITA_OFFSET_S = 8 * 3600  # buckets of a day start at midnight in Soppeng, not in Greenwich
@@ -241,7 +240,8 @@ def series(
     own = {key: kind for key, kind in kinds.items() if key not in kept}
     if range_ in FROM_DAYS:
         read = partial(_daily, engine, code, own)
-        found = _past_and_today(engine, ("daily", code, since, 0), since, now, read)
+        past, today = past_and_today(engine, ("daily", code), since, now, read)
+        found = (past or []) + today
     else:
         with engine.connect() as conn:
             found = _points(_buckets(conn, code, since, span.bucket_s), own)
@@ -253,7 +253,7 @@ def series(
     return out
 
 
-def _points(rows: Iterable[Any], kinds: dict[str, str]) -> list[tuple[str, Point]]:
+def _points(rows: Iterable[Any], kinds: Mapping[str, str]) -> list[tuple[str, Point]]:
     """(metric, point) of each (metric, bucket start in epoch seconds, mean, highest) row of a metric in
     `kinds`: the highest of a counter, the mean of a gauge, a flag's mean as a share in %."""
     out = []
@@ -287,7 +287,7 @@ def _buckets(conn: Connection, code: str, since: datetime, size: int) -> list[An
 
 
 def _daily(
-    engine: Engine, code: str, kinds: dict[str, str], since: datetime, until: datetime | None
+    engine: Engine, code: str, kinds: Mapping[str, str], since: datetime, until: datetime | None
 ) -> list[tuple[str, Point]]:
     """The same points, by WITA day, from the daily roll-ups of [since, until) (until now when None)."""
     d = metric_daily.c
@@ -304,32 +304,9 @@ def _kept_series(
     """A figure the call center keeps (metrics_calls), a point per bucket as a unit's samples would give
     it: the day's running total of calls at the bucket's end, or the mean minutes to scene of the bucket's
     emergencies. From the call log and the incidents, as the call center's pages read them."""
-    key = (metric.skpd, metric.key, since, size)
-    return _past_and_today(engine, key, since, now, partial(_kept_points, engine, settings, metric, size=size))
-
-
-def _past_and_today(
-    engine: Engine, key: tuple[str, str, datetime, int], since: datetime, now: datetime, read: Callable[..., list[T]]
-) -> list[T]:
-    """`read(since, until)` of a chart from `since` to now. A chart read by day (a month, a year) begins at
-    a midnight: its days before today are kept per process for PAST_TTL_S, and only today's rows are read
-    on every draw, so a year's chart neither reads nor carries a year each time. An import of past calls,
-    or a unit's correction of a past day's figure, shows within PAST_TTL_S."""
-    today = wita_day_start(now)
-    if since >= today or since != wita_day_start(since):
-        return read(since, None)
-    with _lock:
-        kept = _past_cache.setdefault(engine, {})
-        hit = kept.get(key)
-    if hit is None or time.monotonic() - hit[0] >= PAST_TTL_S or hit[2] != today:
-        past = read(since, today)
-        with _lock:
-            for old in [k for k, v in kept.items() if v[2] != today]:
-                del kept[old]
-            kept[key] = (time.monotonic(), past, today)
-    else:
-        past = hit[1]
-    return past + read(today, None)
+    read = partial(_kept_points, engine, settings, metric, size=size)
+    past, today = past_and_today(engine, ("kept", metric.skpd, metric.key, size), since, now, read)
+    return (past or []) + today
 
 
 def _kept_points(
@@ -389,11 +366,7 @@ def uptime_by_unit(
 
 
 _uptime_cache: dict[tuple[int, str, str], tuple[float, dict[str, float]]] = {}
-_Past = dict[tuple[str, str, datetime, int], tuple[float, list[Any], datetime]]
-# Per engine, and gone with it (a test's engine freed and another made at its address must not find it).
-_past_cache: weakref.WeakKeyDictionary[Engine, _Past] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
-PAST_TTL_S = 300.0
 
 
 def _uptime(engine: Engine, settings: Settings, key: str, range_: Range, now: datetime) -> dict[str, float]:

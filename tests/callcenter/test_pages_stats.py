@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
-from dashboard.queries import callcenter_stats
+from dashboard.queries import callcenter_kpi, callcenter_stats
 from scc.storage.callcenter import call_log, incidents
 
 NOW = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # 12.00 WITA; today began at 22 Nov 16.00 UTC
@@ -81,7 +81,7 @@ def known(engine):
 
 
 def test_calls_are_counted_per_line_district_and_wita_hour(known):
-    report = callcenter_stats.kpi(known, "today", now=NOW)
+    report = callcenter_kpi.kpi(known, "today", now=NOW)
     assert report.current.since == datetime(2026, 11, 22, 16, 0, tzinfo=UTC)
     assert report.previous == callcenter_stats.Period(
         datetime(2026, 11, 21, 16, 0, tzinfo=UTC), NOW - timedelta(days=1)
@@ -99,7 +99,7 @@ def test_calls_are_counted_per_line_district_and_wita_hour(known):
 
 
 def test_response_percentiles_are_exact(known):
-    report = callcenter_stats.kpi(known, "today", now=NOW)
+    report = callcenter_kpi.kpi(known, "today", now=NOW)
     lalabata = report.by_district["lalabata"]
     assert lalabata.incidents == 5
     assert lalabata.dispatch_p50 == pytest.approx(6, abs=1e-3)
@@ -280,3 +280,44 @@ def test_the_import_page_stores_a_csv_and_reports_its_bad_rows(app, db):
     assert "3 sudah ada" in again  # the same file twice stores each call once
     not_a_file = post(app, "operator", "import-result.children", {"import-upload.contents": "data:text/csv;base64,@@"})
     assert "tidak terbaca" in not_a_file.get_data(as_text=True)
+
+
+def test_a_weeks_figures_keep_its_past_days_and_count_each_call_once(engine, monkeypatch):
+    """7 days: the days before today are read once and kept, today's hours on every refresh. The
+    percentiles are those of the whole week (the minutes of both parts together), a call on either side
+    of midnight is counted once, and a past call imported later shows when the kept days expire."""
+    from dashboard.queries import kept
+
+    midnight = wita(23, 0)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(call_log),
+            [
+                call(midnight - timedelta(seconds=1), "psc-119", "ganra", "answered"),  # the last of the 22nd
+                call(midnight, "psc-119", "ganra", "answered"),  # the first of today
+                call(wita(17, 10), "psc-119", "ganra", "answered"),  # the week's first day
+                call(wita(16, 10), "psc-119", "ganra", "answered"),  # the week before, by this time of day
+                call(wita(11, 10), "psc-119", "ganra", "answered"),  # the week before
+                call(wita(16, 23), "psc-119", "ganra", "answered"),  # the week before, after this time of day
+            ],
+        )
+        # Minutes to dispatch: 2 and 4 on past days, 6 today; 10 in the week before.
+        conn.execute(
+            insert(incidents),
+            [emergency(wita(18, 9), 2, 10), emergency(wita(21, 9), 4, 20), emergency(wita(23, 9), 6, 30)]
+            + [emergency(wita(12, 9), 10, 40)],
+        )
+    report = callcenter_kpi.kpi(engine, "7d", now=NOW)
+    assert report.current.since == wita(17, 0)
+    assert report.calls.total == 3 and report.calls.by_hour[23] == 1 and report.calls.by_hour[0] == 1
+    assert report.overall.incidents == 3
+    assert report.overall.dispatch_p50 == pytest.approx(4) and report.overall.scene_p90 == pytest.approx(28)
+    assert report.previous_overall.dispatch_p50 == pytest.approx(10) and report.previous_calls.total == 2
+    again = callcenter_kpi.kpi(engine, "7d", now=NOW)
+    assert again == report, "kept days and today's read again: the same figures"
+    with engine.begin() as conn:  # an import of an old call, and a call taken now
+        conn.execute(insert(call_log), [call(wita(19, 8), "psc-119", "ganra", "answered")])
+        conn.execute(insert(call_log), [call(wita(23, 11), "psc-119", "ganra", "answered")])
+    assert callcenter_kpi.kpi(engine, "7d", now=NOW).calls.total == 4, "today's call at once, the old one later"
+    monkeypatch.setattr(kept, "PAST_TTL_S", 0.0)
+    assert callcenter_kpi.kpi(engine, "7d", now=NOW).calls.total == 5

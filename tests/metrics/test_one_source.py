@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from callcenter import intake
 from callcenter.sim.history import seed_history
-from dashboard.queries import callcenter_stats, metrics
+from dashboard.queries import callcenter_kpi, metrics
 from scc.clock import utcnow
 from scc.settings import InvalidConfig, load_settings
 from scc.storage.callcenter import call_log
@@ -80,7 +80,7 @@ def test_psc_119_calls_today_are_one_figure_on_the_board_the_kpi_page_and_dinkes
     assert board >= 3
     assert unit_figure(app, "dinkes", "psc119_calls") == str(board)
     ctx = app.server.config["SCC_CONTEXT"]
-    assert callcenter_stats.kpi(ctx.engine, "today").calls.by_line["psc-119"] == board
+    assert callcenter_kpi.kpi(ctx.engine, "today").calls.by_line["psc-119"] == board
     for range_ in ("24h", "30d"):  # the chart under the card ends at the same count
         assert metrics.series(ctx.engine, ctx.settings, "dinkes", range_)["psc119_calls"][-1].value == board
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert
 
+from dashboard.queries import kept
 from dashboard.queries import metrics as q
 from dashboard.queries import metrics_received as received
 from scc import housekeeping
@@ -133,7 +134,7 @@ def test_a_year_of_samples_comes_back_as_at_most_a_point_a_day(engine, settings,
     assert 365 <= len(year) <= q.SPANS["1y"].buckets and all(p.value == 70.0 for p in year)
     assert all(q.SPANS[r].buckets * 3 <= q.MAX_ROWS for r in q.RANGES), "a unit's metrics fit the cap"
     monkeypatch.setattr(q, "MAX_ROWS", 25)
-    monkeypatch.setattr(q, "PAST_TTL_S", 0.0)  # the days before today read again, not as kept
+    monkeypatch.setattr(kept, "PAST_TTL_S", 0.0)  # the days before today read again, not as kept
     # Each read holds its LIMIT: the days before today (25 of them), and today's row.
     assert len(q.series(engine, settings, "rsud", "1y", now=NOW)["rsud_bed_occupancy_percent"]) == 25 + 1
     uptime = q.uptime_by_unit(engine, settings, "service_up", "1y", now=NOW)
@@ -208,7 +209,7 @@ def test_a_year_of_calls_is_read_once_and_today_on_every_draw(engine, settings, 
     log(NOW - timedelta(minutes=10))
     second = chart()
     assert sorted(second.values()) == [1.0, 2.0], "today's new call shows; the old one waits for the past to expire"
-    monkeypatch.setattr(q, "PAST_TTL_S", 0.0)
+    monkeypatch.setattr(kept, "PAST_TTL_S", 0.0)
     assert sorted(chart().values()) == [1.0, 1.0, 2.0]
 
 
@@ -233,5 +234,5 @@ def test_a_year_chart_keeps_its_past_days_and_reads_today_on_every_draw(engine, 
     arrive(NOW + timedelta(minutes=30), 90.0, NOW + timedelta(minutes=30))  # today's mean 80
     housekeeping.roll_up(engine, later)
     assert chart(later) == [60.0, 80.0], "today's figure shows; the past day's waits for the kept past to expire"
-    monkeypatch.setattr(q, "PAST_TTL_S", 0.0)
+    monkeypatch.setattr(kept, "PAST_TTL_S", 0.0)
     assert chart(later) == [70.0, 80.0]

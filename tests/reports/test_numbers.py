@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert
 
-from dashboard.queries import alerts, callcenter_stats, cameras, metrics_probes, regent_units
+from dashboard.queries import alerts, callcenter_kpi, cameras, metrics_probes, regent_units
 from dashboard.reports import make_daily, make_unit, make_weekly, periods
 from scc.storage.metrics import metric_daily
 from tests.reports.conftest import DAY, END, MONDAY, START, csv_sections, pdf_text, row_of, write_day
@@ -53,7 +53,7 @@ def test_the_daily_report_says_the_figures_counted_by_hand(day):
 def test_the_daily_report_equals_the_pages_for_that_day(day, engine, settings):
     cam, _, sections = day
     last_second = END - timedelta(seconds=1)
-    kpi = callcenter_stats.kpi(engine, "today", last_second)  # the KPI page's "today", seen at 23.59.59
+    kpi = callcenter_kpi.kpi(engine, "today", last_second)  # the KPI page's "today", seen at 23.59.59
     for line in settings.call_lines:
         row = row_of(sections["jalur"], line.short)
         times = kpi.by_line.get(line.code)
