@@ -140,20 +140,28 @@ def datetime_wita(moment: datetime | None, lang: str | None = None) -> str:
     """`23 Nov 2026 09.05 WITA`: the one way times are shown anywhere."""
     if moment is None:
         return "-"
-    lang = lang or current_language()
+    return _datetime_wita(as_utc(moment), lang or current_language())
+
+
+# A list's times are the same on every refresh, and Babel's formatting was a quarter of drawing a page of rows.
+@lru_cache(maxsize=4096)
+def _datetime_wita(moment: datetime, lang: str) -> str:
     pattern = "d MMM yyyy HH.mm" if lang == "id" else "d MMM yyyy HH:mm"
-    return format_datetime(as_utc(moment), pattern, tzinfo=WITA, locale=lang) + " WITA"
+    return format_datetime(moment, pattern, tzinfo=WITA, locale=lang) + " WITA"
 
 
 def when(moment: datetime | None, lang: str | None = None) -> str:
     """A time as the wall shows it: `09.05 WITA` today, `23 Nov 09.05 WITA` before (full form in `datetime_wita`)."""
     if moment is None:
         return "-"
-    lang = lang or current_language()
     local = as_utc(moment).astimezone(WITA)
+    return _when(local, lang or current_language(), local.date() == utcnow().astimezone(WITA).date())
+
+
+@lru_cache(maxsize=4096)
+def _when(local: datetime, lang: str, today: bool) -> str:
     clock = "HH.mm" if lang == "id" else "HH:mm"
-    pattern = clock if local.date() == utcnow().astimezone(WITA).date() else f"d MMM {clock}"
-    return format_datetime(local, pattern, tzinfo=WITA, locale=lang) + " WITA"
+    return format_datetime(local, clock if today else f"d MMM {clock}", tzinfo=WITA, locale=lang) + " WITA"
 
 
 def age(moment: datetime | None, lang: str | None = None, now: datetime | None = None, *, short: bool = False) -> str:

@@ -5,12 +5,16 @@ to (the facts, the unit's settlement note, the timeline) is drawn by the
 page's callback when the row is opened (`opener` clicked), not with the list:
 a page of 25 rows with every exchange drawn was 1,500 components and 100 ms
 of rendering, most of it never read. The column heads are drawn once above
-the rows; each row's cells carry their head too, for screen readers.
+the rows; a screen reader hears each line as its heads and words in turn
+("Nomor: #12; Status: Terlambat; ..."), the line's label, while the eye sees
+each cell once: a line is a dozen components, where a hidden head in every
+cell made it two dozen, and a page of rows cost twice the drawing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import dash
@@ -37,24 +41,45 @@ def heads(names: Sequence[str], grid: str) -> html.Div:
     )
 
 
+@dataclass(frozen=True)
+class Cell:
+    """A cell of a row: its words, which a screen reader hears after the column's head, and what the eye
+    sees instead where that is more than the words (a status with its shape); `title`: its tooltip."""
+
+    words: str
+    shown: Any = None
+    title: str | None = None
+
+
 def row(
-    kind: str, incident_id: int, heads_: Sequence[str], cells: Sequence[Any], *, grid: str, late: bool = False
+    kind: str, incident_id: int, heads_: Sequence[str], cells: Sequence[Cell], *, grid: str, late: bool = False
 ) -> html.Li:
     """One row: `cells` under `heads_`. Its body is {"type": f"{kind}-body", "id": incident_id}, filled when
     {"type": f"{kind}-open", ...} (the line itself) is clicked. `late`: marked overdue (the word is in a cell)."""
+    label = "; ".join(f"{head}: {cell.words}" for head, cell in zip(heads_, cells, strict=True))
     summary = html.Summary(
-        [
-            html.Span([html.Span(head + ": ", className="visually-hidden"), cell], className="case-cell")
-            for head, cell in zip(heads_, cells, strict=True)
-        ],
+        [_cell(cell) for cell in cells],
         id={"type": f"{kind}-open", "id": incident_id},
         className=f"case-line {grid}",
+        **attrs(aria_label=label),
     )
     body = html.Div(t("cases.loading"), id={"type": f"{kind}-body", "id": incident_id}, className="case-body")
     return html.Li(
         html.Details([summary, body], id=f"{kind}-row-{incident_id}", className="case"),
         className="case-item" + (" case-late" if late else ""),
     )
+
+
+def _cell(cell: Cell) -> html.Span:
+    shown = cell.words if cell.shown is None else cell.shown
+    if cell.title:
+        return html.Span(shown, className="case-cell", title=cell.title)
+    return html.Span(shown, className="case-cell")
+
+
+def when(moment: Any) -> Cell:
+    """A time in a row: `09.05 WITA` today, the date before; the full date and time in its tooltip."""
+    return Cell(i18n.when(moment), title=i18n.datetime_wita(moment))
 
 
 def opening(clicks: int | None) -> bool:

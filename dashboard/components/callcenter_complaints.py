@@ -20,9 +20,10 @@ from ..context import AppContext
 from ..i18n import t
 from ..queries.callcenter_complaints import AGES, STATES, Filters, Listing, counts, exchange, per_unit, settlement_note
 from . import callcenter_cases, labels
+from .callcenter_cases import Cell
 from .forms import dropdown
 from .states import empty
-from .status import badge, pill
+from .status import Tone, pill, tone_of
 from .tables import kpi, table
 
 ANY = "all"  # a picker's "any" (a select shows an empty value as nothing at all)
@@ -46,15 +47,18 @@ def filters(settings: Settings, unit: str | None, district: str | None, state: s
     return Filters(skpd=unit, district=district, state=chosen_state, age=chosen_age)
 
 
-def state(row: dict[str, Any]) -> html.Span:
+def state(row: dict[str, Any]) -> Cell:
     """A complaint's state in a word and an icon: open, overdue (red), settled, closed."""
+    tone: Tone
     if row.get("overdue"):
-        return pill(t("complaints.overdue"), "alarm", status="overdue")
-    if row["status"] == "received":
-        return pill(t("complaints.open"), "warning", status="open")
-    if row["status"] == "resolved":
-        return pill(t("complaints.state_resolved"), "ok", status="resolved")
-    return badge("incident", row["status"])
+        word, tone, status = t("complaints.overdue"), "alarm", "overdue"
+    elif row["status"] == "received":
+        word, tone, status = t("complaints.open"), "warning", "open"
+    elif row["status"] == "resolved":
+        word, tone, status = t("complaints.state_resolved"), "ok", "resolved"
+    else:
+        word, tone, status = t(f"incident.{row['status']}"), tone_of("incident", row["status"]), row["status"]
+    return Cell(word, pill(word, tone, status=status))
 
 
 def place(ctx: AppContext, row: dict[str, Any]) -> str:
@@ -181,17 +185,16 @@ def rows(ctx: AppContext, found: Listing) -> Any:
     return [callcenter_cases.heads(heads, GRID), callcenter_cases.rows(items, "complaints-rows")]
 
 
-def cells(ctx: AppContext, r: dict[str, Any]) -> list[Any]:
-    topic = topic_name(ctx.settings, r.get("topic"))
-    what: list[Any] = [html.Strong(topic), html.Br()] if topic else []
+def cells(ctx: AppContext, r: dict[str, Any]) -> list[Cell]:
+    topic, summary = topic_name(ctx.settings, r.get("topic")), r["summary"] or "-"
     return [
-        f"#{r['id']}",
+        Cell(f"#{r['id']}"),
         state(r),
-        [*what, r["summary"] or "-"],
-        html.Span(labels.skpd(ctx.settings, r["skpd_code"]), title=skpd_name(ctx.settings, r["skpd_code"])),
-        place(ctx, r),
-        html.Span(i18n.when(r["received_at"]), title=i18n.datetime_wita(r["received_at"])),
-        html.Span(i18n.when(r["due_at"]), title=i18n.datetime_wita(r["due_at"])),
+        Cell(f"{topic}: {summary}", [html.Strong(topic, className="case-topic"), summary]) if topic else Cell(summary),
+        Cell(labels.skpd(ctx.settings, r["skpd_code"]), title=skpd_name(ctx.settings, r["skpd_code"])),
+        Cell(place(ctx, r)),
+        callcenter_cases.when(r["received_at"]),
+        callcenter_cases.when(r["due_at"]),
     ]
 
 
@@ -270,7 +273,7 @@ def detail(ctx: AppContext, row: dict[str, Any], own: str | None) -> html.Div:
         [
             html.H4([f"#{row['id']} ", row["summary"] or "-"], className="form-title", id="complaint-title"),
             html.P(
-                [state(row), " ", t("complaints.due_at", due=i18n.datetime_wita(row.get("due_at")))],
+                [state(row).shown, " ", t("complaints.due_at", due=i18n.datetime_wita(row.get("due_at")))],
                 id="complaint-state",
             ),
             html.P(place(ctx, row), className="field-hint"),

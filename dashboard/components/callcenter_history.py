@@ -15,6 +15,7 @@ from ..i18n import t
 from ..queries.callcenter_complaints import settlement_note
 from ..queries.callcenter_history import COUNT_CAP, Found
 from . import callcenter_cases, labels
+from .callcenter_cases import Cell
 from .callcenter_complaints import ANY, topic_name
 from .callcenter_incidents import category, category_options, place, unit_name
 from .states import empty
@@ -134,15 +135,22 @@ def _who(ctx: AppContext, r: dict[str, Any]) -> Any:
     return ", ".join(unit_name(ctx.settings, u) for u in r["units"])
 
 
-def cells(ctx: AppContext, r: dict[str, Any]) -> list[Any]:
+def _who_cell(ctx: AppContext, r: dict[str, Any]) -> Cell:
+    if r["category"] != "complaint" and not r["units"]:
+        word = t("board.no_unit")
+        return Cell(word, html.Span(word, className="muted"))
+    return Cell(_who(ctx, r))
+
+
+def cells(ctx: AppContext, r: dict[str, Any]) -> list[Cell]:
     return [
-        f"#{r['id']}",
-        badge("incident", r["status"]),
-        category(r["category"]),
-        html.Span(i18n.when(r["received_at"]), title=i18n.datetime_wita(r["received_at"])),
-        place(ctx.settings, r),
-        _caller(r),
-        _who(ctx, r),
+        Cell(f"#{r['id']}"),
+        Cell(t(f"incident.{r['status']}"), badge("incident", r["status"])),
+        Cell(category(r["category"])),
+        callcenter_cases.when(r["received_at"]),
+        Cell(place(ctx.settings, r)),
+        Cell(_caller(r)),
+        _who_cell(ctx, r),
     ]
 
 
