@@ -102,7 +102,7 @@ def pill(text: str, tone: Tone, *, status: str = "", size: str = "") -> html.Spa
     """A status as the wall shows it: icon and word, in the tone's colour."""
     cls = f"status status-{tone}" + (f" status-{size}" if size else "")
     extra = attrs(data_tone=tone, data_status=status) if status else attrs(data_tone=tone)
-    return html.Span([icon(tone), html.Span(text, className="status-text")], className=cls, **extra)
+    return html.Span([icon(tone), text], className=cls, **extra)
 
 
 def badge(domain: Domain, status: str, *, size: str = "") -> html.Span:
