@@ -6,6 +6,7 @@ A complaint's state is an icon and a word, never colour alone: open, overdue
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -178,10 +179,11 @@ def rows(ctx: AppContext, found: Listing) -> Any:
     if not found.rows:
         return empty("complaints.none_title", "complaints.none_filtered_hint")
     heads = [t(f"complaints.{c}") for c in COLUMNS]
-    items = [
-        callcenter_cases.row("complaint", r["id"], heads, cells(ctx, r), grid=GRID, late=bool(r.get("overdue")))
-        for r in found.rows
-    ]
+
+    def draw(r: dict[str, Any]) -> html.Li:
+        return callcenter_cases.row("complaint", r["id"], heads, cells(ctx, r), grid=GRID, late=bool(r.get("overdue")))
+
+    items = [callcenter_cases.kept("complaint", r, partial(draw, r)) for r in found.rows]
     return [callcenter_cases.heads(heads, GRID), callcenter_cases.rows(items, "complaints-rows")]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Literal
 
 import dash_bootstrap_components as dbc
@@ -118,7 +119,11 @@ def rows(ctx: AppContext, found: Found) -> Any:
     if not found.rows:
         return empty("history.none_title", "history.none_hint")
     heads = [t(f"history.{c}") for c in COLUMNS]
-    items = [callcenter_cases.row("history", r["id"], heads, cells(ctx, r), grid=GRID) for r in found.rows]
+
+    def draw(r: dict[str, Any]) -> html.Li:
+        return callcenter_cases.row("history", r["id"], heads, cells(ctx, r), grid=GRID)
+
+    items = [callcenter_cases.kept("history", r, partial(draw, r)) for r in found.rows]
     return [callcenter_cases.heads(heads, GRID), callcenter_cases.rows(items, "history-rows")]
 
 
