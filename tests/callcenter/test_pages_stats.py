@@ -304,8 +304,10 @@ def test_a_weeks_figures_keep_its_past_days_and_count_each_call_once(engine, mon
         # Minutes to dispatch: 2 and 4 on past days, 6 today; 10 in the week before.
         conn.execute(
             insert(incidents),
-            [emergency(wita(18, 9), 2, 10), emergency(wita(21, 9), 4, 20), emergency(wita(23, 9), 6, 30)]
-            + [emergency(wita(12, 9), 10, 40)],
+            [
+                *(emergency(wita(day, 9), d, s) for day, d, s in ((18, 2, 10), (21, 4, 20), (23, 6, 30))),
+                emergency(wita(12, 9), 10, 40),
+            ],
         )
     report = callcenter_kpi.kpi(engine, "7d", now=NOW)
     assert report.current.since == wita(17, 0)
