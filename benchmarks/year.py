@@ -1,6 +1,6 @@
 """Year benchmark: the same measurements on an empty database, on day 1 and on day 365.
 
-    .venv/bin/python benchmarks/year.py [--rounds 60] [--messages 20000] [--import-rows 20000] [--days 365]
+    .venv/bin/python benchmarks/year.py [--rounds 150] [--messages 20000] [--import-rows 20000] [--days 365]
 
 Progress goes to stderr; the last stdout line is one JSON object:
 {"bench": "year", "db_mb": ..., "build_s": ..., "housekeeping_s": ..., "page_p95_ms_day365": {...},
@@ -302,7 +302,7 @@ def ratios_of(later: dict[str, Any], earlier: dict[str, Any]) -> dict[str, float
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=60, help="times each page's callback is timed, each day")
+    parser.add_argument("--rounds", type=int, default=150, help="times each page's callback is timed, each day")
     parser.add_argument("--messages", type=int, default=20_000, help="for each ingest throughput run")
     parser.add_argument("--import-rows", type=int, default=20_000)
     parser.add_argument("--days", type=int, default=365)
