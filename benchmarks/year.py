@@ -276,17 +276,16 @@ def db_mb(r: ingest_bench.Rig) -> float:
 # -- the run ----------------------------------------------------------------------------------------
 
 
-def built_rig(args: argparse.Namespace, tag: str, days: int) -> ingest_bench.Rig:
-    """A rig holding `days` of data (none: an empty database) and the day's housekeeping, as a day of
-    running leaves it (today's roll-ups)."""
+def built_rig(rigs: dict[str, ingest_bench.Rig], args: argparse.Namespace, tag: str, days: int) -> None:
+    """rigs[tag]: a rig holding `days` of data (none: an empty database) and the day's housekeeping, as a
+    day of running leaves it (today's roll-ups); in `rigs` before it is built, so a failure closes it."""
     say(f"{tag}: {days} days of data")
-    r = rig()
+    r = rigs[tag] = rig()
     if days:
         year_data.build(r.engine, r.settings, utcnow(), days=days, incidents=args.incidents, say=say)
         while not housekeeping.run_pass(r.engine, r.settings).caught_up:
             pass
     seed_users(r.engine)
-    return r
 
 
 def speeds(r: ingest_bench.Rig, args: argparse.Namespace, tag: str) -> dict[str, Any]:
@@ -316,9 +315,9 @@ def main() -> int:
 
     rigs: dict[str, ingest_bench.Rig] = {}
     try:
-        rigs["empty"] = built_rig(args, "empty", days=0)
-        rigs["day1"] = built_rig(args, "day1", days=1)
-        rigs["day30"] = built_rig(args, "day30", days=30)
+        built_rig(rigs, args, "empty", days=0)
+        built_rig(rigs, args, "day1", days=1)
+        built_rig(rigs, args, "day30", days=30)
         say(f"day {args.days}: building {args.days} days")
         last = rigs["day365"] = rig()
         started = time.perf_counter()

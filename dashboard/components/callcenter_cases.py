@@ -5,16 +5,16 @@ to (the facts, the unit's settlement note, the timeline) is drawn by the
 page's callback when the row is opened (`opener` clicked), not with the list:
 a page of 25 rows with every exchange drawn was 1,500 components and 100 ms
 of rendering, most of it never read. The column heads are drawn once above
-the rows; a screen reader hears each line as its heads and words in turn
-("Nomor: #12; Status: Terlambat; ..."), the line's label, while the eye sees
-each cell once: a line is a dozen components, where a hidden head in every
-cell made it two dozen, and a page of rows cost twice the drawing.
+the rows; each row's cells carry their head too, for screen readers. A row
+is drawn again only when its case changed (`kept`): making and serialising
+its two dozen components was most of what a page of rows cost.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -27,6 +27,7 @@ from dash_bootstrap_components import Button
 from flask import abort
 from flask_login import current_user
 from plotly.io.json import to_json_plotly
+from sqlalchemy import Engine
 
 from scc.clock import to_wita, utcnow
 from scc.settings import Settings
@@ -61,12 +62,10 @@ def row(
 ) -> html.Li:
     """One row: `cells` under `heads_`. Its body is {"type": f"{kind}-body", "id": incident_id}, filled when
     {"type": f"{kind}-open", ...} (the line itself) is clicked. `late`: marked overdue (the word is in a cell)."""
-    label = "; ".join(f"{head}: {cell.words}" for head, cell in zip(heads_, cells, strict=True))
     summary = html.Summary(
-        [_cell(cell) for cell in cells],
+        [_cell(head, cell) for head, cell in zip(heads_, cells, strict=True)],
         id={"type": f"{kind}-open", "id": incident_id},
         className=f"case-line {grid}",
-        **attrs(aria_label=label),
     )
     body = html.Div(t("cases.loading"), id={"type": f"{kind}-body", "id": incident_id}, className="case-body")
     return html.Li(
@@ -75,40 +74,48 @@ def row(
     )
 
 
-def kept(kind: str, case: dict[str, Any], draw: Callable[[], html.Li]) -> Any:
+def kept(engine: Engine, kind: str, case: dict[str, Any], draw: Callable[[], html.Li]) -> Any:
     """A row as the browser receives it, drawn again only when what it shows changed (React's memo, on
     the server): kept by every field of its case as read, the reader's language and today's date (a time
-    of today is written without its date), as Dash's own JSON of it, least recently used, per worker.
-    Making and serialising a row's dozen components is most of what a page of rows costs; its data is
-    a read of a few microseconds."""
+    of today is written without its date), as Dash's own JSON of it, least recently used, per worker and
+    per app (its engine: the names a row shows come from that app's settings). Making and serialising a
+    row's components is most of what a page of rows costs; its data is a read of a few microseconds."""
     key = (kind, i18n.current_language(), to_wita(utcnow()).date(), _frozen(case))
     with _kept_lock:
-        found = _kept.get(key)
+        rows = _kept.setdefault(engine, OrderedDict())
+        found = rows.get(key)
         if found is not None:
-            _kept.move_to_end(key)
+            rows.move_to_end(key)
             return found
     found = json.loads(to_json_plotly(draw()))
     with _kept_lock:
-        _kept[key] = found
-        while len(_kept) > KEPT_ROWS:
-            _kept.popitem(last=False)
+        rows[key] = found
+        while len(rows) > KEPT_ROWS:
+            rows.popitem(last=False)
     return found
 
 
-def _frozen(case: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(case.items()))
+def _frozen(value: Any) -> Any:
+    """A case's fields as a key: lists and dicts (a column read as JSON) as tuples, all the way down."""
+    if isinstance(value, dict):
+        return tuple((k, _frozen(v)) for k, v in sorted(value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
 
 
 KEPT_ROWS = 1024  # some fifty pages of rows
-_kept: OrderedDict[Hashable, Any] = OrderedDict()
+# Per engine, and gone with it (a test's app freed and another made at its address must not find it).
+_kept: weakref.WeakKeyDictionary[Engine, OrderedDict[Hashable, Any]] = weakref.WeakKeyDictionary()
 _kept_lock = threading.Lock()
 
 
-def _cell(cell: Cell) -> html.Span:
+def _cell(head: str, cell: Cell) -> html.Span:
     shown = cell.words if cell.shown is None else cell.shown
+    said = [html.Span(head + ": ", className="visually-hidden"), shown]
     if cell.title:
-        return html.Span(shown, className="case-cell", title=cell.title)
-    return html.Span(shown, className="case-cell")
+        return html.Span(said, className="case-cell", title=cell.title)
+    return html.Span(said, className="case-cell")
 
 
 def when(moment: Any) -> Cell:

@@ -183,7 +183,7 @@ def rows(ctx: AppContext, found: Listing) -> Any:
     def draw(r: dict[str, Any]) -> html.Li:
         return callcenter_cases.row("complaint", r["id"], heads, cells(ctx, r), grid=GRID, late=bool(r.get("overdue")))
 
-    items = [callcenter_cases.kept("complaint", r, partial(draw, r)) for r in found.rows]
+    items = [callcenter_cases.kept(ctx.engine, "complaint", r, partial(draw, r)) for r in found.rows]
     return [callcenter_cases.heads(heads, GRID), callcenter_cases.rows(items, "complaints-rows")]
 
 

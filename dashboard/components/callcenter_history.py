@@ -123,7 +123,7 @@ def rows(ctx: AppContext, found: Found) -> Any:
     def draw(r: dict[str, Any]) -> html.Li:
         return callcenter_cases.row("history", r["id"], heads, cells(ctx, r), grid=GRID)
 
-    items = [callcenter_cases.kept("history", r, partial(draw, r)) for r in found.rows]
+    items = [callcenter_cases.kept(ctx.engine, "history", r, partial(draw, r)) for r in found.rows]
     return [callcenter_cases.heads(heads, GRID), callcenter_cases.rows(items, "history-rows")]
 
 

@@ -228,7 +228,8 @@ def series(
     engine: Engine, settings: Settings, code: str, range_: Range, now: datetime | None = None
 ) -> dict[str, list[Point]]:
     """Each metric of `code` over `range_`, one point per bucket: the mean of a gauge, the highest
-    running total of a counter, and the share of time a flag was up (in %). At most MAX_ROWS rows."""
+    running total of a counter, and the share of time a flag was up (in %). Each read at most MAX_ROWS
+    rows (a month or a year: the days before today, and today's)."""
     span = SPANS[range_]
     now = now or utcnow()
     since = range_start(range_, now)

@@ -72,9 +72,6 @@ incidents = Table(
     Index("ix_incidents_category", "category", "received_at"),
     Index("ix_incidents_district", "district", "received_at"),
     Index("ix_incidents_skpd_received", "skpd_code", "received_at"),  # an SKPD's own complaints, newest first
-    # The complaints list's count by state, from the index alone: by category only, every complaint of the
-    # years was read from the table to see its status.
-    Index("ix_incidents_category_status", "category", "status", "received_at"),
 )
 
 incident_events = Table(

@@ -19,6 +19,7 @@ from tests.support.dashapp import make_app
 
 def test_a_row_is_drawn_again_only_when_what_it_shows_changed(tmp_path, monkeypatch):
     app = make_app(tmp_path / "scc.db")
+    engine = app.server.config["SCC_CONTEXT"].engine
     drawn: list[int] = []
 
     def draw(case: dict) -> object:
@@ -27,7 +28,7 @@ def test_a_row_is_drawn_again_only_when_what_it_shows_changed(tmp_path, monkeypa
         return callcenter_cases.row("history", case["id"], ["No.", "Status", "Unit"], cells, grid="history-grid")
 
     def shown(case: dict) -> object:
-        return callcenter_cases.kept("history", case, partial(draw, case))
+        return callcenter_cases.kept(engine, "history", case, partial(draw, case))
 
     case = {"id": 7, "status": "dispatched", "units": ["amb-1"], "received_at": utcnow()}
     with app.server.test_request_context():
@@ -42,7 +43,13 @@ def test_a_row_is_drawn_again_only_when_what_it_shows_changed(tmp_path, monkeypa
         assert drawn == [7, 7, 7]
     tomorrow = utcnow() + timedelta(days=1)  # "09.05 WITA" today is "6 Des 09.05 WITA" tomorrow
     monkeypatch.setattr(callcenter_cases, "utcnow", lambda: tomorrow)
+    other = make_app(tmp_path / "other.db")  # another app's settings name its districts and units
+    other_engine = other.server.config["SCC_CONTEXT"].engine
     with app.server.test_request_context():
         shown(case)
-    assert drawn == [7, 7, 7, 7]
-    app.server.config["SCC_CONTEXT"].engine.dispose()
+        assert drawn == [7, 7, 7, 7]
+        callcenter_cases.kept(other_engine, "history", case, partial(draw, case))
+        assert drawn == [7, 7, 7, 7, 7], "its own rows"
+        assert callcenter_cases.kept(engine, "history", {**case, "meta": {"a": [1]}}, partial(draw, case))
+    other_engine.dispose()
+    engine.dispose()
