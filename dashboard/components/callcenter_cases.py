@@ -27,7 +27,6 @@ from dash_bootstrap_components import Button
 from flask import abort
 from flask_login import current_user
 from plotly.io.json import to_json_plotly
-from sqlalchemy import Engine
 
 from scc.clock import to_wita, utcnow
 from scc.settings import Settings
@@ -74,7 +73,7 @@ def row(
     )
 
 
-def kept(engine: Engine, kind: str, case: dict[str, Any], draw: Callable[[], html.Li]) -> Any:
+def kept(app_engine: object, kind: str, case: dict[str, Any], draw: Callable[[], html.Li]) -> Any:
     """A row as the browser receives it, drawn again only when what it shows changed (React's memo, on
     the server): kept by every field of its case as read, the reader's language and today's date (a time
     of today is written without its date), as Dash's own JSON of it, least recently used, per worker and
@@ -82,7 +81,7 @@ def kept(engine: Engine, kind: str, case: dict[str, Any], draw: Callable[[], htm
     row's components is most of what a page of rows costs; its data is a read of a few microseconds."""
     key = (kind, i18n.current_language(), to_wita(utcnow()).date(), _frozen(case))
     with _kept_lock:
-        rows = _kept.setdefault(engine, OrderedDict())
+        rows = _kept.setdefault(app_engine, OrderedDict())
         found = rows.get(key)
         if found is not None:
             rows.move_to_end(key)
@@ -106,7 +105,7 @@ def _frozen(value: Any) -> Any:
 
 KEPT_ROWS = 1024  # some fifty pages of rows
 # Per engine, and gone with it (a test's app freed and another made at its address must not find it).
-_kept: weakref.WeakKeyDictionary[Engine, OrderedDict[Hashable, Any]] = weakref.WeakKeyDictionary()
+_kept: weakref.WeakKeyDictionary[object, OrderedDict[Hashable, Any]] = weakref.WeakKeyDictionary()
 _kept_lock = threading.Lock()
 
 

@@ -17,7 +17,7 @@ from typing import Any, Literal, get_args
 from sqlalchemy import Engine, case, func, select
 
 from scc.clock import as_utc, utcnow
-from scc.storage.callcenter import FINAL_STATUSES, OPEN_STATUSES, incidents
+from scc.storage.callcenter import CASE_STATE, FINAL_STATUSES, OPEN_STATUSES, incidents
 
 from .callcenter_history import exchanges
 
@@ -110,19 +110,24 @@ def per_unit(engine: Engine, now: datetime | None = None, skpd_code: str | None 
     return {code: c for code, c in counts.items() if code is not None and (c.open or c.resolved)}
 
 
-def _where(filters: Filters, now: datetime) -> list[Any]:
-    where: list[Any] = [incidents.c.category == "complaint"]
+def _where(filters: Filters, now: datetime, *, counting: bool = False) -> list[Any]:
+    """The complaints `filters` allow. `counting`: kind and state as one value (CASE_STATE), which the
+    count reads from its own index rather than every complaint of the years from the table."""
     state = filters.state
     if state == "active":
-        where.append(incidents.c.status.in_(ACTIVE))
+        statuses: tuple[str, ...] = ACTIVE
     elif state in ("open", "overdue"):
-        where.append(incidents.c.status.in_(OPEN_STATUSES))
-        if state == "overdue":
-            where.append(incidents.c.due_at < now)
+        statuses = tuple(OPEN_STATUSES)
     elif state == "resolved":
-        where.append(incidents.c.status == "resolved")
+        statuses = ("resolved",)
     else:
-        where.append(incidents.c.status.in_(FINAL_STATUSES))
+        statuses = tuple(FINAL_STATUSES)
+    if counting:
+        where: list[Any] = [CASE_STATE.in_([f"complaint:{s}" for s in statuses])]
+    else:
+        where = [incidents.c.category == "complaint", incidents.c.status.in_(statuses)]
+    if state == "overdue":
+        where.append(incidents.c.due_at < now)
     if filters.skpd:
         where.append(incidents.c.skpd_code == filters.skpd)
     if filters.district:
@@ -145,9 +150,10 @@ def _order(state: State) -> list[Any]:
 
 def statements(filters: Filters, now: datetime, page: int = 0, size: int = PAGE_SIZE) -> tuple[Any, Any]:
     """(the count, one page of rows) as statements: what `listing` runs, and the speed test plans."""
-    where = _where(filters, now)
-    count = select(func.count()).select_from(incidents).where(*where)
-    rows = select(*COLUMNS).where(*where).order_by(*_order(filters.state)).limit(size).offset(page * size)
+    count = select(func.count()).select_from(incidents).where(*_where(filters, now, counting=True))
+    rows = (
+        select(*COLUMNS).where(*_where(filters, now)).order_by(*_order(filters.state)).limit(size).offset(page * size)
+    )
     return count, rows
 
 
