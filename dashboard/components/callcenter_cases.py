@@ -34,7 +34,7 @@ from scc.settings import Settings
 from .. import i18n
 from ..i18n import t
 from .callcenter_incidents import unit_name
-from .status import attrs, pill
+from .status import Domain, Tone, attrs, badge_word, pill, tone_of
 
 
 def heads(names: Sequence[str], grid: str) -> html.Div:
@@ -115,6 +115,16 @@ def _cell(head: str, cell: Cell) -> html.Span:
     if cell.title:
         return html.Span(said, className="case-cell", title=cell.title)
     return html.Span(said, className="case-cell")
+
+
+def state(word: str, tone: Tone, status: str) -> Cell:
+    """A state in a row: its pill, and its word for the screen reader."""
+    return Cell(word, pill(word, tone, status=status))
+
+
+def badge(domain: Domain, status: str) -> Cell:
+    """A domain's status in a row, as `status.badge` shows it."""
+    return state(badge_word(domain, status), tone_of(domain, status), status)
 
 
 def when(moment: Any) -> Cell:

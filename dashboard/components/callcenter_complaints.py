@@ -24,7 +24,7 @@ from . import callcenter_cases, labels
 from .callcenter_cases import Cell
 from .forms import dropdown
 from .states import empty
-from .status import Tone, pill, tone_of
+from .status import pill
 from .tables import kpi, table
 
 ANY = "all"  # a picker's "any" (a select shows an empty value as nothing at all)
@@ -50,16 +50,13 @@ def filters(settings: Settings, unit: str | None, district: str | None, state: s
 
 def state(row: dict[str, Any]) -> Cell:
     """A complaint's state in a word and an icon: open, overdue (red), settled, closed."""
-    tone: Tone
     if row.get("overdue"):
-        word, tone, status = t("complaints.overdue"), "alarm", "overdue"
-    elif row["status"] == "received":
-        word, tone, status = t("complaints.open"), "warning", "open"
-    elif row["status"] == "resolved":
-        word, tone, status = t("complaints.state_resolved"), "ok", "resolved"
-    else:
-        word, tone, status = t(f"incident.{row['status']}"), tone_of("incident", row["status"]), row["status"]
-    return Cell(word, pill(word, tone, status=status))
+        return callcenter_cases.state(t("complaints.overdue"), "alarm", "overdue")
+    if row["status"] == "received":
+        return callcenter_cases.state(t("complaints.open"), "warning", "open")
+    if row["status"] == "resolved":
+        return callcenter_cases.state(t("complaints.state_resolved"), "ok", "resolved")
+    return callcenter_cases.badge("incident", row["status"])
 
 
 def place(ctx: AppContext, row: dict[str, Any]) -> str:

@@ -20,7 +20,6 @@ from .callcenter_cases import Cell
 from .callcenter_complaints import ANY, topic_name
 from .callcenter_incidents import category, category_options, place, unit_name
 from .states import empty
-from .status import badge
 
 GRID = "history-grid"
 COLUMNS = ("col_id", "col_state", "col_category", "col_received", "col_place", "col_caller", "col_unit")
@@ -150,7 +149,7 @@ def _who_cell(ctx: AppContext, r: dict[str, Any]) -> Cell:
 def cells(ctx: AppContext, r: dict[str, Any]) -> list[Cell]:
     return [
         Cell(f"#{r['id']}"),
-        Cell(t(f"incident.{r['status']}"), badge("incident", r["status"])),
+        callcenter_cases.badge("incident", r["status"]),
         Cell(category(r["category"])),
         callcenter_cases.when(r["received_at"]),
         Cell(place(ctx.settings, r)),

@@ -107,7 +107,11 @@ def pill(text: str, tone: Tone, *, status: str = "", size: str = "") -> html.Spa
 
 def badge(domain: Domain, status: str, *, size: str = "") -> html.Span:
     """A domain's status (camera, metric, incident, health, skpd) with its word from the catalog."""
-    return pill(t(f"{domain}.{status}"), tone_of(domain, status), status=status, size=size)
+    return pill(badge_word(domain, status), tone_of(domain, status), status=status, size=size)
+
+
+def badge_word(domain: Domain, status: str) -> str:
+    return t(f"{domain}.{status}")
 
 
 def yes_no(value: bool, *, yes_tone: Tone = "ok", no_tone: Tone = "unknown") -> html.Span:

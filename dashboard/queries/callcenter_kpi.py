@@ -11,7 +11,7 @@ within kept.PAST_TTL_S.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Engine
 
@@ -30,8 +30,6 @@ from .callcenter_stats import (
     responses_of,
 )
 from .kept import past_and_today
-
-TICK = timedelta(microseconds=1)  # a period is closed at both ends; its past part ends just before midnight
 
 
 @dataclass(frozen=True)
@@ -74,7 +72,7 @@ def _span(engine: Engine, window: Window, period: Period, *, detail: bool) -> tu
     """A span's call rows and minutes: its whole days kept, the hours since its last midnight read."""
 
     def read(since: datetime, until: datetime | None) -> tuple[CallRows, Minutes]:
-        part = Period(since, period.until if until is None else until - TICK)
+        part = Period(since, period.until) if until is None else Period.before(since, until)
         with engine.connect() as conn:
             return call_rows(conn, part, detail=detail), minutes(conn, part)
 

@@ -51,6 +51,12 @@ class Period:
     since: datetime
     until: datetime
 
+    @classmethod
+    def before(cls, since: datetime, end: datetime) -> Period:
+        """[since, end) as a period, which is closed at both ends: it ends a microsecond (the stored times'
+        resolution) before `end`, so a call at `end` belongs to the next one only."""
+        return cls(since, end - timedelta(microseconds=1))
+
 
 def periods(window: Window, now: datetime | None = None) -> tuple[Period, Period]:
     """(the chosen range, the one it is compared with): WITA days up to now, and as many days earlier."""
@@ -161,10 +167,6 @@ def calls_of(rows: CallRows, *, detail: bool = True) -> Calls:
     )
 
 
-def _calls(conn: Connection, period: Period, *, detail: bool = True) -> Calls:
-    return calls_of(call_rows(conn, period, detail=detail), detail=detail)
-
-
 def _times(n: int, dispatch: list[float], scene: list[float]) -> Times:
     dispatch = [v for v in dispatch if v >= 0]  # a clock set wrong at the intake: not a response time
     scene = [v for v in scene if v >= 0]
@@ -209,21 +211,27 @@ def added(*parts: Minutes) -> Minutes:
     """The minutes of several spans as one."""
     out: Minutes = {}
     for part in parts:
-        for key, (n, dispatch, scene) in part.items():
-            into = out.setdefault(key, ([0], [], []))
-            into[0][0] += n[0]
-            into[1].extend(dispatch)
-            into[2].extend(scene)
+        for key, entry in part.items():
+            _add_into(out, key, entry)
     return out
+
+
+def _add_into(out: dict[Any, tuple[list[int], list[float], list[float]]], key: Any, entry: Any) -> None:
+    n, dispatch, scene = entry
+    into = out.setdefault(key, ([0], [], []))
+    into[0][0] += n[0]
+    into[1].extend(dispatch)
+    into[2].extend(scene)
 
 
 def responses_of(pairs: Minutes) -> Responses:
     """Response times overall, per district, per line: the (line, district) groups, a few dozen, joined."""
 
     def joined(which: int) -> dict[str | None, Times]:
-        regrouped: list[Minutes] = [{(key[which], None): entry} for key, entry in pairs.items()]
-        merged = added(*regrouped)
-        return {k: _times(n[0], d, s) for (k, _), (n, d, s) in merged.items()}
+        merged: dict[str | None, tuple[list[int], list[float], list[float]]] = {}
+        for key, entry in pairs.items():
+            _add_into(merged, key[which], entry)
+        return {k: _times(n[0], d, s) for k, (n, d, s) in merged.items()}
 
     every = _times(
         sum(n[0] for n, _, _ in pairs.values()),
@@ -233,21 +241,17 @@ def responses_of(pairs: Minutes) -> Responses:
     return every, joined(1), joined(0)
 
 
-def _responses(conn: Connection, period: Period) -> Responses:
-    return responses_of(minutes(conn, period))
-
-
 def calls_in(engine: Engine, period: Period, *, detail: bool = True) -> Calls:
     """The calls of `period`: by line, and with `detail` by district, outcome and WITA hour too (as the KPI
     page counts them)."""
     with engine.connect() as conn:
-        return _calls(conn, period, detail=detail)
+        return calls_of(call_rows(conn, period, detail=detail), detail=detail)
 
 
 def responses_in(engine: Engine, period: Period) -> Responses:
     """Response times of the emergencies received in `period`: (overall, per district, per line)."""
     with engine.connect() as conn:
-        return _responses(conn, period)
+        return responses_of(minutes(conn, period))
 
 
 def on_scene_in_time(

@@ -9,7 +9,7 @@ the next midnight, so a call at 00:00:00 belongs to one day only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Engine
 
@@ -32,8 +32,6 @@ from ..queries.cameras import SpanUptime
 from ..queries.metrics_days import SpanFigure
 from ..queries.metrics_received import Rejected
 from ..queries.regent_units import Compliance, Service, compliance_rows, services
-
-LAST = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -83,10 +81,6 @@ class Unit:
     alerts: AlertFigures
 
 
-def period(start: datetime, end: datetime) -> Period:
-    return Period(start, end - LAST)
-
-
 def alert_figures(found: list[AlertView]) -> AlertFigures:
     severities: dict[str, int] = {}
     rules: dict[str, int] = {}
@@ -119,7 +113,7 @@ def worst_first(rows: list[Compliance]) -> list[Compliance]:
 
 
 def regency(engine: Engine, settings: Settings, start: datetime, end: datetime) -> Regency:
-    span = period(start, end)
+    span = Period.before(start, end)
     overall, by_district, by_line = callcenter_stats.responses_in(engine, span)
     rows = cameras.cameras(engine, settings)
     cams, links = cameras.uptime_between(engine, rows, start, end)
@@ -142,7 +136,7 @@ def regency(engine: Engine, settings: Settings, start: datetime, end: datetime) 
 
 
 def unit(engine: Engine, settings: Settings, code: str, start: datetime, end: datetime) -> Unit:
-    span = period(start, end)
+    span = Period.before(start, end)
     counted = callcenter_complaints.per_unit(engine, end, code).get(code)
     rows = compliance_rows(engine, settings, end, start)[0]
     return Unit(
