@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from scc.clock import WITA
 from scc.settings import load_settings
 from scc.storage import open_storage
 from scc.storage.metrics import metric_samples, rejected_messages
@@ -211,13 +212,15 @@ def test_fuzzed_csv_uploads_keep_good_rows_and_report_every_bad_one(fuzz_engine,
 
 def test_csv_upload_keeps_good_rows_and_names_bad_lines(tmp_path):
     engine = open_storage(f"sqlite:///{tmp_path / 'scc.db'}")
+    # Yesterday in Soppeng: the upload is checked against the real clock, which only takes recent times.
+    day = (datetime.now(WITA) - timedelta(days=1)).date()
     data = (
-        b"kunci;nilai;waktu\n"
-        b"laside_permits_issued;1.234,0;23/11/2026 08.00\n"
-        b"laside_permits_issued;banyak;\n"
-        b"bukan_kunci;1;\n"
-        b"service_up;1;2026-11-23 09:00\n"
-    )
+        "kunci;nilai;waktu\n"
+        f"laside_permits_issued;1.234,0;{day:%d/%m/%Y} 08.00\n"
+        "laside_permits_issued;banyak;\n"
+        "bukan_kunci;1;\n"
+        f"service_up;1;{day:%Y-%m-%d} 09:00\n"
+    ).encode()
     report = intake.submit_csv(engine, SETTINGS, "dpmptsp", data, actor="petugas")
     assert report.stored == 2
     assert report.problems == [
@@ -229,7 +232,7 @@ def test_csv_upload_keeps_good_rows_and_names_bad_lines(tmp_path):
         rows = conn.execute(select(metric_samples.c.metric_key, metric_samples.c.value, metric_samples.c.ts)).all()
         reasons = conn.execute(select(rejected_messages.c.reason, rejected_messages.c.source)).all()
     assert (again.stored, again.unchanged) == (0, 2)  # validated again, stored once: same file, same message ids
-    wita_8am = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+    wita_8am = datetime(day.year, day.month, day.day, 8, tzinfo=WITA).astimezone(UTC)
     assert sorted(rows) == [
         ("laside_permits_issued", 1234.0, wita_8am),
         ("service_up", 1.0, wita_8am + timedelta(hours=1)),
