@@ -25,19 +25,16 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
-    Float,
-    Integer,
     and_,
-    cast,
-    extract,
     func,
-    literal_column,
     select,
 )
 
 from scc.clock import as_utc, utcnow, wita_day_start
 from scc.percentiles import percentile
 from scc.storage.callcenter import OPEN_STATUSES, call_log, incidents
+
+from . import sql_time
 
 Window = Literal["today", "7d", "30d"]
 WINDOWS: tuple[Window, ...] = get_args(Window)
@@ -96,21 +93,6 @@ def _in(column: Any, period: Period) -> ColumnElement[bool]:
     return and_(column >= period.since, column <= period.until)
 
 
-def minutes_between(conn: Connection, later: Any, earlier: Any) -> ColumnElement[Any]:
-    """Minutes between two stored times, computed by the database (no datetime parsed here)."""
-    if conn.dialect.name == "postgresql":
-        return cast(extract("epoch", later - earlier), Float) / 60.0
-    return (func.julianday(later) - func.julianday(earlier)) * 1440.0
-
-
-def _hour(conn: Connection, column: Any) -> ColumnElement[Any]:
-    """The WITA hour of day (0-23) of a stored UTC time. Literal texts, so PostgreSQL sees one
-    expression in SELECT and GROUP BY."""
-    if conn.dialect.name == "postgresql":
-        return cast(extract("hour", func.timezone(literal_column("'Asia/Makassar'"), column)), Integer)
-    return cast(func.strftime(literal_column("'%H'"), column, literal_column("'+8 hours'")), Integer)
-
-
 # A span's calls counted by (line, outcome) and by (district, WITA hour): rows that add up, so the counts
 # of two spans are the counts of their rows together.
 CallRows = tuple[list[tuple[str | None, str, int]], list[tuple[str | None, int | None, int]]]
@@ -128,7 +110,7 @@ def call_rows(conn: Connection, period: Period, *, detail: bool = True) -> CallR
     ).all()
     if not detail:
         return [tuple(r) for r in outcomes], []
-    hour = _hour(conn, call_log.c.at)
+    hour = sql_time.wita_hour(conn, call_log.c.at)
     # One scan for both: at most 9 districts x 24 hours come back.
     places = conn.execute(
         select(call_log.c.district, hour, func.count())
@@ -186,8 +168,8 @@ def minutes(conn: Connection, period: Period) -> Minutes:
         select(
             incidents.c.line_code,
             incidents.c.district,
-            minutes_between(conn, incidents.c.dispatched_at, incidents.c.received_at),
-            minutes_between(conn, incidents.c.on_scene_at, incidents.c.received_at),
+            sql_time.minutes_between(conn, incidents.c.dispatched_at, incidents.c.received_at),
+            sql_time.minutes_between(conn, incidents.c.on_scene_at, incidents.c.received_at),
         ).where(_in(incidents.c.received_at, period), incidents.c.category != "complaint")
     )
     # Only texts and numbers come back, nothing to convert: the driver's own tuples, not a Row per incident
@@ -268,7 +250,7 @@ def on_scene_in_time(
             select(
                 incidents.c.line_code,
                 incidents.c.priority,
-                minutes_between(conn, incidents.c.on_scene_at, incidents.c.received_at),
+                sql_time.minutes_between(conn, incidents.c.on_scene_at, incidents.c.received_at),
                 incidents.c.received_at,
             ).where(_in(incidents.c.received_at, period), incidents.c.category != "complaint")
         ).all()
@@ -291,7 +273,7 @@ def mean_minutes_to_scene(
     window (as `kpi` counts them), or None when no unit reached one yet."""
     current, _ = periods(window, now)
     with engine.connect() as conn:
-        minutes = minutes_between(conn, incidents.c.on_scene_at, incidents.c.received_at)
+        minutes = sql_time.minutes_between(conn, incidents.c.on_scene_at, incidents.c.received_at)
         values = conn.execute(
             select(minutes).where(
                 _in(incidents.c.received_at, current),

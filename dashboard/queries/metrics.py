@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Literal, get_args
 
-from sqlalchemy import ColumnElement, Connection, Engine, Integer, cast, extract, func, literal_column, select
+from sqlalchemy import Connection, Engine, func, literal_column, select
 
 from scc.clock import as_utc, to_wita, utcnow, wita_day_start
 from scc.settings import Settings
@@ -34,7 +34,7 @@ from scc.storage.metrics import (
     metric_unit_status,
 )
 
-from . import callcenter_stats, metrics_calls
+from . import metrics_calls, sql_time
 from .kept import past_and_today
 
 # A unit's reporting, as the wall sums it up:
@@ -47,7 +47,6 @@ UNIT_STATES: tuple[UnitState, ...] = get_args(UnitState)
 
 Range = Literal["24h", "7d", "30d", "1y"]
 RANGES: tuple[Range, ...] = get_args(Range)
-WITA_OFFSET_S = 8 * 3600  # buckets of a day start at midnight in Soppeng, not in Greenwich
 # Rows one history read may return, whatever the range and however many samples lie in it.
 MAX_ROWS = 5000
 # Ranges read from the daily roll-ups housekeeping keeps (metric_daily), whole WITA days: a year is 365
@@ -206,24 +205,6 @@ def skpd_availability(engine: Engine, settings: Settings) -> dict[str, Any]:
 # -- history -------------------------------------------------------------------------------------
 
 
-def _epoch(conn: Connection, column: Any) -> ColumnElement[Any]:
-    """Seconds since 1970 of a stored UTC time, in the database's own dialect."""
-    if conn.dialect.name == "postgresql":
-        return func.floor(extract("epoch", column))
-    return cast(func.strftime("%s", column), Integer)
-
-
-def _bucket(conn: Connection, column: Any, size: int) -> ColumnElement[Any]:
-    """The start (epoch seconds, UTC) of the bucket of `size` seconds, aligned to WITA, holding `column`.
-    Literal numbers, so PostgreSQL sees the same expression in SELECT and GROUP BY."""
-    epoch = _epoch(conn, column)
-    offset: ColumnElement[int] = literal_column(str(WITA_OFFSET_S), Integer)
-    width: ColumnElement[int] = literal_column(str(int(size)), Integer)
-    if conn.dialect.name == "postgresql":
-        return func.floor((epoch + offset) / width) * width - offset
-    return (epoch + offset) // width * width - offset  # SQLite: integer division of positive numbers
-
-
 def series(
     engine: Engine, settings: Settings, code: str, range_: Range, now: datetime | None = None
 ) -> dict[str, list[Point]]:
@@ -276,7 +257,7 @@ def range_start(range_: Range, now: datetime) -> datetime:
 def _buckets(conn: Connection, code: str, since: datetime, size: int) -> list[Any]:
     """(metric, bucket start in epoch seconds, mean, highest) of the unit's raw samples since `since`."""
     c = metric_samples.c
-    bucket = _bucket(conn, c.ts, size).label("bucket")
+    bucket = sql_time.wita_bucket(conn, c.ts, size).label("bucket")
     query = (
         select(c.metric_key, bucket, func.avg(c.value), func.max(c.value))
         .where(c.skpd_code == code, c.ts >= since)
@@ -324,12 +305,12 @@ def _kept_points(
             where = [call_log.c.line_code.in_(lines), column >= wita_day_start(since)]  # the first day whole
         else:
             column = incidents.c.received_at
-            value = func.avg(callcenter_stats.minutes_between(conn, incidents.c.on_scene_at, column))
+            value = func.avg(sql_time.minutes_between(conn, incidents.c.on_scene_at, column))
             where = [incidents.c.line_code.in_(lines), incidents.c.category != "complaint",
                      incidents.c.on_scene_at.is_not(None), column >= since]  # fmt: skip
         if until is not None:
             where.append(column < until)
-        bucket = _bucket(conn, column, size).label("bucket")
+        bucket = sql_time.wita_bucket(conn, column, size).label("bucket")
         query = select(bucket, value).where(*where).group_by(literal_column("bucket"))
         rows = conn.execute(query.order_by(literal_column("bucket")).limit(MAX_ROWS)).all()
     points: list[Point] = []

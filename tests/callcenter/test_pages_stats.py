@@ -98,6 +98,22 @@ def test_calls_are_counted_per_line_district_and_wita_hour(known):
     assert (report.previous_calls.total, report.previous_calls.missed) == (1, 0)
 
 
+def test_a_call_in_the_last_microseconds_of_an_hour_counts_in_that_hour(engine):
+    """Calls are stored to the microsecond; SQLite's time functions round to the millisecond, which would
+    put 08.59.59.9997 into hour 9 (and 23.59.59.9997 into hour 0 of a day the period does not hold)."""
+    last_instant = timedelta(microseconds=300)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(call_log),
+            [
+                call(wita(23, 9) - last_instant, "psc-119", "lalabata", "answered"),
+                call(wita(23, 0) - last_instant, "psc-119", "lalabata", "answered"),  # the 22nd's last call
+            ],
+        )
+    by_hour = callcenter_kpi.kpi(engine, "7d", now=NOW).calls.by_hour
+    assert (by_hour[8], by_hour[9], by_hour[23], by_hour[0]) == (1, 0, 1, 0)
+
+
 def test_response_percentiles_are_exact(known):
     report = callcenter_kpi.kpi(known, "today", now=NOW)
     lalabata = report.by_district["lalabata"]
