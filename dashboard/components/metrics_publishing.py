@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -137,12 +138,18 @@ def example_values(metrics: Sequence[Metric]) -> dict[str, float | int]:
     return out
 
 
+def example_hour() -> datetime:
+    """The time an example message or row carries: this hour in WITA, so that one copied as it stands
+    falls inside the window of times the command center accepts (mqtt.max_past_days)."""
+    return utcnow().astimezone(WITA).replace(minute=0, second=0, microsecond=0)
+
+
 def connection_help(settings: Settings, code: str, host: str) -> html.Div:
     """The unit's broker account (its code), its topic, where the broker listens, a command and a payload."""
     mqtt = settings.app.mqtt
     metrics = [m for m in settings.metrics if m.skpd == code]
     values = example_values([m for m in metrics if m.kind != "flag"][:2] or metrics[:1])
-    now = utcnow().astimezone(WITA).replace(minute=0, second=0, microsecond=0)
+    now = example_hour()
     payload = {"id": f"{code}-{now:%Y%m%d-%H%M}", "ts": now.isoformat(), "values": values}
     port = str(mqtt.tls_port) if mqtt.tls_port else None
     options = [f"--unit {code}", f"--host {host}", f"--port {port or 8883}", "--cafile scc-ca.pem"]

@@ -302,7 +302,9 @@ def csv_upload(ctx: AppContext, code: str, max_file: int) -> html.Div:
             ),
             html.P(t("own.csv_format"), className="form-hint"),
             html.Pre(
-                f"kunci;nilai;waktu\n{key};{value};2026-11-23 08:00", className="connect-code", id="own-csv-example"
+                f"kunci;nilai;waktu\n{key};{value};{metrics_publishing.example_hour():%Y-%m-%d %H:%M}",
+                className="connect-code",
+                id="own-csv-example",
             ),
             html.Div(id="own-csv-result", className="mt-3", role="status"),
         ]

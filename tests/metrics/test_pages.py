@@ -217,6 +217,31 @@ def test_own_page_shows_how_to_connect_but_never_a_password(app, sessions, monke
     assert secret not in page
 
 
+def test_the_csv_example_on_the_page_uploads_as_it_stands(app, sessions):
+    """A unit's staff copy the page's example into a file: it must be a row the command center takes today,
+    not a date that has fallen out of the window of times it accepts."""
+    body = callback_body(app, "own-body.children")
+    body["inputs"][0]["value"] = "dpmptsp"
+    response = post_callback(sessions["dpmptsp"], body).get_json()
+    (example,) = [c["props"]["children"] for c in components_in(response) if c["props"].get("id") == "own-csv-example"]
+    before = stored(app, "dpmptsp", "csv")
+    r = post_callback(sessions["dpmptsp"], csv_body(app, "dpmptsp", example.encode(), "contoh.csv"))
+    assert "1 nilai baru (contoh.csv)" in text_of(r)
+    assert stored(app, "dpmptsp", "csv") == before + 1
+
+
+def components_in(tree):
+    """Every Dash component in a callback's JSON response."""
+    if isinstance(tree, dict):
+        if "props" in tree and "type" in tree:
+            yield tree
+        for value in tree.values():
+            yield from components_in(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from components_in(value)
+
+
 def test_own_rejections_are_the_units_own_and_admins_see_all(app, sessions):
     from scc.clock import utcnow
 
