@@ -23,7 +23,8 @@ def test_refusals_are_counts_per_channel_account_and_kind(engine):
     ]
     refusals.record(engine, later, now=T0 + timedelta(minutes=5))
     # A write that arrives late (another web worker) counts, but does not roll the last time back.
-    refusals.record(engine, [refusal("broker", "publish", "acl", "dpmptsp", "", topic_b, T0 + timedelta(minutes=2))])
+    late = refusal("broker", "publish", "acl", "dpmptsp", "", topic_b, T0 + timedelta(minutes=2))
+    refusals.record(engine, [late], now=T0 + timedelta(minutes=5))
     rows = by_key(engine)
     unit = rows[("broker", "dpmptsp", "publish", "")]
     assert (unit.attempts, unit.first_at, unit.last_at) == (3, T0, T0 + timedelta(minutes=5))
