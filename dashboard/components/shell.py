@@ -92,17 +92,23 @@ def clock() -> html.Div:
 
 def topbar(access: Access) -> html.Header:
     user = current_user
-    who = f"{user.full_name} · {t('role.' + user.role)}" + (f" · {user.skpd_code.upper()}" if user.skpd_code else "")
+    role = t("role." + user.role) + (f" · {user.skpd_code.upper()}" if user.skpd_code else "")
+    # Who is signed in is the way to their account, as in Grafana's profile menu: one control, not a name
+    # beside an "Account" button, so that the navigation keeps its room.
+    who = html.Span(
+        [html.Span(user.full_name, className="whoami-name"), html.Span(role, className="whoami-role")],
+        className="whoami",
+        id="whoami",
+    )
     tools = html.Div(
         [
-            html.Span(who, className="whoami", id="whoami"),
             language_switch(),
             dbc.NavLink(
-                [icon("user"), t("nav.account")],
+                [icon("user"), html.Span(t("nav.account") + ": ", className="visually-hidden"), who],
                 href="/account",
                 active="exact",
                 id="account-link",
-                className="tool-link",
+                className="tool-link account-link",
             ),
             html.Form(
                 html.Button(

@@ -3,11 +3,11 @@
 Every page each role can reach, and the kiosk wall, at the two screens the
 command center has (a 1920x1080 wall or desk, a 1366x768 laptop), on the
 seeded server of tests/dashboard/conftest.py. On each: the page does not
-scroll sideways; no text is cut short (a box that clips the words in it); the
-Indonesian interface shows no English word of the small dictionary below
-(the technical text may stay in a tooltip, which is not read here); and no
-row is hidden without a control that shows it (on the wall, a pager that
-turns by itself).
+scroll sideways; at the wall's width the navigation is one row; no text is
+cut short (a box that clips the words in it); the Indonesian interface shows
+no English word of the small dictionary below (the technical text may stay in
+a tooltip, which is not read here); and no row is hidden without a control
+that shows it (on the wall, a pager that turns by itself).
 
 One browser, one context per role, one page reused: each page is loaded
 once and looked at in both sizes.
@@ -94,7 +94,12 @@ LOOK = """(english) => {
     .filter(el => shown(el) && el.getBoundingClientRect().right > room + 1 && !el.closest('svg'))
     .filter((el, i, all) => !all.includes(el.parentElement))
     .slice(0, 3).map(el => label(el) + ' to ' + Math.round(el.getBoundingClientRect().right) + ' px');
-  return {width: document.scrollingElement.scrollWidth, inner: window.innerWidth, cut, words, hidden, pagers, wide};
+  const links = [...document.querySelectorAll('.scc-nav .nav-link')].filter(shown);
+  const rows = new Set(links.map(a => Math.round(a.getBoundingClientRect().top)));
+  const nav = document.querySelector('.scc-nav');
+  const navWidth = links.reduce((sum, a) => sum + a.getBoundingClientRect().width, 0);
+  return {width: document.scrollingElement.scrollWidth, inner: window.innerWidth, cut, words, hidden, pagers, wide,
+          navRows: rows.size, navNeeds: Math.round(navWidth), navHas: nav ? nav.clientWidth : 0};
 }"""
 
 
@@ -115,6 +120,11 @@ def look(page, where: str, kiosk: bool = False) -> list[str]:
     problems += [f"{where}: {h}" for h in seen["hidden"]]
     if kiosk:
         problems += [f"{where}: the wall's pager says {p!r}" for p in seen["pagers"] if not PAGER.match(p)]
+    if seen["inner"] >= SIZES["1920x1080"]["width"] and seen["navRows"] > 1:
+        problems.append(
+            f"{where}: the navigation wraps onto {seen['navRows']} rows at the wall's width "
+            f"(its links {seen['navNeeds']} px in {seen['navHas']})"
+        )
     return problems
 
 
