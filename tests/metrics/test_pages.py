@@ -18,7 +18,7 @@ from sqlalchemy import select
 from dashboard.access import ROUTER
 from scc import audit
 from scc.storage.metrics import metric_latest, metric_samples, rejected_messages
-from tests.support.dashapp import callback_body, client, make_app, post_callback
+from tests.support.dashapp import callback_body, client, make_app, nodes, post_callback
 from tests.support.metrics_own import csv_body, engine_of, form_body, key_of, refused, settings_of, stored, text_of
 from tests.support.web import PASSWORDS, ROLE_OF
 
@@ -223,23 +223,11 @@ def test_the_csv_example_on_the_page_uploads_as_it_stands(app, sessions):
     body = callback_body(app, "own-body.children")
     body["inputs"][0]["value"] = "dpmptsp"
     response = post_callback(sessions["dpmptsp"], body).get_json()
-    (example,) = [c["props"]["children"] for c in components_in(response) if c["props"].get("id") == "own-csv-example"]
+    (example,) = [c["props"]["children"] for c in nodes(response) if c["props"].get("id") == "own-csv-example"]
     before = stored(app, "dpmptsp", "csv")
     r = post_callback(sessions["dpmptsp"], csv_body(app, "dpmptsp", example.encode(), "contoh.csv"))
     assert "1 nilai baru (contoh.csv)" in text_of(r)
     assert stored(app, "dpmptsp", "csv") == before + 1
-
-
-def components_in(tree):
-    """Every Dash component in a callback's JSON response."""
-    if isinstance(tree, dict):
-        if "props" in tree and "type" in tree:
-            yield tree
-        for value in tree.values():
-            yield from components_in(value)
-    elif isinstance(tree, list):
-        for value in tree:
-            yield from components_in(value)
 
 
 def test_own_rejections_are_the_units_own_and_admins_see_all(app, sessions):
